@@ -1,0 +1,114 @@
+# ndx: GNU make, no autotools.  See README.md for the two commands that
+# matter; `make help` lists the rest.
+include config.mk
+
+B       ?= build
+PKGS    ?= libxml-2.0 libxslt libexslt libarchive libsodium sqlite3 libpq
+WARN    = -std=c11 -Wall -Wextra -Wpedantic -Wmissing-prototypes \
+	  -Wstrict-prototypes -Wwrite-strings -Wshadow -Wformat=2 \
+	  -Wno-format-nonliteral $(WERROR)
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lcsv -lm
+ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS)
+
+# Programs: name, then the folder holding its sources.  Each folder has a
+# main.c with only main(); the rest is <prog>_main() and its helpers so
+# tests and fuzzers can drive a program in-process.
+PROGS = ndx-extract ndx-validate
+ndx-extract_DIR  = extract
+ndx-validate_DIR = validate
+
+LIB_SRCS = $(sort $(wildcard lib/*.c))
+LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o)
+LIB      = $(B)/libndx.a
+
+prog_srcs = $(sort $(wildcard $($(1)_DIR)/*.c))
+prog_objs = $(patsubst %.c,$(B)/%.o,$(call prog_srcs,$(1)))
+BINS = $(PROGS:%=$(B)/%)
+
+UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+DATA = $(wildcard schemas/*.xsd schemas/*.csv)
+XSLT = $(wildcard transform/xslt/*.xsl)
+
+.DELETE_ON_ERROR:
+.PHONY: all check check-unit check-e2e deps demo install uninstall clean \
+	asan valgrind fuzz lint help
+
+all: $(BINS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+define prog_rule
+$(B)/$(1): $(call prog_objs,$(1)) $(LIB)
+	$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $(call prog_objs,$(1)) $(LIB) $$(PKG_LIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
+
+# Unit tests may reach a program's internals: they link every non-main
+# object of every program.
+PROG_LIB_OBJS = $(filter-out %/main.o,$(foreach p,$(PROGS),$(call prog_objs,$(p))))
+$(B)/tests/%: tests/unit/%.c $(PROG_LIB_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
+		$(PROG_LIB_OBJS) $(LIB) $(CMOCKA_LIBS) $(PKG_LIBS)
+
+deps:
+	@sh .ci/deps
+
+check: all $(UNIT_BINS)
+	@$(MAKE) --no-print-directory check-unit check-e2e
+
+check-unit: $(UNIT_BINS)
+	@sh tests/unit/run.sh $(UNIT_BINS)
+
+check-e2e: all
+	@BIN=$(abspath $(B)) VALGRIND="$(VALGRIND)" UPDATE="$(UPDATE)" \
+		sh tests/e2e/run.sh
+
+# The demo: the README's first command.
+demo: all
+	@sh tests/demo.sh $(abspath $(B))
+
+asan:
+	$(MAKE) B=build-asan WERROR=$(WERROR) \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" check
+
+valgrind: all $(UNIT_BINS)
+	$(MAKE) VALGRIND="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99" check-unit check-e2e
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DATADIR)/xslt
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(DATA) $(DESTDIR)$(DATADIR)
+	$(if $(XSLT),install -m 644 $(XSLT) $(DESTDIR)$(DATADIR)/xslt)
+	@if ls man/*.[17] >/dev/null 2>&1; then \
+		install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7; \
+		for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1; done; \
+		for m in man/*.7; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man7; done; \
+	fi
+
+uninstall:
+	rm -f $(PROGS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1) $(DESTDIR)$(MANDIR)/man7/ndx.7
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+help:
+	@echo "make deps | all | demo | check | asan | valgrind | fuzz | install | clean"
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

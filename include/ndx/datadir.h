@@ -1,0 +1,12 @@
+/*
+ * Where schemas and stylesheets live.  Looked up, first found wins:
+ * $NDX_DATADIR/NAME, <exe>/../share/ndx/NAME (installed, relocatable),
+ * then the source tree: <exe>/../schemas/NAME and <exe>/../transform/NAME.
+ */
+#ifndef NDX_DATADIR_H
+#define NDX_DATADIR_H
+
+/* A newly allocated path, or NULL when not found. */
+char *ndx_datafile(const char *name);
+
+#endif

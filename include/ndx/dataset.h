@@ -1,0 +1,80 @@
+/*
+ * The dataset's machine-readable form, loaded from the data directory:
+ * episodes.xsd (types, code lists with their meanings and properties),
+ * rules.csv (rule id, severity, what it checks, what to do) and areas.csv
+ * (local authorities and police force areas).  C code takes code lists
+ * from here and never repeats them.
+ */
+#ifndef NDX_DATASET_H
+#define NDX_DATASET_H
+
+#include <stddef.h>
+
+#include "ndx/model.h"
+
+struct ndx_error;
+struct ndx_dataset;
+
+enum ndx_severity { NDX_SEV_NONE, NDX_SEV_WARNING, NDX_SEV_ERROR };
+
+struct ndx_rule {
+	const char *id;		/* "R001" */
+	enum ndx_severity severity;
+	const char *title;	/* what the rule checks */
+	const char *action;	/* what the data officer should do */
+};
+
+struct ndx_area_la {
+	const char *code;	/* E06000001 */
+	const char *name;	/* Hartlepool */
+	const char *area;	/* Cleveland */
+};
+
+/* Loads from ndx_datafile(); failures are exit 78 in err. */
+struct ndx_dataset *ndx_dataset_load(struct ndx_error *);
+void ndx_dataset_free(struct ndx_dataset *);
+
+/* The compiled XSD (xmlSchemaPtr), for streaming validation. */
+void *ndx_dataset_xsd(const struct ndx_dataset *);
+
+/* The outcome of checking one value against its item's type. */
+struct ndx_check {
+	const char *rule;	/* "R001", "R002", "R070" ... */
+	char msg[256];		/* for the data officer; never holds the value */
+};
+
+/* 0 when value is valid for item, else -1 and *out filled. */
+int ndx_dataset_check(const struct ndx_dataset *, enum ndx_item,
+    const char *value, struct ndx_check *out);
+/* 1 when the item is mandatory (M in dataset.md §2). */
+int ndx_dataset_mandatory(const struct ndx_dataset *, enum ndx_item);
+/* The meaning of a code ("prison" for RFLS 13), or NULL. */
+const char *ndx_dataset_meaning(const struct ndx_dataset *, enum ndx_item,
+    const char *code);
+/*
+ * A property of a code, from the XSD's appinfo: for RFLS "cj" ("yes")
+ * and "breakdown"; for DRUG1-3 "group" ("opiate", "alcohol",
+ * "non_opiate"); for DISRSN "class" ("completed", "transfer",
+ * "unplanned", "died"); for CJORDER "breakdown".  NULL when not set.
+ */
+const char *ndx_dataset_code_prop(const struct ndx_dataset *, enum ndx_item,
+    const char *code, const char *prop);
+/* The codes of an item's list, in XSD order; NULL when not a code list. */
+const char *const *ndx_dataset_codes(const struct ndx_dataset *,
+    enum ndx_item, size_t *n);
+
+const struct ndx_rule *ndx_dataset_rule(const struct ndx_dataset *,
+    const char *id);
+const struct ndx_rule *ndx_dataset_rules(const struct ndx_dataset *,
+    size_t *n);
+
+/* The LAs of a police force area (case-insensitive name), or NULL. */
+const struct ndx_area_la *ndx_dataset_area(const struct ndx_dataset *,
+    const char *name, size_t *n);
+const struct ndx_area_la *ndx_dataset_la(const struct ndx_dataset *,
+    const char *code);
+/* The canonical spelling of an area's name, or NULL. */
+const char *ndx_dataset_area_name(const struct ndx_dataset *,
+    const char *name);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * The episode model: clients hold episodes, episodes hold interventions,
+ * as in the episodes XML.  Each level keeps its items in an array indexed
+ * by (item - first item of the level); NULL means absent.
+ *
+ * The extract is faithful, so one (AGNCY, CLIENTID) may appear as several
+ * adjacent <client> elements when its rows disagree on client items, and
+ * one EPISODID as several <episode> elements when rows disagree on episode
+ * items.  Rules R121/R122 find those.  Each <intervention> is one source
+ * row; a row of an episode with no intervention yet has no items.
+ *
+ * Ownership: strings and arrays belong to the arena they were built in.
+ */
+#ifndef NDX_MODEL_H
+#define NDX_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ndx_arena;
+
+/* Every item, grouped by level; the order within a level is the XSD's. */
+enum ndx_item {
+	/* client */
+	NDX_AGNCY,
+	NDX_CLIENTID,
+	NDX_FINITIAL,
+	NDX_SINITIAL,
+	NDX_DOB,
+	NDX_PSEUDO_CLIENT,	/* pseudonymised form only */
+	NDX_SEX,
+	NDX_ETHNIC,
+	NDX_NATION,
+	NDX_LA,
+	NDX_PC,
+	NDX_PC_DISTRICT,	/* pseudonymised form only */
+	NDX_CONSENT,
+	/* episode */
+	NDX_EPISODID,
+	NDX_PSEUDO_EPISODE,	/* pseudonymised form only */
+	NDX_AGE_AT_TRIAGE,	/* pseudonymised form only */
+	NDX_AGE_BAND,		/* pseudonymised form only */
+	NDX_REFLD,
+	NDX_TRIAGED,
+	NDX_RFLS,
+	NDX_DRUG1,
+	NDX_DRUG2,
+	NDX_DRUG3,
+	NDX_SUBSTANCE_GROUP,	/* pseudonymised form only */
+	NDX_ROUTE,
+	NDX_INJSTAT,
+	NDX_ACCMNEED,
+	NDX_EMPSTAT,
+	NDX_PRNTSTAT,
+	NDX_PREGNANT,
+	NDX_CJORDER,
+	NDX_PRISREL,
+	NDX_DISD,
+	NDX_DISRSN,
+	/* intervention */
+	NDX_MODID,
+	NDX_MODAL,
+	NDX_MODSET,
+	NDX_REFMODDT,
+	NDX_MODST,
+	NDX_MODEND,
+	NDX_MODEXIT,
+	NDX_NITEMS
+};
+
+#define NDX_CLIENT_FIRST NDX_AGNCY
+#define NDX_EPISODE_FIRST NDX_EPISODID
+#define NDX_INTERVENTION_FIRST NDX_MODID
+#define NDX_NCLIENT (NDX_EPISODE_FIRST - NDX_CLIENT_FIRST)
+#define NDX_NEPISODE (NDX_INTERVENTION_FIRST - NDX_EPISODE_FIRST)
+#define NDX_NINTERVENTION (NDX_NITEMS - NDX_INTERVENTION_FIRST)
+
+enum ndx_level { NDX_LEVEL_CLIENT, NDX_LEVEL_EPISODE, NDX_LEVEL_INTERVENTION };
+
+struct ndx_item_info {
+	const char *code;	/* short code, also the XML element name */
+	enum ndx_level level;
+	unsigned is_date : 1;
+	unsigned identifying : 1;	/* [I] in dataset.md: masked in reports */
+	unsigned pseudo : 1;	/* exists only in the pseudonymised form */
+};
+
+extern const struct ndx_item_info ndx_items[NDX_NITEMS];
+
+/* The item with this short code, or -1. */
+int ndx_item_lookup(const char *code);
+
+/* The CSV layout of dataset.md §1 (input, rejects, commissioner file). */
+extern const enum ndx_item ndx_layout_csv[];
+extern const size_t ndx_layout_csv_n;
+/* The Public Health extract of dataset.md §6. */
+extern const enum ndx_item ndx_layout_public[];
+extern const size_t ndx_layout_public_n;
+
+/*
+ * A value's "raw" bit is set when a source date could not be converted
+ * (not DD/MM/YYYY): the value is then the source text, kept for the
+ * rejects file, and it is never a valid date.
+ */
+struct ndx_intervention {
+	long line;		/* source CSV line, 0 when not from CSV */
+	long xml_line;		/* line of the element in the episodes XML */
+	uint64_t raw;		/* bit (item - NDX_INTERVENTION_FIRST) */
+	const char *v[NDX_NINTERVENTION];
+};
+
+struct ndx_episode {
+	long xml_line;
+	uint64_t raw;		/* bit (item - NDX_EPISODE_FIRST) */
+	const char *v[NDX_NEPISODE];
+	struct ndx_intervention *iv;
+	size_t niv, ivcap;
+};
+
+struct ndx_client {
+	long xml_line;
+	uint64_t raw;		/* bit (item - NDX_CLIENT_FIRST) */
+	const char *v[NDX_NCLIENT];
+	struct ndx_episode *ep;
+	size_t nep, epcap;
+};
+
+/* Item access across levels; these return NULL when absent. */
+#define NDX_C(c, item) ((c)->v[(item) - NDX_CLIENT_FIRST])
+#define NDX_E(e, item) ((e)->v[(item) - NDX_EPISODE_FIRST])
+#define NDX_I(i, item) ((i)->v[(item) - NDX_INTERVENTION_FIRST])
+
+/* Value of any item for one row (client, episode, intervention). */
+const char *ndx_row_value(const struct ndx_client *,
+    const struct ndx_episode *, const struct ndx_intervention *,
+    enum ndx_item);
+int ndx_row_is_raw(const struct ndx_client *, const struct ndx_episode *,
+    const struct ndx_intervention *, enum ndx_item);
+/* Set a value (copied into the arena; NULL or "" = absent). */
+void ndx_row_set(struct ndx_arena *, struct ndx_client *,
+    struct ndx_episode *, struct ndx_intervention *, enum ndx_item,
+    const char *value, int raw);
+
+/* Growing children inside the arena; the new child is zeroed. */
+struct ndx_episode *ndx_client_add_episode(struct ndx_arena *,
+    struct ndx_client *);
+struct ndx_intervention *ndx_episode_add_intervention(struct ndx_arena *,
+    struct ndx_episode *);
+
+/* An intervention with no items: the row of an episode with none yet. */
+int ndx_intervention_is_empty(const struct ndx_intervention *);
+
+#endif

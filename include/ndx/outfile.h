@@ -1,0 +1,26 @@
+/*
+ * Outputs that appear whole or not at all.  The data goes to an unnamed
+ * file (O_TMPFILE) in the target's directory, or to a hidden temporary
+ * name where the file system lacks O_TMPFILE, and is linked into place by
+ * ndx_outfile_commit() after flush and fsync.  A run killed at any point
+ * leaves the old file, or none, never a partial one.
+ * "-" or NULL means standard output, written directly.
+ */
+#ifndef NDX_OUTFILE_H
+#define NDX_OUTFILE_H
+
+#include <stdio.h>
+
+struct ndx_error;
+struct ndx_outfile;
+
+/* err->code 73 when the file cannot be created. */
+struct ndx_outfile *ndx_outfile_open(const char *path, struct ndx_error *);
+FILE *ndx_outfile_fp(struct ndx_outfile *);
+const char *ndx_outfile_name(const struct ndx_outfile *);
+/* Publishes the file; 74 on a write failure (then nothing is published). */
+int ndx_outfile_commit(struct ndx_outfile *, struct ndx_error *);
+/* Discards; NULL is a no-op. */
+void ndx_outfile_abort(struct ndx_outfile *);
+
+#endif

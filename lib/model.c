@@ -1,0 +1,187 @@
+/* The episode model's item table and row access. */
+#include <string.h>
+
+#include "ndx/arena.h"
+#include "ndx/model.h"
+
+#define C NDX_LEVEL_CLIENT
+#define E NDX_LEVEL_EPISODE
+#define I NDX_LEVEL_INTERVENTION
+
+/* code, level, is_date, identifying, pseudo */
+const struct ndx_item_info ndx_items[NDX_NITEMS] = {
+	[NDX_AGNCY] = { "AGNCY", C, 0, 0, 0 },
+	[NDX_CLIENTID] = { "CLIENTID", C, 0, 1, 0 },
+	[NDX_FINITIAL] = { "FINITIAL", C, 0, 1, 0 },
+	[NDX_SINITIAL] = { "SINITIAL", C, 0, 1, 0 },
+	[NDX_DOB] = { "DOB", C, 1, 1, 0 },
+	[NDX_PSEUDO_CLIENT] = { "PSEUDO_CLIENT", C, 0, 0, 1 },
+	[NDX_SEX] = { "SEX", C, 0, 0, 0 },
+	[NDX_ETHNIC] = { "ETHNIC", C, 0, 0, 0 },
+	[NDX_NATION] = { "NATION", C, 0, 0, 0 },
+	[NDX_LA] = { "LA", C, 0, 0, 0 },
+	[NDX_PC] = { "PC", C, 0, 1, 0 },
+	[NDX_PC_DISTRICT] = { "PC_DISTRICT", C, 0, 0, 1 },
+	[NDX_CONSENT] = { "CONSENT", C, 0, 0, 0 },
+	[NDX_EPISODID] = { "EPISODID", E, 0, 0, 0 },
+	[NDX_PSEUDO_EPISODE] = { "PSEUDO_EPISODE", E, 0, 0, 1 },
+	[NDX_AGE_AT_TRIAGE] = { "AGE_AT_TRIAGE", E, 0, 0, 1 },
+	[NDX_AGE_BAND] = { "AGE_BAND", E, 0, 0, 1 },
+	[NDX_REFLD] = { "REFLD", E, 1, 0, 0 },
+	[NDX_TRIAGED] = { "TRIAGED", E, 1, 0, 0 },
+	[NDX_RFLS] = { "RFLS", E, 0, 0, 0 },
+	[NDX_DRUG1] = { "DRUG1", E, 0, 0, 0 },
+	[NDX_DRUG2] = { "DRUG2", E, 0, 0, 0 },
+	[NDX_DRUG3] = { "DRUG3", E, 0, 0, 0 },
+	[NDX_SUBSTANCE_GROUP] = { "SUBSTANCE_GROUP", E, 0, 0, 1 },
+	[NDX_ROUTE] = { "ROUTE", E, 0, 0, 0 },
+	[NDX_INJSTAT] = { "INJSTAT", E, 0, 0, 0 },
+	[NDX_ACCMNEED] = { "ACCMNEED", E, 0, 0, 0 },
+	[NDX_EMPSTAT] = { "EMPSTAT", E, 0, 0, 0 },
+	[NDX_PRNTSTAT] = { "PRNTSTAT", E, 0, 0, 0 },
+	[NDX_PREGNANT] = { "PREGNANT", E, 0, 0, 0 },
+	[NDX_CJORDER] = { "CJORDER", E, 0, 0, 0 },
+	[NDX_PRISREL] = { "PRISREL", E, 1, 0, 0 },
+	[NDX_DISD] = { "DISD", E, 1, 0, 0 },
+	[NDX_DISRSN] = { "DISRSN", E, 0, 0, 0 },
+	[NDX_MODID] = { "MODID", I, 0, 0, 0 },
+	[NDX_MODAL] = { "MODAL", I, 0, 0, 0 },
+	[NDX_MODSET] = { "MODSET", I, 0, 0, 0 },
+	[NDX_REFMODDT] = { "REFMODDT", I, 1, 0, 0 },
+	[NDX_MODST] = { "MODST", I, 1, 0, 0 },
+	[NDX_MODEND] = { "MODEND", I, 1, 0, 0 },
+	[NDX_MODEXIT] = { "MODEXIT", I, 0, 0, 0 },
+};
+
+const enum ndx_item ndx_layout_csv[] = {
+	NDX_AGNCY, NDX_CLIENTID, NDX_FINITIAL, NDX_SINITIAL, NDX_DOB, NDX_SEX,
+	NDX_ETHNIC, NDX_NATION, NDX_LA, NDX_PC, NDX_CONSENT,
+	NDX_EPISODID, NDX_REFLD, NDX_TRIAGED, NDX_RFLS, NDX_DRUG1, NDX_DRUG2,
+	NDX_DRUG3, NDX_ROUTE, NDX_INJSTAT, NDX_ACCMNEED, NDX_EMPSTAT,
+	NDX_PRNTSTAT, NDX_PREGNANT, NDX_CJORDER, NDX_PRISREL, NDX_DISD,
+	NDX_DISRSN,
+	NDX_MODID, NDX_MODAL, NDX_MODSET, NDX_REFMODDT, NDX_MODST, NDX_MODEND,
+	NDX_MODEXIT,
+};
+const size_t ndx_layout_csv_n =
+    sizeof(ndx_layout_csv) / sizeof(ndx_layout_csv[0]);
+
+const enum ndx_item ndx_layout_public[] = {
+	NDX_PSEUDO_CLIENT, NDX_PSEUDO_EPISODE, NDX_AGNCY, NDX_AGE_AT_TRIAGE,
+	NDX_AGE_BAND, NDX_SEX, NDX_ETHNIC, NDX_LA, NDX_PC_DISTRICT, NDX_REFLD,
+	NDX_TRIAGED, NDX_RFLS, NDX_DRUG1, NDX_DRUG2, NDX_DRUG3,
+	NDX_SUBSTANCE_GROUP, NDX_ROUTE, NDX_INJSTAT, NDX_ACCMNEED,
+	NDX_EMPSTAT, NDX_PRNTSTAT, NDX_CJORDER, NDX_PRISREL, NDX_DISD,
+	NDX_DISRSN, NDX_MODID, NDX_MODAL, NDX_MODSET, NDX_REFMODDT, NDX_MODST,
+	NDX_MODEND, NDX_MODEXIT,
+};
+const size_t ndx_layout_public_n =
+    sizeof(ndx_layout_public) / sizeof(ndx_layout_public[0]);
+
+int
+ndx_item_lookup(const char *code)
+{
+	for (int i = 0; i < NDX_NITEMS; i++)
+		if (strcmp(ndx_items[i].code, code) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+ndx_row_value(const struct ndx_client *c, const struct ndx_episode *e,
+    const struct ndx_intervention *iv, enum ndx_item item)
+{
+	switch (ndx_items[item].level) {
+	case NDX_LEVEL_CLIENT:
+		return c ? NDX_C(c, item) : NULL;
+	case NDX_LEVEL_EPISODE:
+		return e ? NDX_E(e, item) : NULL;
+	case NDX_LEVEL_INTERVENTION:
+		return iv ? NDX_I(iv, item) : NULL;
+	}
+	return NULL;
+}
+
+int
+ndx_row_is_raw(const struct ndx_client *c, const struct ndx_episode *e,
+    const struct ndx_intervention *iv, enum ndx_item item)
+{
+	switch (ndx_items[item].level) {
+	case NDX_LEVEL_CLIENT:
+		return c && (c->raw >> (item - NDX_CLIENT_FIRST) & 1);
+	case NDX_LEVEL_EPISODE:
+		return e && (e->raw >> (item - NDX_EPISODE_FIRST) & 1);
+	case NDX_LEVEL_INTERVENTION:
+		return iv && (iv->raw >> (item - NDX_INTERVENTION_FIRST) & 1);
+	}
+	return 0;
+}
+
+void
+ndx_row_set(struct ndx_arena *a, struct ndx_client *c, struct ndx_episode *e,
+    struct ndx_intervention *iv, enum ndx_item item, const char *value,
+    int raw)
+{
+	const char *v = value && *value ? arena_strdup(a, value) : NULL;
+	uint64_t bit;
+
+	raw = raw && v != NULL;
+	switch (ndx_items[item].level) {
+	case NDX_LEVEL_CLIENT:
+		bit = (uint64_t)1 << (item - NDX_CLIENT_FIRST);
+		NDX_C(c, item) = v;
+		c->raw = raw ? c->raw | bit : c->raw & ~bit;
+		break;
+	case NDX_LEVEL_EPISODE:
+		bit = (uint64_t)1 << (item - NDX_EPISODE_FIRST);
+		NDX_E(e, item) = v;
+		e->raw = raw ? e->raw | bit : e->raw & ~bit;
+		break;
+	case NDX_LEVEL_INTERVENTION:
+		bit = (uint64_t)1 << (item - NDX_INTERVENTION_FIRST);
+		NDX_I(iv, item) = v;
+		iv->raw = raw ? iv->raw | bit : iv->raw & ~bit;
+		break;
+	}
+}
+
+struct ndx_episode *
+ndx_client_add_episode(struct ndx_arena *a, struct ndx_client *c)
+{
+	if (c->nep == c->epcap) {
+		size_t cap = c->epcap ? c->epcap * 2 : 4;
+		struct ndx_episode *ep = arena_alloc(a, cap * sizeof(*ep));
+
+		if (c->nep)
+			memcpy(ep, c->ep, c->nep * sizeof(*ep));
+		c->ep = ep;
+		c->epcap = cap;
+	}
+	memset(&c->ep[c->nep], 0, sizeof(c->ep[0]));
+	return &c->ep[c->nep++];
+}
+
+struct ndx_intervention *
+ndx_episode_add_intervention(struct ndx_arena *a, struct ndx_episode *e)
+{
+	if (e->niv == e->ivcap) {
+		size_t cap = e->ivcap ? e->ivcap * 2 : 4;
+		struct ndx_intervention *iv = arena_alloc(a, cap * sizeof(*iv));
+
+		if (e->niv)
+			memcpy(iv, e->iv, e->niv * sizeof(*iv));
+		e->iv = iv;
+		e->ivcap = cap;
+	}
+	memset(&e->iv[e->niv], 0, sizeof(e->iv[0]));
+	return &e->iv[e->niv++];
+}
+
+int
+ndx_intervention_is_empty(const struct ndx_intervention *iv)
+{
+	for (int i = 0; i < NDX_NINTERVENTION; i++)
+		if (iv->v[i] != NULL)
+			return 0;
+	return 1;
+}

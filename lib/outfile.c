@@ -1,0 +1,221 @@
+/*
+ * Atomic outputs.  Data is written to an unnamed O_TMPFILE in the target's
+ * directory and given a name only when complete, so even SIGKILL leaves
+ * nothing behind; where the file system lacks O_TMPFILE, a hidden
+ * temporary name is used and renamed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ndx/diag.h"
+#include "ndx/ndx.h"
+#include "ndx/outfile.h"
+
+struct ndx_outfile {
+	FILE *fp;
+	char *path;		/* NULL for standard output */
+	char *tmpname;		/* hidden name in the fallback, else NULL */
+	int fd;
+	int special;		/* a device or FIFO, written in place */
+};
+
+static int
+is_stdout(const char *path)
+{
+	return path == NULL || strcmp(path, "-") == 0;
+}
+
+static char *
+dir_of(const char *path)
+{
+	char *copy = xstrdup(path), *d = xstrdup(dirname(copy));
+
+	free(copy);
+	return d;
+}
+
+static char *
+hidden_name(const char *path)
+{
+	char *dcopy = xstrdup(path), *bcopy = xstrdup(path);
+	const char *dir = dirname(dcopy), *name = basename(bcopy);
+	size_t n = strlen(dir) + strlen(name) + 16;
+	char *t = xmalloc(n);
+
+	snprintf(t, n, "%s/.%s.XXXXXX", dir, name);
+	free(dcopy);
+	free(bcopy);
+	return t;
+}
+
+/*
+ * Devices and FIFOs (/dev/null, /dev/full, a named pipe) cannot be
+ * replaced by renaming, and must not be: they are written in place.
+ */
+static int
+is_special(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISDIR(st.st_mode);
+}
+
+struct ndx_outfile *
+ndx_outfile_open(const char *path, struct ndx_error *err)
+{
+	struct ndx_outfile *o = xcalloc(1, sizeof(*o));
+	char *dir = NULL;
+
+	if (is_stdout(path)) {
+		o->fp = stdout;
+		o->fd = -1;
+		return o;
+	}
+	o->path = xstrdup(path);
+	if (is_special(path)) {
+		o->special = 1;
+		o->fd = open(path, O_WRONLY | O_CLOEXEC);
+	} else {
+		dir = dir_of(path);
+		o->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	}
+	if (o->fd < 0 && !o->special && (errno == EOPNOTSUPP || errno == EISDIR ||
+	    errno == EINVAL)) {
+		mode_t mask = umask(0);
+
+		umask(mask);
+		o->tmpname = hidden_name(path);
+		o->fd = mkostemp(o->tmpname, O_CLOEXEC);
+		if (o->fd >= 0)
+			(void)fchmod(o->fd, 0666 & ~mask);
+	}
+	if (o->fd < 0) {
+		ndx_error_set(err, NDX_EX_CANTCREAT, path, 0,
+		    "cannot create: %s", strerror(errno));
+		goto fail;
+	}
+	if ((o->fp = fdopen(o->fd, "w")) == NULL) {
+		ndx_error_set(err, NDX_EX_CANTCREAT, path, 0,
+		    "cannot create: %s", strerror(errno));
+		close(o->fd);
+		goto fail;
+	}
+	free(dir);
+	return o;
+fail:
+	if (o->tmpname != NULL)
+		unlink(o->tmpname);
+	free(o->tmpname);
+	free(o->path);
+	free(o);
+	free(dir);
+	return NULL;
+}
+
+FILE *
+ndx_outfile_fp(struct ndx_outfile *o)
+{
+	return o->fp;
+}
+
+const char *
+ndx_outfile_name(const struct ndx_outfile *o)
+{
+	return o->path ? o->path : "standard output";
+}
+
+static void
+outfile_release(struct ndx_outfile *o)
+{
+	free(o->tmpname);
+	free(o->path);
+	free(o);
+}
+
+/* Gives the unnamed file a temporary name, then renames it into place. */
+static int
+publish(struct ndx_outfile *o)
+{
+	char proc[64];
+	char *tmp;
+	int fd;
+
+	if (o->tmpname != NULL)
+		return rename(o->tmpname, o->path);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", o->fd);
+	tmp = hidden_name(o->path);
+	/* mkstemp only to choose a free name; linkat needs it absent. */
+	if ((fd = mkstemp(tmp)) < 0) {
+		free(tmp);
+		return -1;
+	}
+	close(fd);
+	unlink(tmp);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) != 0 ||
+	    rename(tmp, o->path) != 0) {
+		int saved = errno;
+
+		unlink(tmp);
+		free(tmp);
+		errno = saved;
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+int
+ndx_outfile_commit(struct ndx_outfile *o, struct ndx_error *err)
+{
+	int rc = 0;
+
+	if (o->path == NULL) {
+		if (fflush(o->fp) != 0 || ferror(o->fp)) {
+			ndx_error_set(err, NDX_EX_IOERR, "standard output", 0,
+			    "write error: %s", strerror(errno));
+			rc = -1;
+		}
+		outfile_release(o);
+		return rc;
+	}
+	if (fflush(o->fp) != 0 || ferror(o->fp) ||
+	    (!o->special && fsync(o->fd) != 0)) {
+		ndx_error_set(err, NDX_EX_IOERR, o->path, 0,
+		    "write error: %s", strerror(errno));
+		rc = -1;
+	} else if (!o->special && publish(o) != 0) {
+		ndx_error_set(err, NDX_EX_CANTCREAT, o->path, 0,
+		    "cannot create: %s", strerror(errno));
+		rc = -1;
+	}
+	if (fclose(o->fp) != 0 && rc == 0) {
+		ndx_error_set(err, NDX_EX_IOERR, o->path, 0,
+		    "write error: %s", strerror(errno));
+		rc = -1;
+	}
+	if (rc != 0 && o->tmpname != NULL)
+		unlink(o->tmpname);
+	outfile_release(o);
+	return rc;
+}
+
+void
+ndx_outfile_abort(struct ndx_outfile *o)
+{
+	if (o == NULL)
+		return;
+	if (o->path != NULL) {
+		fclose(o->fp);
+		if (o->tmpname != NULL)
+			unlink(o->tmpname);
+	}
+	outfile_release(o);
+}
