@@ -122,7 +122,16 @@ ndx_row_set(struct ndx_arena *a, struct ndx_client *c, struct ndx_episode *e,
     struct ndx_intervention *iv, enum ndx_item item, const char *value,
     int raw)
 {
-	const char *v = value && *value ? arena_strdup(a, value) : NULL;
+	ndx_row_put(c, e, iv, item,
+	    value && *value ? arena_strdup(a, value) : NULL, raw);
+}
+
+void
+ndx_row_put(struct ndx_client *c, struct ndx_episode *e,
+    struct ndx_intervention *iv, enum ndx_item item, const char *value,
+    int raw)
+{
+	const char *v = value && *value ? value : NULL;
 	uint64_t bit;
 
 	raw = raw && v != NULL;
@@ -184,4 +193,39 @@ ndx_intervention_is_empty(const struct ndx_intervention *iv)
 		if (iv->v[i] != NULL)
 			return 0;
 	return 1;
+}
+
+static const char *
+copy_value(struct ndx_arena *a, const char *v)
+{
+	return v ? arena_strdup(a, v) : NULL;
+}
+
+struct ndx_client *
+ndx_client_copy(struct ndx_arena *a, const struct ndx_client *src)
+{
+	struct ndx_client *c = arena_alloc(a, sizeof(*c));
+
+	*c = *src;
+	for (int i = 0; i < NDX_NCLIENT; i++)
+		c->v[i] = copy_value(a, src->v[i]);
+	c->ep = arena_alloc(a, (src->nep ? src->nep : 1) * sizeof(*c->ep));
+	c->epcap = c->nep;
+	for (size_t k = 0; k < src->nep; k++) {
+		const struct ndx_episode *se = &src->ep[k];
+		struct ndx_episode *e = &c->ep[k];
+
+		*e = *se;
+		for (int i = 0; i < NDX_NEPISODE; i++)
+			e->v[i] = copy_value(a, se->v[i]);
+		e->iv = arena_alloc(a, (se->niv ? se->niv : 1) *
+		    sizeof(*e->iv));
+		e->ivcap = e->niv;
+		for (size_t j = 0; j < se->niv; j++) {
+			e->iv[j] = se->iv[j];
+			for (int i = 0; i < NDX_NINTERVENTION; i++)
+				e->iv[j].v[i] = copy_value(a, se->iv[j].v[i]);
+		}
+	}
+	return c;
 }

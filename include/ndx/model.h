@@ -141,6 +141,14 @@ void ndx_row_set(struct ndx_arena *, struct ndx_client *,
     struct ndx_episode *, struct ndx_intervention *, enum ndx_item,
     const char *value, int raw);
 
+/* As ndx_row_set, but keeps the pointer: value must live in the arena. */
+void ndx_row_put(struct ndx_client *, struct ndx_episode *,
+    struct ndx_intervention *, enum ndx_item, const char *value, int raw);
+
+/* A deep copy of a client, its episodes and interventions, into arena. */
+struct ndx_client *ndx_client_copy(struct ndx_arena *,
+    const struct ndx_client *);
+
 /* Growing children inside the arena; the new child is zeroed. */
 struct ndx_episode *ndx_client_add_episode(struct ndx_arena *,
     struct ndx_client *);

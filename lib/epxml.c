@@ -1,0 +1,685 @@
+/*
+ * The episodes XML: a streaming reader on xmlTextReader (optionally
+ * validating against the dataset's XSD as it goes) and a writer on
+ * xmlTextWriter.
+ *
+ * The reader returns one <client> at a time.  libxml2 validates ahead of
+ * the node the reader returns, so XSD problems are collected as they come
+ * and handed out by line: after reading a client, the reader peeks at the
+ * start of the next one, and every problem on a line before that start
+ * belongs to the client just read.  The writer puts each element on its
+ * own line so that this attribution is exact for files ndx wrote.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/xmlreader.h>
+#include <libxml/xmlschemas.h>
+#include <libxml/xmlwriter.h>
+
+#include "ndx/arena.h"
+#include "ndx/dataset.h"
+#include "ndx/diag.h"
+#include "ndx/epxml.h"
+#include "ndx/model.h"
+#include "ndx/ndx.h"
+
+#define ROOT_IDENTIFIABLE "episodes"
+#define ROOT_PSEUDONYMISED "pseudonymised-episodes"
+/* Beyond this many XSD problems in one client the rest are counted only. */
+#define PROBLEMS_MAX 1000
+
+struct epxml_reader {
+	xmlTextReaderPtr xr;
+	int fd, own_fd;
+	char *name;
+	struct ndx_header header;
+	/* Interned element names, compared by pointer. */
+	const xmlChar *item_name[NDX_NITEMS];
+	const xmlChar *n_client, *n_episode, *n_intervention, *n_line,
+	    *n_raw, *ns;
+	/* Problems reported by libxml2, not yet handed out. */
+	struct epxml_problem *prob;
+	size_t nprob, probcap;
+	size_t handed;		/* problems handed out by the last call */
+	long dropped;
+	/* A parse (well-formedness or I/O) error seen by the handler. */
+	int fatal;
+	struct ndx_error fatal_err;
+	int peeked;		/* positioned on the next client's start */
+	long peek_line;
+	int done;
+};
+
+static void
+on_error(void *ctx, xmlErrorPtr e)
+{
+	struct epxml_reader *r = ctx;
+	struct epxml_problem *p;
+	const char *msg;
+	size_t n;
+
+	if (e == NULL || e->level == XML_ERR_WARNING)
+		return;
+	msg = e->message ? e->message : "error";
+	if (e->domain != XML_FROM_SCHEMASV) {
+		if (!r->fatal) {
+			r->fatal = 1;
+			ndx_error_set(&r->fatal_err,
+			    e->domain == XML_FROM_IO ? NDX_EX_IOERR :
+			    NDX_EX_DATAERR, r->name, e->line, "%s", msg);
+			n = strlen(r->fatal_err.msg);
+			while (n > 0 && r->fatal_err.msg[n - 1] == '\n')
+				r->fatal_err.msg[--n] = '\0';
+		}
+		return;
+	}
+	if (r->nprob - r->handed >= PROBLEMS_MAX) {
+		r->dropped++;
+		return;
+	}
+	if (r->nprob == r->probcap) {
+		r->probcap = r->probcap ? r->probcap * 2 : 16;
+		r->prob = xreallocarray(r->prob, r->probcap, sizeof(*r->prob));
+	}
+	p = &r->prob[r->nprob++];
+	p->xml_line = e->line;
+	p->element[0] = '\0';
+	if (e->node != NULL && ((xmlNodePtr)e->node)->name != NULL)
+		snprintf(p->element, sizeof(p->element), "%s",
+		    (const char *)((xmlNodePtr)e->node)->name);
+	snprintf(p->message, sizeof(p->message), "%s", msg);
+	n = strlen(p->message);
+	while (n > 0 && p->message[n - 1] == '\n')
+		p->message[--n] = '\0';
+}
+
+static void
+copy_attr(xmlTextReaderPtr xr, const char *name, char *dst, size_t size)
+{
+	xmlChar *v = xmlTextReaderGetAttribute(xr, (const xmlChar *)name);
+
+	snprintf(dst, size, "%s", v ? (const char *)v : "");
+	xmlFree(v);
+}
+
+/* Reads the next node, skipping whitespace and comments. */
+static int
+advance(struct epxml_reader *r)
+{
+	int rc, type;
+
+	for (;;) {
+		rc = xmlTextReaderRead(r->xr);
+		if (rc != 1)
+			return rc;
+		type = xmlTextReaderNodeType(r->xr);
+		if (type == XML_READER_TYPE_WHITESPACE ||
+		    type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE ||
+		    type == XML_READER_TYPE_COMMENT ||
+		    type == XML_READER_TYPE_PROCESSING_INSTRUCTION)
+			continue;
+		return 1;
+	}
+}
+
+static int
+read_failed(struct epxml_reader *r, struct ndx_error *err)
+{
+	if (r->fatal)
+		*err = r->fatal_err;
+	else
+		ndx_error_set(err, NDX_EX_DATAERR, r->name,
+		    xmlTextReaderGetParserLineNumber(r->xr),
+		    "not well-formed XML");
+	return -1;
+}
+
+static int
+unexpected(struct epxml_reader *r, struct ndx_error *err)
+{
+	const xmlChar *name = xmlTextReaderConstLocalName(r->xr);
+
+	ndx_error_set(err, NDX_EX_DATAERR, r->name,
+	    xmlGetLineNo(xmlTextReaderCurrentNode(r->xr)),
+	    "unexpected %s <%s>: not an ndx episodes file",
+	    xmlTextReaderNodeType(r->xr) == XML_READER_TYPE_TEXT ? "text in" :
+	    "element", name ? (const char *)name : "?");
+	return -1;
+}
+
+struct epxml_reader *
+epxml_reader_open(const char *path, const struct ndx_dataset *ds,
+    struct ndx_error *err)
+{
+	struct epxml_reader *r = xcalloc(1, sizeof(*r));
+	const xmlChar *root;
+	int rc;
+
+	if (path == NULL || strcmp(path, "-") == 0) {
+		r->fd = STDIN_FILENO;
+		r->name = xstrdup("standard input");
+	} else {
+		r->name = xstrdup(path);
+		if ((r->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			ndx_error_set(err, NDX_EX_NOINPUT, path, 0,
+			    "cannot open: %s", strerror(errno));
+			goto fail;
+		}
+		r->own_fd = 1;
+	}
+	r->xr = xmlReaderForFd(r->fd, r->own_fd ? path : NULL, NULL,
+	    XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA);
+	if (r->xr == NULL) {
+		ndx_error_set(err, NDX_EX_OSERR, r->name, 0,
+		    "cannot start the XML reader");
+		goto fail;
+	}
+	xmlTextReaderSetStructuredErrorHandler(r->xr, on_error, r);
+	if (ds != NULL &&
+	    xmlTextReaderSetSchema(r->xr, ndx_dataset_xsd(ds)) != 0) {
+		ndx_error_set(err, NDX_EX_CONFIG, r->name, 0,
+		    "cannot validate against the dataset schema");
+		goto fail;
+	}
+	for (int i = 0; i < NDX_NITEMS; i++)
+		r->item_name[i] = xmlTextReaderConstString(r->xr,
+		    (const xmlChar *)ndx_items[i].code);
+	r->n_client = xmlTextReaderConstString(r->xr, BAD_CAST "client");
+	r->n_episode = xmlTextReaderConstString(r->xr, BAD_CAST "episode");
+	r->n_intervention = xmlTextReaderConstString(r->xr,
+	    BAD_CAST "intervention");
+	r->n_line = xmlTextReaderConstString(r->xr, BAD_CAST "line");
+	r->n_raw = xmlTextReaderConstString(r->xr, BAD_CAST "raw");
+	r->ns = xmlTextReaderConstString(r->xr, BAD_CAST NDX_NS_EPISODES);
+
+	if ((rc = advance(r)) != 1) {
+		if (rc == 0 && !r->fatal)
+			ndx_error_set(err, NDX_EX_DATAERR, r->name, 0,
+			    "empty input: not an ndx episodes file");
+		else
+			read_failed(r, err);
+		goto fail;
+	}
+	root = xmlTextReaderConstLocalName(r->xr);
+	if (xmlTextReaderNodeType(r->xr) != XML_READER_TYPE_ELEMENT ||
+	    xmlTextReaderConstNamespaceUri(r->xr) != r->ns ||
+	    (!xmlStrEqual(root, BAD_CAST ROOT_IDENTIFIABLE) &&
+	    !xmlStrEqual(root, BAD_CAST ROOT_PSEUDONYMISED))) {
+		ndx_error_set(err, NDX_EX_DATAERR, r->name,
+		    xmlGetLineNo(xmlTextReaderCurrentNode(r->xr)),
+		    "not an ndx episodes file (root element <%s> in "
+		    "namespace %s expected)", ROOT_IDENTIFIABLE,
+		    NDX_NS_EPISODES);
+		goto fail;
+	}
+	r->header.pseudonymised = xmlStrEqual(root,
+	    BAD_CAST ROOT_PSEUDONYMISED);
+	copy_attr(r->xr, "asof", r->header.asof, sizeof(r->header.asof));
+	copy_attr(r->xr, "period", r->header.period,
+	    sizeof(r->header.period));
+	copy_attr(r->xr, "start", r->header.start, sizeof(r->header.start));
+	copy_attr(r->xr, "end", r->header.end, sizeof(r->header.end));
+	copy_attr(r->xr, "source", r->header.source,
+	    sizeof(r->header.source));
+	if (xmlTextReaderIsEmptyElement(r->xr))
+		r->done = 1;
+	return r;
+fail:
+	epxml_reader_close(r);
+	return NULL;
+}
+
+const struct ndx_header *
+epxml_reader_header(const struct epxml_reader *r)
+{
+	return &r->header;
+}
+
+void
+epxml_reader_close(struct epxml_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->xr != NULL)
+		xmlFreeTextReader(r->xr);
+	if (r->own_fd)
+		close(r->fd);
+	free(r->prob);
+	free(r->name);
+	free(r);
+}
+
+static int
+item_of(const struct epxml_reader *r, const xmlChar *name, int first,
+    int last)
+{
+	for (int i = first; i < last; i++)
+		if (r->item_name[i] == name)
+			return i;
+	return -1;
+}
+
+/*
+ * On an item's start tag: reads its text up to the end tag and stores it.
+ */
+static int
+read_item(struct epxml_reader *r, struct ndx_arena *a, struct ndx_client *c,
+    struct ndx_episode *e, struct ndx_intervention *iv, int item,
+    struct ndx_error *err)
+{
+	int raw = 0, type;
+	const char *value = NULL, *more;
+
+	if (xmlTextReaderHasAttributes(r->xr) &&
+	    xmlTextReaderMoveToAttribute(r->xr, BAD_CAST "raw") == 1) {
+		const xmlChar *v = xmlTextReaderConstValue(r->xr);
+
+		raw = v && (xmlStrEqual(v, BAD_CAST "true") ||
+		    xmlStrEqual(v, BAD_CAST "1"));
+		xmlTextReaderMoveToElement(r->xr);
+	}
+	if (!xmlTextReaderIsEmptyElement(r->xr)) {
+		for (;;) {
+			if (advance(r) != 1)
+				return read_failed(r, err);
+			type = xmlTextReaderNodeType(r->xr);
+			if (type == XML_READER_TYPE_END_ELEMENT)
+				break;
+			if (type != XML_READER_TYPE_TEXT &&
+			    type != XML_READER_TYPE_CDATA)
+				return unexpected(r, err);
+			more = (const char *)xmlTextReaderConstValue(r->xr);
+			/* Entities may split a value into several nodes. */
+			if (value == NULL)
+				value = arena_strdup(a, more);
+			else {
+				size_t n1 = strlen(value), n2 = strlen(more);
+				char *j = arena_alloc(a, n1 + n2 + 1);
+
+				memcpy(j, value, n1);
+				memcpy(j + n1, more, n2 + 1);
+				value = j;
+			}
+		}
+	}
+	ndx_row_put(c, e, iv, (enum ndx_item)item, value, raw);
+	return 0;
+}
+
+static long
+line_attr(struct epxml_reader *r)
+{
+	long line = 0;
+
+	if (xmlTextReaderHasAttributes(r->xr) &&
+	    xmlTextReaderMoveToAttribute(r->xr, BAD_CAST "line") == 1) {
+		const char *v = (const char *)xmlTextReaderConstValue(r->xr);
+		char *end;
+
+		line = v ? strtol(v, &end, 10) : 0;
+		if (v == NULL || *end != '\0' || line < 0)
+			line = 0;
+		xmlTextReaderMoveToElement(r->xr);
+	}
+	return line;
+}
+
+static long
+node_line(struct epxml_reader *r)
+{
+	return xmlGetLineNo(xmlTextReaderCurrentNode(r->xr));
+}
+
+/*
+ * Reads the children of an element at depth `depth` until its end tag:
+ * items of [first, last) and, when child != NULL, child elements of that
+ * name handled by the caller's level below.
+ */
+static int read_intervention(struct epxml_reader *, struct ndx_arena *,
+    struct ndx_client *, struct ndx_episode *, struct ndx_error *);
+static int read_episode(struct epxml_reader *, struct ndx_arena *,
+    struct ndx_client *, struct ndx_error *);
+
+static int
+read_intervention(struct epxml_reader *r, struct ndx_arena *a,
+    struct ndx_client *c, struct ndx_episode *e, struct ndx_error *err)
+{
+	struct ndx_intervention *iv = ndx_episode_add_intervention(a, e);
+	int item;
+
+	iv->xml_line = node_line(r);
+	iv->line = line_attr(r);
+	if (xmlTextReaderIsEmptyElement(r->xr))
+		return 0;
+	for (;;) {
+		if (advance(r) != 1)
+			return read_failed(r, err);
+		if (xmlTextReaderNodeType(r->xr) == XML_READER_TYPE_END_ELEMENT)
+			return 0;
+		if (xmlTextReaderNodeType(r->xr) != XML_READER_TYPE_ELEMENT)
+			return unexpected(r, err);
+		item = item_of(r, xmlTextReaderConstLocalName(r->xr),
+		    NDX_INTERVENTION_FIRST, NDX_NITEMS);
+		if (item < 0)
+			return unexpected(r, err);
+		if (read_item(r, a, c, e, iv, item, err) != 0)
+			return -1;
+	}
+}
+
+static int
+read_episode(struct epxml_reader *r, struct ndx_arena *a,
+    struct ndx_client *c, struct ndx_error *err)
+{
+	struct ndx_episode *e = ndx_client_add_episode(a, c);
+	const xmlChar *name;
+	int item;
+
+	e->xml_line = node_line(r);
+	if (xmlTextReaderIsEmptyElement(r->xr))
+		return 0;
+	for (;;) {
+		if (advance(r) != 1)
+			return read_failed(r, err);
+		if (xmlTextReaderNodeType(r->xr) == XML_READER_TYPE_END_ELEMENT)
+			return 0;
+		if (xmlTextReaderNodeType(r->xr) != XML_READER_TYPE_ELEMENT)
+			return unexpected(r, err);
+		name = xmlTextReaderConstLocalName(r->xr);
+		if (name == r->n_intervention) {
+			if (read_intervention(r, a, c, e, err) != 0)
+				return -1;
+			continue;
+		}
+		item = item_of(r, name, NDX_EPISODE_FIRST,
+		    NDX_INTERVENTION_FIRST);
+		if (item < 0)
+			return unexpected(r, err);
+		if (read_item(r, a, c, e, NULL, item, err) != 0)
+			return -1;
+	}
+}
+
+static int
+read_client(struct epxml_reader *r, struct ndx_arena *a,
+    struct ndx_client *c, struct ndx_error *err)
+{
+	const xmlChar *name;
+	int item;
+
+	c->xml_line = node_line(r);
+	if (xmlTextReaderIsEmptyElement(r->xr))
+		return 0;
+	for (;;) {
+		if (advance(r) != 1)
+			return read_failed(r, err);
+		if (xmlTextReaderNodeType(r->xr) == XML_READER_TYPE_END_ELEMENT)
+			return 0;
+		if (xmlTextReaderNodeType(r->xr) != XML_READER_TYPE_ELEMENT)
+			return unexpected(r, err);
+		name = xmlTextReaderConstLocalName(r->xr);
+		if (name == r->n_episode) {
+			if (read_episode(r, a, c, err) != 0)
+				return -1;
+			continue;
+		}
+		item = item_of(r, name, NDX_CLIENT_FIRST, NDX_EPISODE_FIRST);
+		if (item < 0)
+			return unexpected(r, err);
+		if (read_item(r, a, c, NULL, NULL, item, err) != 0)
+			return -1;
+	}
+}
+
+/*
+ * Moves to the next <client> start tag (peek) or the end of the document.
+ * Returns 1 positioned on a client, 0 at the end, -1 on error.
+ */
+static int
+seek_client(struct epxml_reader *r, struct ndx_error *err)
+{
+	int rc, type;
+
+	if (r->done)
+		return 0;
+	for (;;) {
+		rc = advance(r);
+		if (rc == 0 || (rc == 1 && xmlTextReaderNodeType(r->xr) ==
+		    XML_READER_TYPE_END_ELEMENT &&
+		    xmlTextReaderDepth(r->xr) == 0)) {
+			/* Drain to the end so trailing errors surface. */
+			while (rc == 1)
+				rc = advance(r);
+			if (rc < 0 || r->fatal)
+				return read_failed(r, err);
+			r->done = 1;
+			return 0;
+		}
+		if (rc < 0 || r->fatal)
+			return read_failed(r, err);
+		type = xmlTextReaderNodeType(r->xr);
+		if (type == XML_READER_TYPE_ELEMENT &&
+		    xmlTextReaderDepth(r->xr) == 1 &&
+		    xmlTextReaderConstLocalName(r->xr) == r->n_client &&
+		    xmlTextReaderConstNamespaceUri(r->xr) == r->ns) {
+			r->peek_line = node_line(r);
+			return 1;
+		}
+		return unexpected(r, err);
+	}
+}
+
+/* Problems on lines before `limit` (or all, limit < 0) are handed out. */
+static void
+take_problems(struct epxml_reader *r, long limit,
+    const struct epxml_problem **probs, size_t *nprobs)
+{
+	size_t n = 0;
+
+	/* Problems arrive in document order, so a prefix belongs here. */
+	while (n < r->nprob && (limit < 0 || r->prob[n].xml_line < limit))
+		n++;
+	*probs = r->prob;
+	*nprobs = n;
+	r->handed = n;
+}
+
+/* Drops the problems handed out by the previous call. */
+static void
+forget_handed(struct epxml_reader *r)
+{
+	if (r->handed == 0)
+		return;
+	memmove(r->prob, r->prob + r->handed,
+	    (r->nprob - r->handed) * sizeof(*r->prob));
+	r->nprob -= r->handed;
+	r->handed = 0;
+}
+
+int
+epxml_reader_next(struct epxml_reader *r, struct ndx_arena *a,
+    struct ndx_client **out, const struct epxml_problem **probs,
+    size_t *nprobs, struct ndx_error *err)
+{
+	struct ndx_client *c;
+	int rc;
+
+	*out = NULL;
+	*probs = NULL;
+	*nprobs = 0;
+	forget_handed(r);
+	if (!r->peeked) {
+		if ((rc = seek_client(r, err)) <= 0)
+			goto end;
+		r->peeked = 1;
+	}
+	/* Problems before the first client concern the file as a whole. */
+	if (r->nprob > 0 && r->prob[0].xml_line < r->peek_line)
+		goto whole_file;
+	c = arena_alloc(a, sizeof(*c));
+	memset(c, 0, sizeof(*c));
+	if (read_client(r, a, c, err) != 0)
+		return -1;
+	r->peeked = 0;
+	if ((rc = seek_client(r, err)) < 0)
+		return -1;
+	r->peeked = rc == 1;
+	take_problems(r, rc == 1 ? r->peek_line : -1, probs, nprobs);
+	*out = c;
+	return 1;
+end:
+	if (rc < 0)
+		return -1;
+	if (r->nprob > 0)
+		goto whole_file;
+	return 0;
+whole_file:
+	ndx_error_set(err, NDX_EX_DATAERR, r->name, r->prob[0].xml_line,
+	    "not a valid episodes file: %s", r->prob[0].message);
+	return -1;
+}
+
+/* Writer */
+
+struct epxml_writer {
+	xmlTextWriterPtr w;
+	int pseudonymised;
+};
+
+static int
+writer_failed(struct ndx_error *err)
+{
+	ndx_error_set(err, NDX_EX_IOERR, "", 0, "write error: %s",
+	    errno ? strerror(errno) : "XML writer failed");
+	return -1;
+}
+
+struct epxml_writer *
+epxml_writer_open(FILE *fp, const struct ndx_header *h, struct ndx_error *err)
+{
+	struct epxml_writer *ew = xcalloc(1, sizeof(*ew));
+	xmlOutputBufferPtr out = xmlOutputBufferCreateFile(fp, NULL);
+	xmlTextWriterPtr w;
+
+	if (out == NULL || (w = xmlNewTextWriter(out)) == NULL) {
+		if (out != NULL)
+			xmlOutputBufferClose(out);
+		free(ew);
+		writer_failed(err);
+		return NULL;
+	}
+	ew->w = w;
+	ew->pseudonymised = h->pseudonymised;
+	xmlTextWriterSetIndent(w, 1);
+	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
+	if (xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL) < 0 ||
+	    xmlTextWriterStartElementNS(w, NULL, BAD_CAST(h->pseudonymised ?
+	    ROOT_PSEUDONYMISED : ROOT_IDENTIFIABLE),
+	    BAD_CAST NDX_NS_EPISODES) < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "dataset",
+	    BAD_CAST NDX_DATASET_VERSION) < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "asof",
+	    BAD_CAST h->asof) < 0)
+		goto fail;
+	if (h->period[0] != '\0' && (xmlTextWriterWriteAttribute(w,
+	    BAD_CAST "period", BAD_CAST h->period) < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "start",
+	    BAD_CAST h->start) < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "end",
+	    BAD_CAST h->end) < 0))
+		goto fail;
+	if (h->source[0] != '\0' && xmlTextWriterWriteAttribute(w,
+	    BAD_CAST "source", BAD_CAST h->source) < 0)
+		goto fail;
+	return ew;
+fail:
+	xmlFreeTextWriter(w);
+	free(ew);
+	writer_failed(err);
+	return NULL;
+}
+
+/* Whether an item belongs in the form being written. */
+static int
+in_form(const struct epxml_writer *ew, int item)
+{
+	if (ew->pseudonymised)
+		return !ndx_items[item].identifying && item != NDX_EPISODID;
+	return !ndx_items[item].pseudo;
+}
+
+static int
+write_items(struct epxml_writer *ew, const char *const *v, uint64_t raw,
+    int first, int last)
+{
+	for (int i = first; i < last; i++) {
+		if (v[i - first] == NULL || !in_form(ew, i))
+			continue;
+		if (xmlTextWriterStartElement(ew->w,
+		    BAD_CAST ndx_items[i].code) < 0)
+			return -1;
+		if ((raw >> (i - first) & 1) && xmlTextWriterWriteAttribute(
+		    ew->w, BAD_CAST "raw", BAD_CAST "true") < 0)
+			return -1;
+		if (xmlTextWriterWriteString(ew->w, BAD_CAST v[i - first]) < 0 ||
+		    xmlTextWriterEndElement(ew->w) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+epxml_write_client(struct epxml_writer *ew, const struct ndx_client *c,
+    struct ndx_error *err)
+{
+	xmlTextWriterPtr w = ew->w;
+
+	if (xmlTextWriterStartElement(w, BAD_CAST "client") < 0 ||
+	    write_items(ew, c->v, c->raw, NDX_CLIENT_FIRST,
+	    NDX_EPISODE_FIRST) < 0)
+		return writer_failed(err);
+	for (size_t i = 0; i < c->nep; i++) {
+		const struct ndx_episode *e = &c->ep[i];
+
+		if (xmlTextWriterStartElement(w, BAD_CAST "episode") < 0 ||
+		    write_items(ew, e->v, e->raw, NDX_EPISODE_FIRST,
+		    NDX_INTERVENTION_FIRST) < 0)
+			return writer_failed(err);
+		for (size_t j = 0; j < e->niv; j++) {
+			const struct ndx_intervention *iv = &e->iv[j];
+
+			if (xmlTextWriterStartElement(w,
+			    BAD_CAST "intervention") < 0)
+				return writer_failed(err);
+			if (iv->line > 0 && xmlTextWriterWriteFormatAttribute(w,
+			    BAD_CAST "line", "%ld", iv->line) < 0)
+				return writer_failed(err);
+			if (write_items(ew, iv->v, iv->raw,
+			    NDX_INTERVENTION_FIRST, NDX_NITEMS) < 0 ||
+			    xmlTextWriterEndElement(w) < 0)
+				return writer_failed(err);
+		}
+		if (xmlTextWriterEndElement(w) < 0)
+			return writer_failed(err);
+	}
+	if (xmlTextWriterEndElement(w) < 0)
+		return writer_failed(err);
+	return 0;
+}
+
+int
+epxml_writer_close(struct epxml_writer *ew, struct ndx_error *err)
+{
+	int rc = 0;
+
+	errno = 0;
+	if (xmlTextWriterEndDocument(ew->w) < 0 || xmlTextWriterFlush(ew->w) < 0)
+		rc = writer_failed(err);
+	xmlFreeTextWriter(ew->w);
+	free(ew);
+	return rc;
+}
