@@ -1,0 +1,106 @@
+/* Recording problems against records, and how records are shown. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ndx/arena.h"
+#include "ndx/date.h"
+#include "ndx/diag.h"
+#include "validate.h"
+
+long
+episode_line(const struct ndx_episode *e)
+{
+	long line = 0;
+
+	for (size_t i = 0; i < e->niv; i++)
+		if (e->iv[i].line > 0 && (line == 0 || e->iv[i].line < line))
+			line = e->iv[i].line;
+	return line;
+}
+
+long
+client_line(const struct ndx_client *c)
+{
+	long line = 0, l;
+
+	for (size_t i = 0; i < c->nep; i++)
+		if ((l = episode_line(&c->ep[i])) > 0 && (line == 0 || l < line))
+			line = l;
+	return line;
+}
+
+const char *
+csv_value(struct ndx_arena *a, const struct ndx_client *c,
+    const struct ndx_episode *e, const struct ndx_intervention *iv, int item)
+{
+	const char *v = ndx_row_value(c, e, iv, (enum ndx_item)item);
+	char dmy[11];
+
+	if (v == NULL || !ndx_items[item].is_date ||
+	    ndx_row_is_raw(c, e, iv, (enum ndx_item)item) ||
+	    ndx_date_iso_to_dmy(v, dmy) != 0)
+		return v;
+	return arena_strdup(a, dmy);
+}
+
+struct problem *
+problem_add(struct rules_ctx *ctx, struct ndx_client *c, struct ndx_episode *e,
+    struct ndx_intervention *iv, int field, const char *rule_id,
+    const char *fmt, ...)
+{
+	const struct ndx_rule *rule = ndx_dataset_rule(ctx->ds, rule_id);
+	struct problems *ps = ctx->out;
+	struct problem *p;
+	va_list ap;
+
+	if (rule == NULL)	/* rules.csv and the code disagree: a bug */
+		diag_errx(70, "rule %s is not in rules.csv", rule_id);
+	if (ps->n == ps->cap) {
+		ps->cap = ps->cap ? ps->cap * 2 : 64;
+		ps->p = xreallocarray(ps->p, ps->cap, sizeof(*ps->p));
+	}
+	p = &ps->p[ps->n];
+	memset(p, 0, sizeof(*p));
+	p->seq = ps->n++;
+	p->c = c;
+	p->e = e;
+	p->iv = iv;
+	p->field = field;
+	p->field_name = field >= 0 ? ndx_items[field].code : "";
+	p->rule = rule;
+	if (iv != NULL) {
+		p->line = iv->line;
+		p->xml_line = iv->xml_line;
+	} else if (e != NULL) {
+		p->line = episode_line(e);
+		p->xml_line = e->xml_line;
+	} else {
+		p->line = client_line(c);
+		p->xml_line = c->xml_line;
+	}
+	if (field >= 0)
+		p->value = csv_value(ctx->arena, c, e, iv, field);
+	va_start(ap, fmt);
+	vsnprintf(p->msg, sizeof(p->msg), fmt, ap);
+	va_end(ap);
+
+	if (rule->severity == NDX_SEV_ERROR) {
+		if (e != NULL)
+			e->mark |= MARK_REJECTED;
+		else
+			c->mark |= MARK_REJECTED;
+		if (strcmp(rule_id, "R001") == 0 ||
+		    strcmp(rule_id, "R002") == 0 ||
+		    strcmp(rule_id, "R003") == 0 ||
+		    strcmp(rule_id, "R070") == 0) {
+			if (iv != NULL)
+				iv->mark |= MARK_VALUE_ERR;
+			else if (e != NULL)
+				e->mark |= MARK_VALUE_ERR;
+			else
+				c->mark |= MARK_VALUE_ERR;
+		}
+	}
+	return p;
+}

@@ -1,0 +1,165 @@
+/*
+ * The validation report: one line per problem, as CSV (interfaces.md's
+ * header) or XML (urn:ndx:report:1, rendered to HTML by ndx-transform).
+ * Values of identifying items are masked: the report travels by email more
+ * often than anyone admits.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/xmlwriter.h>
+
+#include "ndx/csvrec.h"
+#include "ndx/diag.h"
+#include "ndx/ndx.h"
+#include "validate.h"
+
+#define NDX_NS_REPORT "urn:ndx:report:1"
+#define MASK "***"
+
+struct report {
+	FILE *fp;
+	xmlTextWriterPtr w;	/* XML form, else CSV */
+	int failed;
+};
+
+static const char *const counts_names[] = { "episodes-read",
+	"episodes-valid", "episodes-rejected", "rows-read", "rows-written",
+	"rows-rejected", "duplicates-removed" };
+
+struct report *
+report_open(FILE *fp, int xml, const char *input, const char *asof,
+    const char *period)
+{
+	struct report *r = xcalloc(1, sizeof(*r));
+	xmlOutputBufferPtr out;
+
+	r->fp = fp;
+	if (!xml) {
+		if (fputs("line,agncy,clientid,episodid,modid,field,rule,"
+		    "severity,value,message\n", fp) == EOF)
+			r->failed = 1;
+		return r;
+	}
+	if ((out = xmlOutputBufferCreateFile(fp, NULL)) == NULL ||
+	    (r->w = xmlNewTextWriter(out)) == NULL)
+		diag_errx(NDX_EX_OSERR, "out of memory");
+	xmlTextWriterSetIndent(r->w, 1);
+	xmlTextWriterSetIndentString(r->w, BAD_CAST "  ");
+	if (xmlTextWriterStartDocument(r->w, "1.0", "UTF-8", NULL) < 0 ||
+	    xmlTextWriterStartElementNS(r->w, NULL, BAD_CAST "report",
+	    BAD_CAST NDX_NS_REPORT) < 0 ||
+	    xmlTextWriterWriteAttribute(r->w, BAD_CAST "dataset",
+	    BAD_CAST NDX_DATASET_VERSION) < 0 ||
+	    xmlTextWriterWriteAttribute(r->w, BAD_CAST "input",
+	    BAD_CAST input) < 0 ||
+	    xmlTextWriterWriteAttribute(r->w, BAD_CAST "asof",
+	    BAD_CAST asof) < 0 ||
+	    (period[0] != '\0' && xmlTextWriterWriteAttribute(r->w,
+	    BAD_CAST "period", BAD_CAST period) < 0))
+		r->failed = 1;
+	return r;
+}
+
+static const char *
+shown_value(const struct problem *p)
+{
+	if (p->value == NULL)
+		return "";
+	if (p->field >= 0 && ndx_items[p->field].identifying &&
+	    p->field != NDX_CLIENTID)
+		return MASK;
+	return p->value;
+}
+
+static const char *
+severity_name(enum ndx_severity s)
+{
+	return s == NDX_SEV_ERROR ? "error" : s == NDX_SEV_WARNING ?
+	    "warning" : "note";
+}
+
+int
+report_problem(struct report *r, const struct problem *p)
+{
+	char line[24] = "";
+	const char *f[10];
+
+	if (p->line > 0)
+		snprintf(line, sizeof(line), "%ld", p->line);
+	f[0] = line;
+	f[1] = NDX_C(p->c, NDX_AGNCY);
+	f[2] = NDX_C(p->c, NDX_CLIENTID);
+	f[3] = p->e ? NDX_E(p->e, NDX_EPISODID) : NULL;
+	f[4] = p->iv ? NDX_I(p->iv, NDX_MODID) : NULL;
+	f[5] = p->field_name;
+	f[6] = p->rule->id;
+	f[7] = severity_name(p->rule->severity);
+	f[8] = shown_value(p);
+	f[9] = p->msg;
+	if (r->w == NULL) {
+		if (csvrec_write_row(r->fp, f, 10, 0) != 0)
+			r->failed = 1;
+		return r->failed ? -1 : 0;
+	}
+	if (xmlTextWriterStartElement(r->w, BAD_CAST "problem") < 0)
+		r->failed = 1;
+	static const char *const names[] = { "line", "agncy", "clientid",
+		"episodid", "modid", "field", "rule", "severity", "value" };
+	for (size_t i = 0; i < 9 && !r->failed; i++)
+		if (f[i] != NULL && f[i][0] != '\0' &&
+		    xmlTextWriterWriteAttribute(r->w, BAD_CAST names[i],
+		    BAD_CAST f[i]) < 0)
+			r->failed = 1;
+	if (!r->failed && (xmlTextWriterWriteString(r->w, BAD_CAST p->msg) < 0 ||
+	    xmlTextWriterEndElement(r->w) < 0))
+		r->failed = 1;
+	return r->failed ? -1 : 0;
+}
+
+int
+report_close(struct report *r, const long *by_rule, const struct ndx_rule *rules,
+    size_t nrules, const long *counts)
+{
+	int rc;
+
+	if (r->w != NULL) {
+		char num[24];
+
+		if (xmlTextWriterStartElement(r->w, BAD_CAST "summary") < 0)
+			r->failed = 1;
+		for (size_t i = 0; i < sizeof(counts_names) /
+		    sizeof(counts_names[0]) && !r->failed; i++) {
+			snprintf(num, sizeof(num), "%ld", counts[i]);
+			if (xmlTextWriterWriteAttribute(r->w,
+			    BAD_CAST counts_names[i], BAD_CAST num) < 0)
+				r->failed = 1;
+		}
+		for (size_t i = 0; i < nrules && !r->failed; i++) {
+			snprintf(num, sizeof(num), "%ld", by_rule[i]);
+			if (xmlTextWriterStartElement(r->w, BAD_CAST "rule") < 0 ||
+			    xmlTextWriterWriteAttribute(r->w, BAD_CAST "id",
+			    BAD_CAST rules[i].id) < 0 ||
+			    xmlTextWriterWriteAttribute(r->w,
+			    BAD_CAST "severity",
+			    BAD_CAST severity_name(rules[i].severity)) < 0 ||
+			    xmlTextWriterWriteAttribute(r->w, BAD_CAST "count",
+			    BAD_CAST num) < 0 ||
+			    xmlTextWriterWriteAttribute(r->w, BAD_CAST "title",
+			    BAD_CAST rules[i].title) < 0 ||
+			    xmlTextWriterWriteAttribute(r->w, BAD_CAST "action",
+			    BAD_CAST rules[i].action) < 0 ||
+			    xmlTextWriterEndElement(r->w) < 0)
+				r->failed = 1;
+		}
+		if (xmlTextWriterEndElement(r->w) < 0 ||
+		    xmlTextWriterEndDocument(r->w) < 0 ||
+		    xmlTextWriterFlush(r->w) < 0)
+			r->failed = 1;
+		xmlFreeTextWriter(r->w);
+	}
+	rc = r->failed ? -1 : 0;
+	free(r);
+	return rc;
+}

@@ -1,0 +1,289 @@
+/*
+ * The rules of dataset.md §5 that look at one record and the items of its
+ * row.  Types and code lists come from the dataset (the XSD); only the
+ * relations between items live here.  A rule comparing items stays silent
+ * when one of them is missing or invalid: that is already reported, and a
+ * second message about the same wrong value would only confuse.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "ndx/date.h"
+#include "validate.h"
+
+#define V(item) ndx_row_value(c, e, iv, (item))
+
+static int
+is(const char *v, const char *code)
+{
+	return v != NULL && strcmp(v, code) == 0;
+}
+
+/* A present, valid date of this row. */
+static int
+date_of(const struct ndx_client *c, const struct ndx_episode *e,
+    const struct ndx_intervention *iv, enum ndx_item item, ndx_day *day)
+{
+	const char *v = ndx_row_value(c, e, iv, item);
+
+	if (v == NULL || ndx_row_is_raw(c, e, iv, item))
+		return 0;
+	return ndx_date_parse_iso(v, day) == NDX_DATE_OK;
+}
+
+/* R001, R002, R003, R070 (type), R101 for the items of one level. */
+static void
+check_items(struct rules_ctx *ctx, struct ndx_client *c, struct ndx_episode *e,
+    struct ndx_intervention *iv, int first, int last)
+{
+	struct ndx_check chk;
+	char day[11];
+	ndx_day d;
+
+	for (int item = first; item < last; item++) {
+		const char *v = ndx_row_value(c, e, iv, (enum ndx_item)item);
+
+		if (ndx_items[item].pseudo)
+			continue;
+		if (v == NULL) {
+			if (ndx_dataset_mandatory(ctx->ds, (enum ndx_item)item))
+				problem_add(ctx, c, e, iv, item, "R001",
+				    "%s is missing: it is mandatory",
+				    ndx_items[item].code);
+			continue;
+		}
+		if (ndx_items[item].is_date &&
+		    ndx_row_is_raw(c, e, iv, (enum ndx_item)item)) {
+			problem_add(ctx, c, e, iv, item, "R001",
+			    "%s is not a date in the form DD/MM/YYYY",
+			    ndx_items[item].code);
+			continue;
+		}
+		if (ndx_dataset_check(ctx->ds, (enum ndx_item)item, v,
+		    &chk) != 0) {
+			problem_add(ctx, c, e, iv, item, chk.rule, "%s",
+			    chk.msg);
+			continue;
+		}
+		if (ndx_items[item].is_date &&
+		    ndx_date_parse_iso(v, &d) == NDX_DATE_OK && d > ctx->asof) {
+			ndx_date_format_dmy(ctx->asof, day);
+			problem_add(ctx, c, e, iv, item, "R003",
+			    "%s is after the data-cut date %s",
+			    ndx_items[item].code, day);
+		}
+		if ((item == NDX_FINITIAL || item == NDX_SINITIAL) &&
+		    islower((unsigned char)v[0]))
+			problem_add(ctx, c, e, iv, item, "R101",
+			    "%s was given in lower case; it is sent in upper "
+			    "case", ndx_items[item].code);
+	}
+}
+
+void
+rules_client(struct rules_ctx *ctx, struct ndx_client *c)
+{
+	struct ndx_episode *e = NULL;
+	struct ndx_intervention *iv = NULL;
+	struct ndx_check chk;
+	const char *la = V(NDX_LA);
+	size_t i;
+
+	check_items(ctx, c, NULL, NULL, NDX_CLIENT_FIRST, NDX_EPISODE_FIRST);
+	if (ctx->las == NULL || la == NULL ||
+	    ndx_dataset_check(ctx->ds, NDX_LA, la, &chk) != 0)
+		return;
+	for (i = 0; i < ctx->nlas; i++)
+		if (strcmp(ctx->las[i].code, la) == 0)
+			return;
+	problem_add(ctx, c, NULL, NULL, NDX_LA, "R120",
+	    "LA is outside the %s police force area", ctx->las[0].area);
+}
+
+static int
+substance_is(const char *v, const char *code)
+{
+	return v != NULL && strcmp(v, code) == 0;
+}
+
+static void
+rules_substances(struct rules_ctx *ctx, struct ndx_client *c,
+    struct ndx_episode *e)
+{
+	struct ndx_intervention *iv = NULL;
+	const enum ndx_item drugs[] = { NDX_DRUG1, NDX_DRUG2, NDX_DRUG3 };
+	const char *cj = V(NDX_CJORDER);
+	int any_alcohol = 0, all_alcohol = 1, n = 0;
+
+	if (V(NDX_DRUG3) != NULL && V(NDX_DRUG2) == NULL)
+		problem_add(ctx, c, e, NULL, NDX_DRUG2, "R040",
+		    "DRUG3 is given but DRUG2 is not");
+	for (int i = 1; i < 3; i++)
+		for (int j = 0; j < i; j++)
+			if (V(drugs[i]) != NULL &&
+			    substance_is(V(drugs[j]), V(drugs[i]))) {
+				problem_add(ctx, c, e, NULL, drugs[i], "R040",
+				    "%s repeats %s: the substances must differ",
+				    ndx_items[drugs[i]].code,
+				    ndx_items[drugs[j]].code);
+				break;
+			}
+	if (V(NDX_DRUG1) != NULL && !is(V(NDX_DRUG1), "7000") &&
+	    V(NDX_ROUTE) == NULL)
+		problem_add(ctx, c, e, NULL, NDX_ROUTE, "R041",
+		    "ROUTE is missing: it is required unless DRUG1 is 7000 "
+		    "(alcohol)");
+	if (is(V(NDX_ROUTE), "1") && V(NDX_INJSTAT) != NULL &&
+	    !is(V(NDX_INJSTAT), "C"))
+		problem_add(ctx, c, e, NULL, NDX_INJSTAT, "R042",
+		    "ROUTE is 1 (inject) but INJSTAT is not C (currently "
+		    "injecting)");
+	for (int i = 0; i < 3; i++) {
+		if (V(drugs[i]) == NULL)
+			continue;
+		n++;
+		if (is(V(drugs[i]), "7000"))
+			any_alcohol = 1;
+		else
+			all_alcohol = 0;
+	}
+	if (is(cj, "2") && n > 0 && !any_alcohol)
+		problem_add(ctx, c, e, NULL, NDX_CJORDER, "R061",
+		    "CJORDER is 2 (ATR) but no substance is 7000 (alcohol)");
+	if (is(cj, "1") && n > 0 && all_alcohol)
+		problem_add(ctx, c, e, NULL, NDX_CJORDER, "R061",
+		    "CJORDER is 1 (DRR) but every substance is 7000 "
+		    "(alcohol)");
+}
+
+void
+rules_episode(struct rules_ctx *ctx, struct ndx_client *c,
+    struct ndx_episode *e)
+{
+	struct ndx_intervention *iv = NULL;
+	ndx_day dob, refld, triaged, disd, prisrel;
+	int has_dob, has_refld, has_triaged, age;
+	const char *rfls = V(NDX_RFLS), *sex = V(NDX_SEX);
+	const char *cj = V(NDX_CJORDER), *acc = V(NDX_ACCMNEED);
+
+	check_items(ctx, c, e, NULL, NDX_EPISODE_FIRST,
+	    NDX_INTERVENTION_FIRST);
+	has_dob = date_of(c, e, iv, NDX_DOB, &dob);
+	has_refld = date_of(c, e, iv, NDX_REFLD, &refld);
+	has_triaged = date_of(c, e, iv, NDX_TRIAGED, &triaged);
+
+	if (has_dob && has_refld && dob >= refld)
+		problem_add(ctx, c, e, NULL, NDX_DOB, "R010",
+		    "DOB is not before REFLD (referral date)");
+	if (has_dob && has_triaged) {
+		age = ndx_date_age(dob, triaged);
+		if (age < 18)
+			problem_add(ctx, c, e, NULL, NDX_DOB, "R010",
+			    "client was %d at TRIAGED: under 18s belong to "
+			    "the young people's dataset", age);
+		else if (age > 100)
+			problem_add(ctx, c, e, NULL, NDX_DOB, "R011",
+			    "client was %d at TRIAGED: check the date of birth",
+			    age);
+	}
+	if (has_refld && has_triaged && refld > triaged)
+		problem_add(ctx, c, e, NULL, NDX_TRIAGED, "R020",
+		    "TRIAGED is before REFLD (referral date)");
+
+	if ((V(NDX_DISD) == NULL) != (V(NDX_DISRSN) == NULL))
+		problem_add(ctx, c, e, NULL,
+		    V(NDX_DISD) == NULL ? NDX_DISD : NDX_DISRSN, "R021",
+		    V(NDX_DISD) == NULL ? "DISRSN is given but DISD is missing" :
+		    "DISD is given but DISRSN is missing");
+	if (has_triaged && date_of(c, e, iv, NDX_DISD, &disd) &&
+	    disd < triaged)
+		problem_add(ctx, c, e, NULL, NDX_DISD, "R021",
+		    "DISD is before TRIAGED");
+
+	rules_substances(ctx, c, e);
+
+	if (is(V(NDX_PREGNANT), "Y") && sex != NULL && !is(sex, "F"))
+		problem_add(ctx, c, e, NULL, NDX_PREGNANT, "R050",
+		    "PREGNANT is Y but SEX is not F");
+	if (is(sex, "F") && V(NDX_PREGNANT) == NULL)
+		problem_add(ctx, c, e, NULL, NDX_PREGNANT, "R051",
+		    "PREGNANT is not recorded for a female client");
+
+	if (rfls != NULL && (V(NDX_PRISREL) != NULL) != is(rfls, "13"))
+		problem_add(ctx, c, e, NULL, NDX_PRISREL, "R060",
+		    is(rfls, "13") ? "PRISREL is missing: it is required when "
+		    "RFLS is 13 (prison)" : "PRISREL is given but RFLS is not "
+		    "13 (prison)");
+	if (date_of(c, e, iv, NDX_PRISREL, &prisrel)) {
+		if (has_triaged && prisrel > triaged + 28)
+			problem_add(ctx, c, e, NULL, NDX_PRISREL, "R060",
+			    "PRISREL is more than 28 days after TRIAGED");
+		if (has_dob && prisrel <= ndx_date_add_years(dob, 18))
+			problem_add(ctx, c, e, NULL, NDX_PRISREL, "R060",
+			    "PRISREL is not after the client's 18th birthday");
+	}
+
+	if (is(rfls, "6") && cj != NULL && !is(cj, "1"))
+		problem_add(ctx, c, e, NULL, NDX_CJORDER, "R062",
+		    "RFLS is 6 (court: DRR) but CJORDER is not 1 (DRR)");
+	if (is(rfls, "30") && cj != NULL && !is(cj, "2"))
+		problem_add(ctx, c, e, NULL, NDX_CJORDER, "R062",
+		    "RFLS is 30 (court: ATR) but CJORDER is not 2 (ATR)");
+
+	if (V(NDX_PC) == NULL && acc != NULL && !is(acc, "1"))
+		problem_add(ctx, c, e, NULL, NDX_PC, "R070",
+		    "PC is missing: it is required unless ACCMNEED is 1 "
+		    "(no fixed abode)");
+	if (is(V(NDX_PC), "ZZ99 3VZ") && acc != NULL && !is(acc, "1"))
+		problem_add(ctx, c, e, NULL, NDX_PC, "R071",
+		    "PC is ZZ99 3VZ (no fixed abode) but ACCMNEED is not 1");
+}
+
+void
+rules_intervention(struct rules_ctx *ctx, struct ndx_client *c,
+    struct ndx_episode *e, struct ndx_intervention *iv)
+{
+	static const enum ndx_item core[] = { NDX_MODID, NDX_MODAL,
+		NDX_MODSET, NDX_REFMODDT, NDX_MODST };
+	ndx_day refmoddt, modst, modend, triaged, disd;
+	int has_modst, has_modend;
+
+	check_items(ctx, c, e, iv, NDX_INTERVENTION_FIRST, NDX_NITEMS);
+	if (ndx_intervention_is_empty(iv))
+		return;
+	for (size_t i = 0; i < sizeof(core) / sizeof(core[0]); i++)
+		if (V(core[i]) == NULL)
+			problem_add(ctx, c, e, iv, core[i], "R030",
+			    "%s is missing: an intervention needs MODID, MODAL, "
+			    "MODSET, REFMODDT and MODST", ndx_items[core[i]].code);
+
+	has_modst = date_of(c, e, iv, NDX_MODST, &modst);
+	has_modend = date_of(c, e, iv, NDX_MODEND, &modend);
+	if (has_modst && date_of(c, e, iv, NDX_REFMODDT, &refmoddt) &&
+	    refmoddt > modst)
+		problem_add(ctx, c, e, iv, NDX_REFMODDT, "R031",
+		    "REFMODDT is after MODST");
+	if (has_modst && date_of(c, e, iv, NDX_TRIAGED, &triaged) &&
+	    modst < triaged)
+		problem_add(ctx, c, e, iv, NDX_MODST, "R031",
+		    "MODST is before TRIAGED");
+	if ((V(NDX_MODEND) == NULL) != (V(NDX_MODEXIT) == NULL))
+		problem_add(ctx, c, e, iv,
+		    V(NDX_MODEND) == NULL ? NDX_MODEND : NDX_MODEXIT, "R031",
+		    V(NDX_MODEND) == NULL ? "MODEXIT is given but MODEND is "
+		    "missing" : "MODEND is given but MODEXIT is missing");
+	if (has_modst && has_modend && modst > modend)
+		problem_add(ctx, c, e, iv, NDX_MODEND, "R031",
+		    "MODEND is before MODST");
+
+	if (V(NDX_DISD) != NULL) {
+		if (V(NDX_MODEND) == NULL)
+			problem_add(ctx, c, e, iv, NDX_MODEND, "R032",
+			    "the episode is discharged but this intervention "
+			    "has not ended");
+		else if (has_modend && date_of(c, e, iv, NDX_DISD, &disd) &&
+		    modend > disd)
+			problem_add(ctx, c, e, iv, NDX_MODEND, "R032",
+			    "MODEND is after DISD (discharge date)");
+	}
+}

@@ -1,0 +1,561 @@
+/*
+ * ndx-validate: checks an episodes file against the dataset, streaming.
+ *
+ * The XSD is applied by libxml2 as the file streams in; the rules of
+ * dataset.md §5 run over one client group at a time (every <client> with
+ * the same AGNCY and CLIENTID, which ndx-extract writes adjacently), so
+ * memory holds one client's rows and no more.  Valid episodes go to -o,
+ * every row of a rejected episode to --rejects, every problem to --report,
+ * and a summary to standard error.  The row count is checked before exit:
+ * rows read = rows written + rows rejected + duplicates removed.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+
+#include "ndx/arena.h"
+#include "ndx/csvrec.h"
+#include "ndx/dataset.h"
+#include "ndx/diag.h"
+#include "ndx/epxml.h"
+#include "ndx/ndx.h"
+#include "ndx/outfile.h"
+#include "validate.h"
+#include "validate_main.h"
+
+#define REPORTS_MAX 2
+
+enum count {
+	EPISODES_READ, EPISODES_VALID, EPISODES_REJECTED, ROWS_READ,
+	ROWS_WRITTEN, ROWS_REJECTED, DUPLICATES, NCOUNTS
+};
+
+struct validate {
+	const char *area;		/* --area */
+	const char *out_path;		/* -o */
+	const char *rejects_path;	/* --rejects */
+	const char *report_path[REPORTS_MAX];	/* --report, CSV or XML */
+	size_t nreports;
+	const char *input;		/* operand, "-" for stdin */
+
+	struct ndx_dataset *ds;
+	const struct ndx_rule *rules;
+	size_t nrules;
+	struct rules_ctx ctx;
+	struct problems problems;
+
+	struct epxml_reader *reader;
+	struct ndx_outfile *out, *rej, *rep[REPORTS_MAX];
+	struct epxml_writer *writer;
+	struct report *report[REPORTS_MAX];
+
+	/* The current group: its clients, copied into group_arena. */
+	struct ndx_arena *group_arena, *scratch;
+	struct ndx_client **group;
+	size_t ngroup, groupcap;
+	struct epxml_problem *xsd;	/* its XSD problems */
+	size_t nxsd, xsdcap;
+
+	long counts[NCOUNTS];
+	long *by_rule;
+};
+
+static const char usage_text[] =
+    "usage: ndx-validate [--area NAME] [-o VALID.xml] "
+    "[--rejects REJECTS.csv]\n"
+    "                    [--report REPORT.csv|REPORT.xml] [FILE | -]\n";
+
+static _Noreturn void
+usage(void)
+{
+	fputs(usage_text, stderr);
+	exit(NDX_EX_USAGE);
+}
+
+static void
+fatal(const struct ndx_error *err)
+{
+	exit(diag_error(err));
+}
+
+static int
+same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static int
+same_group(const struct ndx_client *a, const struct ndx_client *b)
+{
+	return same(NDX_C(a, NDX_AGNCY), NDX_C(b, NDX_AGNCY)) &&
+	    same(NDX_C(a, NDX_CLIENTID), NDX_C(b, NDX_CLIENTID));
+}
+
+/* The innermost record of the group whose element starts at or before
+ * line, which with one element per line is the one holding it. */
+static void
+attribute(struct validate *v, long line, struct ndx_client **pc,
+    struct ndx_episode **pe, struct ndx_intervention **piv)
+{
+	long best = -1;
+
+	*pc = v->group[0];
+	*pe = NULL;
+	*piv = NULL;
+	for (size_t a = 0; a < v->ngroup; a++) {
+		struct ndx_client *c = v->group[a];
+
+		if (c->xml_line <= line && c->xml_line > best) {
+			best = c->xml_line;
+			*pc = c;
+			*pe = NULL;
+			*piv = NULL;
+		}
+		for (size_t i = 0; i < c->nep; i++) {
+			struct ndx_episode *e = &c->ep[i];
+
+			if (e->xml_line <= line && e->xml_line >= best) {
+				best = e->xml_line;
+				*pc = c;
+				*pe = e;
+				*piv = NULL;
+			}
+			for (size_t j = 0; j < e->niv; j++)
+				if (e->iv[j].xml_line <= line &&
+				    e->iv[j].xml_line >= best) {
+					best = e->iv[j].xml_line;
+					*pc = c;
+					*pe = e;
+					*piv = &e->iv[j];
+				}
+		}
+	}
+}
+
+/*
+ * An XSD problem the rules already explain (the record has a value error)
+ * is dropped; any other is reported under R001, so that nothing the schema
+ * rejects can pass, even in a hand-made file.
+ */
+static void
+xsd_problems(struct validate *v)
+{
+	for (size_t k = 0; k < v->nxsd; k++) {
+		const struct epxml_problem *xp = &v->xsd[k];
+		struct ndx_client *c;
+		struct ndx_episode *e;
+		struct ndx_intervention *iv;
+		struct problem *p;
+		int item = ndx_item_lookup(xp->element);
+		unsigned mark;
+
+		attribute(v, xp->xml_line, &c, &e, &iv);
+		mark = iv ? iv->mark : e ? e->mark : c->mark;
+		if (mark & MARK_VALUE_ERR)
+			continue;
+		if (item >= 0 && ndx_items[item].identifying)
+			p = problem_add(&v->ctx, c, e, iv, item, "R001",
+			    "%s does not match the dataset schema",
+			    ndx_items[item].code);
+		else
+			p = problem_add(&v->ctx, c, e, iv, item, "R001",
+			    "does not match the dataset schema: %s",
+			    xp->message);
+		if (item < 0)
+			p->field_name = xp->element;
+	}
+}
+
+static int
+problem_order(const void *x, const void *y)
+{
+	const struct problem *a = x, *b = y;
+
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if (a->xml_line != b->xml_line)
+		return a->xml_line < b->xml_line ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void
+write_rejects(struct validate *v, const struct ndx_client *c,
+    const struct ndx_episode *e)
+{
+	const char *f[64];
+	struct ndx_error err;
+
+	for (size_t j = 0; j < e->niv; j++) {
+		v->counts[ROWS_REJECTED]++;
+		if (v->rej == NULL)
+			continue;
+		for (size_t k = 0; k < ndx_layout_csv_n; k++)
+			f[k] = csv_value(v->group_arena, c, e, &e->iv[j],
+			    ndx_layout_csv[k]);
+		if (csvrec_write_row(ndx_outfile_fp(v->rej), f,
+		    ndx_layout_csv_n, 1) != 0) {
+			ndx_error_set(&err, NDX_EX_IOERR, v->rejects_path, 0,
+			    "write error");
+			fatal(&err);
+		}
+	}
+}
+
+/* Writes the valid part of one client element, initials upper-cased. */
+static void
+write_valid(struct validate *v, const struct ndx_client *c)
+{
+	struct ndx_client out = *c;
+	struct ndx_error err;
+	static const enum ndx_item initials[] = { NDX_FINITIAL, NDX_SINITIAL };
+
+	out.ep = arena_alloc(v->group_arena, (c->nep ? c->nep : 1) *
+	    sizeof(*out.ep));
+	out.nep = 0;
+	for (size_t i = 0; i < c->nep; i++) {
+		const struct ndx_episode *e = &c->ep[i];
+		struct ndx_episode *oe;
+
+		if (e->mark & MARK_REJECTED)
+			continue;
+		oe = &out.ep[out.nep++];
+		*oe = *e;
+		oe->iv = arena_alloc(v->group_arena, (e->niv ? e->niv : 1) *
+		    sizeof(*oe->iv));
+		oe->niv = 0;
+		for (size_t j = 0; j < e->niv; j++) {
+			if (e->iv[j].mark & MARK_DUPLICATE) {
+				v->counts[DUPLICATES]++;
+				continue;
+			}
+			oe->iv[oe->niv++] = e->iv[j];
+			v->counts[ROWS_WRITTEN]++;
+		}
+	}
+	if (out.nep == 0)
+		return;
+	for (size_t k = 0; k < 2; k++) {
+		const char *s = NDX_C(c, initials[k]);
+
+		if (s != NULL && s[0] >= 'a' && s[0] <= 'z') {
+			char *u = arena_strdup(v->group_arena, s);
+
+			u[0] = (char)(u[0] - 'a' + 'A');
+			NDX_C(&out, initials[k]) = u;
+		}
+	}
+	if (epxml_write_client(v->writer, &out, &err) != 0) {
+		snprintf(err.file, sizeof(err.file), "%s",
+		    v->out_path ? v->out_path : "standard output");
+		fatal(&err);
+	}
+}
+
+static void
+count_episodes(struct validate *v)
+{
+	for (size_t a = 0; a < v->ngroup; a++)
+		for (size_t i = 0; i < v->group[a]->nep; i++) {
+			const struct ndx_episode *e = &v->group[a]->ep[i];
+			int first = 1;
+
+			/* Variants of one EPISODID count once. */
+			for (size_t b = 0; b <= a && first; b++)
+				for (size_t j = 0; j < v->group[b]->nep; j++) {
+					if (b == a && j >= i)
+						break;
+					if (same(NDX_E(&v->group[b]->ep[j],
+					    NDX_EPISODID), NDX_E(e, NDX_EPISODID))) {
+						first = 0;
+						break;
+					}
+				}
+			if (!first)
+				continue;
+			v->counts[EPISODES_READ]++;
+			v->counts[e->mark & MARK_REJECTED ? EPISODES_REJECTED :
+			    EPISODES_VALID]++;
+		}
+}
+
+static void
+process_group(struct validate *v)
+{
+	struct ndx_error err;
+
+	v->problems.n = 0;
+	v->ctx.arena = v->group_arena;
+	for (size_t a = 0; a < v->ngroup; a++) {
+		struct ndx_client *c = v->group[a];
+
+		rules_client(&v->ctx, c);
+		for (size_t i = 0; i < c->nep; i++) {
+			rules_episode(&v->ctx, c, &c->ep[i]);
+			for (size_t j = 0; j < c->ep[i].niv; j++)
+				rules_intervention(&v->ctx, c, &c->ep[i],
+				    &c->ep[i].iv[j]);
+		}
+	}
+	xsd_problems(v);
+	rules_group(&v->ctx, v->group, v->ngroup);
+
+	qsort(v->problems.p, v->problems.n, sizeof(*v->problems.p),
+	    problem_order);
+	for (size_t k = 0; k < v->problems.n; k++) {
+		v->by_rule[v->problems.p[k].rule - v->rules]++;
+		for (size_t r = 0; r < v->nreports; r++)
+			if (report_problem(v->report[r], &v->problems.p[k]) !=
+			    0) {
+				ndx_error_set(&err, NDX_EX_IOERR,
+				    v->report_path[r], 0, "write error");
+				fatal(&err);
+			}
+	}
+	count_episodes(v);
+	for (size_t a = 0; a < v->ngroup; a++) {
+		const struct ndx_client *c = v->group[a];
+
+		for (size_t i = 0; i < c->nep; i++)
+			if (c->ep[i].mark & MARK_REJECTED)
+				write_rejects(v, c, &c->ep[i]);
+		write_valid(v, c);
+	}
+	v->ngroup = 0;
+	v->nxsd = 0;
+	arena_reset(v->group_arena);
+}
+
+static void
+add_to_group(struct validate *v, const struct ndx_client *c,
+    const struct epxml_problem *probs, size_t nprobs)
+{
+	if (v->ngroup == v->groupcap) {
+		v->groupcap = v->groupcap ? v->groupcap * 2 : 4;
+		v->group = xreallocarray(v->group, v->groupcap,
+		    sizeof(*v->group));
+	}
+	v->group[v->ngroup++] = ndx_client_copy(v->group_arena, c);
+	if (v->nxsd + nprobs > v->xsdcap) {
+		v->xsdcap = (v->nxsd + nprobs) * 2;
+		v->xsd = xreallocarray(v->xsd, v->xsdcap, sizeof(*v->xsd));
+	}
+	memcpy(v->xsd + v->nxsd, probs, nprobs * sizeof(*probs));
+	v->nxsd += nprobs;
+}
+
+static long
+rows_of(const struct ndx_client *c)
+{
+	long n = 0;
+
+	for (size_t i = 0; i < c->nep; i++)
+		n += (long)c->ep[i].niv;
+	return n;
+}
+
+static void
+open_outputs(struct validate *v, const struct ndx_header *h)
+{
+	struct ndx_error err;
+
+	if ((v->out = ndx_outfile_open(v->out_path, &err)) == NULL)
+		fatal(&err);
+	if ((v->writer = epxml_writer_open(ndx_outfile_fp(v->out), h,
+	    &err)) == NULL)
+		fatal(&err);
+	if (v->rejects_path != NULL) {
+		const char *hdr[64];
+
+		if ((v->rej = ndx_outfile_open(v->rejects_path, &err)) == NULL)
+			fatal(&err);
+		for (size_t k = 0; k < ndx_layout_csv_n; k++)
+			hdr[k] = ndx_items[ndx_layout_csv[k]].code;
+		if (csvrec_write_row(ndx_outfile_fp(v->rej), hdr,
+		    ndx_layout_csv_n, 0) != 0) {
+			ndx_error_set(&err, NDX_EX_IOERR, v->rejects_path, 0,
+			    "write error");
+			fatal(&err);
+		}
+	}
+	for (size_t r = 0; r < v->nreports; r++) {
+		const char *p = v->report_path[r];
+		size_t n = strlen(p);
+		int xml = n > 4 && strcmp(p + n - 4, ".xml") == 0;
+
+		if ((v->rep[r] = ndx_outfile_open(p, &err)) == NULL)
+			fatal(&err);
+		v->report[r] = report_open(ndx_outfile_fp(v->rep[r]), xml,
+		    v->input, h->asof, h->period);
+	}
+}
+
+static void
+close_outputs(struct validate *v)
+{
+	struct ndx_error err;
+
+	for (size_t r = 0; r < v->nreports; r++) {
+		if (report_close(v->report[r], v->by_rule, v->rules, v->nrules,
+		    v->counts) != 0) {
+			ndx_error_set(&err, NDX_EX_IOERR, v->report_path[r], 0,
+			    "write error");
+			fatal(&err);
+		}
+		if (ndx_outfile_commit(v->rep[r], &err) != 0)
+			fatal(&err);
+	}
+	if (v->rej != NULL && ndx_outfile_commit(v->rej, &err) != 0)
+		fatal(&err);
+	if (epxml_writer_close(v->writer, &err) != 0) {
+		snprintf(err.file, sizeof(err.file), "%s",
+		    v->out_path ? v->out_path : "standard output");
+		fatal(&err);
+	}
+	if (ndx_outfile_commit(v->out, &err) != 0)
+		fatal(&err);
+}
+
+static void
+summary(const struct validate *v)
+{
+	diag_warnx("episodes: %ld read, %ld valid, %ld rejected",
+	    v->counts[EPISODES_READ], v->counts[EPISODES_VALID],
+	    v->counts[EPISODES_REJECTED]);
+	diag_warnx("rows: %ld read, %ld written, %ld rejected, "
+	    "%ld exact duplicates removed", v->counts[ROWS_READ],
+	    v->counts[ROWS_WRITTEN], v->counts[ROWS_REJECTED],
+	    v->counts[DUPLICATES]);
+	for (size_t i = 0; i < v->nrules; i++)
+		if (v->by_rule[i] > 0)
+			diag_warnx("%s %s: %ld (%s)", v->rules[i].id,
+			    v->rules[i].severity == NDX_SEV_ERROR ? "error" :
+			    "warning", v->by_rule[i], v->rules[i].title);
+}
+
+static void
+parse_options(struct validate *v, int argc, char **argv)
+{
+	enum { OPT_AREA = 256, OPT_REJECTS, OPT_REPORT, OPT_VERSION };
+	static const struct option longopts[] = {
+		{ "area", required_argument, NULL, OPT_AREA },
+		{ "help", no_argument, NULL, 'h' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "rejects", required_argument, NULL, OPT_REJECTS },
+		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(NDX_EX_OK);
+		case 'o':
+			v->out_path = optarg;
+			break;
+		case OPT_AREA:
+			v->area = optarg;
+			break;
+		case OPT_REJECTS:
+			v->rejects_path = optarg;
+			break;
+		case OPT_REPORT:
+			if (v->nreports == REPORTS_MAX)
+				diag_errx(NDX_EX_USAGE,
+				    "--report may be given at most twice");
+			v->report_path[v->nreports++] = optarg;
+			break;
+		case OPT_VERSION:
+			printf("ndx-validate %s\n", NDX_VERSION);
+			exit(NDX_EX_OK);
+		default:
+			usage();
+		}
+	}
+	if (argc - optind > 1)
+		usage();
+	v->input = argc - optind == 1 ? argv[optind] : "-";
+}
+
+int
+validate_main(int argc, char **argv)
+{
+	struct validate v;
+	struct ndx_error err;
+	const struct ndx_header *h;
+	const struct epxml_problem *probs;
+	struct ndx_client *c;
+	size_t nprobs;
+	long total;
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	diag_setprogname("ndx-validate");
+	signal(SIGPIPE, SIG_IGN);
+	parse_options(&v, argc, argv);
+
+	if ((v.ds = ndx_dataset_load(&err)) == NULL)
+		fatal(&err);
+	v.rules = ndx_dataset_rules(v.ds, &v.nrules);
+	v.by_rule = xcalloc(v.nrules, sizeof(*v.by_rule));
+	v.ctx.ds = v.ds;
+	v.ctx.out = &v.problems;
+	if (v.area != NULL &&
+	    (v.ctx.las = ndx_dataset_area(v.ds, v.area, &v.ctx.nlas)) == NULL)
+		diag_errx(NDX_EX_USAGE, "--area %s: not a police force area "
+		    "in areas.csv", v.area);
+
+	if ((v.reader = epxml_reader_open(v.input, v.ds, &err)) == NULL)
+		fatal(&err);
+	h = epxml_reader_header(v.reader);
+	if (h->pseudonymised)
+		diag_errx(NDX_EX_DATAERR, "%s: pseudonymised episodes cannot "
+		    "be validated; validate before ndx-pseudonymise", v.input);
+	if (ndx_date_parse_iso(h->asof, &v.ctx.asof) != NDX_DATE_OK)
+		diag_errx(NDX_EX_DATAERR, "%s: the episodes file has no valid "
+		    "data-cut date (asof)", v.input);
+	open_outputs(&v, h);
+
+	v.group_arena = arena_new();
+	v.scratch = arena_new();
+	while ((rc = epxml_reader_next(v.reader, v.scratch, &c, &probs,
+	    &nprobs, &err)) == 1) {
+		v.counts[ROWS_READ] += rows_of(c);
+		if (v.ngroup > 0 && !same_group(v.group[0], c))
+			process_group(&v);
+		add_to_group(&v, c, probs, nprobs);
+		arena_reset(v.scratch);
+	}
+	if (rc < 0)
+		fatal(&err);
+	if (v.ngroup > 0)
+		process_group(&v);
+
+	total = v.counts[ROWS_WRITTEN] + v.counts[ROWS_REJECTED] +
+	    v.counts[DUPLICATES];
+	if (total != v.counts[ROWS_READ])
+		diag_errx(NDX_EX_SOFTWARE, "internal error: %ld rows read but "
+		    "%ld accounted for", v.counts[ROWS_READ], total);
+	close_outputs(&v);
+	summary(&v);
+	rc = v.counts[EPISODES_REJECTED] > 0 ? NDX_EX_REJECTED : NDX_EX_OK;
+
+	epxml_reader_close(v.reader);
+	arena_free(v.group_arena);
+	arena_free(v.scratch);
+	free(v.group);
+	free(v.xsd);
+	free(v.problems.p);
+	free(v.by_rule);
+	ndx_dataset_free(v.ds);
+	xmlCleanupParser();
+	return rc;
+}

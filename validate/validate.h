@@ -1,0 +1,89 @@
+/*
+ * ndx-validate internals.  A "group" is every <client> element of one
+ * AGNCY + CLIENTID (several when rows disagreed on client items); rules run
+ * over one group at a time, which is the only state kept.
+ */
+#ifndef NDX_VALIDATE_H
+#define NDX_VALIDATE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "ndx/dataset.h"
+#include "ndx/date.h"
+#include "ndx/model.h"
+
+struct ndx_arena;
+
+struct problem {
+	long line;		/* source CSV line, 0 when unknown */
+	long xml_line;		/* for ordering when there is no CSV line */
+	size_t seq;		/* order found, for a stable sort */
+	const struct ndx_client *c;
+	const struct ndx_episode *e;	/* NULL for a client-level problem */
+	const struct ndx_intervention *iv; /* NULL unless intervention-level */
+	int field;		/* enum ndx_item, or -1 */
+	const char *field_name;	/* when field < 0: an element name, or "" */
+	const struct ndx_rule *rule;
+	const char *value;	/* as in the CSV layout; NULL = empty */
+	char msg[300];
+};
+
+struct problems {
+	struct problem *p;
+	size_t n, cap;
+};
+
+/* What the rules need to know besides the data. */
+struct rules_ctx {
+	const struct ndx_dataset *ds;
+	ndx_day asof;
+	const struct ndx_area_la *las;	/* --area, or NULL */
+	size_t nlas;
+	struct ndx_arena *arena;	/* the group's */
+	struct problems *out;
+};
+
+/* Dates of one row, parsed once: ok[] is set for valid present dates. */
+struct row_dates {
+	ndx_day d[NDX_NITEMS];
+	unsigned char ok[NDX_NITEMS];
+};
+
+/* rules.c: checks of single records and the items within one row. */
+void rules_client(struct rules_ctx *, struct ndx_client *);
+void rules_episode(struct rules_ctx *, struct ndx_client *,
+    struct ndx_episode *);
+void rules_intervention(struct rules_ctx *, struct ndx_client *,
+    struct ndx_episode *, struct ndx_intervention *);
+
+/* Marks (struct ndx_*.mark) set by the rules. */
+#define MARK_REJECTED 1u	/* episode: rejected; client: all rejected */
+#define MARK_DUPLICATE 2u	/* intervention: exact duplicate, dropped */
+#define MARK_VALUE_ERR 4u	/* record has an R001/R002/R003/R070 error */
+
+/* cross.c: rules R121-R125 across the rows of one group. */
+void rules_group(struct rules_ctx *, struct ndx_client *const *clients,
+    size_t nclients);
+
+/* problem.c */
+struct problem *problem_add(struct rules_ctx *, struct ndx_client *,
+    struct ndx_episode *, struct ndx_intervention *, int field,
+    const char *rule_id, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+long client_line(const struct ndx_client *);
+long episode_line(const struct ndx_episode *);
+/* A value as the CSV layout shows it (dates DD/MM/YYYY), in the arena. */
+const char *csv_value(struct ndx_arena *, const struct ndx_client *,
+    const struct ndx_episode *, const struct ndx_intervention *, int item);
+
+/* report.c */
+struct report;
+struct report *report_open(FILE *fp, int xml, const char *input,
+    const char *asof, const char *period);
+int report_problem(struct report *, const struct problem *);
+/* Writes the summary (XML only) and frees; -1 on a write error. */
+int report_close(struct report *, const long *by_rule_count,
+    const struct ndx_rule *rules, size_t nrules, const long *counts);
+
+#endif
