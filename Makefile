@@ -67,7 +67,9 @@ $(B)/tests/%: tests/unit/%.c $(PROG_LIB_OBJS) $(LIB)
 deps:
 	@sh .ci/deps
 
-check: all $(UNIT_BINS)
+# check and demo install missing packages first, then build in a fresh
+# make so pkg-config sees what was just installed.
+check: deps
 	@$(MAKE) --no-print-directory check-unit check-e2e
 
 check-unit: $(UNIT_BINS)
@@ -78,7 +80,8 @@ check-e2e: all
 		sh tests/e2e/run.sh
 
 # The demo: the README's first command.
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@sh tests/demo.sh $(abspath $(B))
 
 asan:

@@ -2,11 +2,18 @@
  * Rules across the rows of one client group (R121-R125), and the spread
  * of rejection: an error anywhere in an episode rejects every row with its
  * EPISODID, and an identity conflict (R121) rejects the whole group.
+ *
+ * A group is usually a handful of rows, but one client may have a million
+ * (a data error, or a long-stay client in a large extract), so everything
+ * here sorts instead of comparing pairs.
  */
 #include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ndx/date.h"
+#include "ndx/diag.h"
 #include "validate.h"
 
 static int
@@ -15,6 +22,15 @@ same(const char *a, const char *b)
 	if (a == NULL || b == NULL)
 		return a == b;
 	return strcmp(a, b) == 0;
+}
+
+/* NULL sorts first. */
+static int
+cmp_str(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
 }
 
 /* Initials compare as upper case: case alone is R101's business. */
@@ -28,22 +44,17 @@ same_identity(const char *a, const char *b, int item)
 	return same(a, b);
 }
 
-static int
-same_episode_id(const struct ndx_episode *a, const struct ndx_episode *b)
-{
-	return same(NDX_E(a, NDX_EPISODID), NDX_E(b, NDX_EPISODID));
-}
-
 static void
 r121(struct rules_ctx *ctx, struct ndx_client *const *cl, size_t n)
 {
 	static const enum ndx_item identity[] = { NDX_FINITIAL, NDX_SINITIAL,
 		NDX_DOB, NDX_SEX };
+	int conflict = 0;
 
-	for (size_t k = 0; k < sizeof(identity) / sizeof(identity[0]); k++) {
-		int item = identity[k];
-
+	for (size_t k = 0; k < sizeof(identity) / sizeof(identity[0]); k++)
 		for (size_t j = 1; j < n; j++) {
+			int item = identity[k];
+
 			if (same_identity(NDX_C(cl[0], item),
 			    NDX_C(cl[j], item), item))
 				continue;
@@ -51,243 +62,291 @@ r121(struct rules_ctx *ctx, struct ndx_client *const *cl, size_t n)
 			    "rows of this client disagree on %s: every "
 			    "episode of the client is rejected",
 			    ndx_items[item].code);
+			conflict = 1;
 			break;
 		}
-	}
-	for (size_t k = 0; k < sizeof(identity) / sizeof(identity[0]); k++)
-		for (size_t j = 1; j < n; j++)
-			if (!same_identity(NDX_C(cl[0], identity[k]),
-			    NDX_C(cl[j], identity[k]), identity[k])) {
-				for (size_t i = 0; i < n; i++)
-					cl[i]->mark |= MARK_REJECTED;
-				return;
-			}
+	if (conflict)
+		for (size_t i = 0; i < n; i++)
+			cl[i]->mark |= MARK_REJECTED;
 }
 
-/*
- * R122: the first occurrence of each EPISODID is compared with every
- * later one (in another client variant or episode variant).
- */
-static void
-r122(struct rules_ctx *ctx, struct ndx_client *const *cl, size_t n)
+/* Every episode element of the group, sorted by EPISODID then position. */
+struct epref {
+	struct ndx_client *c;
+	struct ndx_episode *e;
+	size_t pos;
+};
+
+static int
+epref_order(const void *x, const void *y)
 {
-	for (size_t a = 0; a < n; a++)
-		for (size_t i = 0; i < cl[a]->nep; i++) {
-			struct ndx_episode *first = &cl[a]->ep[i];
-			int seen = 0;
+	const struct epref *a = x, *b = y;
+	int d = cmp_str(NDX_E(a->e, NDX_EPISODID), NDX_E(b->e, NDX_EPISODID));
 
-			/* Only the first occurrence leads a comparison. */
-			for (size_t b = 0; b <= a && !seen; b++)
-				for (size_t j = 0; j < cl[b]->nep; j++) {
-					if (b == a && j >= i)
-						break;
-					if (same_episode_id(&cl[b]->ep[j],
-					    first)) {
-						seen = 1;
-						break;
-					}
-				}
-			if (seen)
-				continue;
-			for (size_t b = a; b < n; b++)
-				for (size_t j = b == a ? i + 1 : 0;
-				    j < cl[b]->nep; j++) {
-					struct ndx_episode *other = &cl[b]->ep[j];
+	if (d != 0)
+		return d;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
 
-					if (!same_episode_id(other, first))
-						continue;
-					for (int item = NDX_CLIENT_FIRST;
-					    item < NDX_EPISODE_FIRST; item++)
-						if (!same(NDX_C(cl[a], item),
-						    NDX_C(cl[b], item)))
-							problem_add(ctx, cl[b],
-							    other, NULL, item,
-							    "R122", "rows of "
-							    "this episode "
-							    "disagree on %s",
-							    ndx_items[item].code);
-					for (int item = NDX_EPISODE_FIRST;
-					    item < NDX_INTERVENTION_FIRST; item++)
-						if (!same(NDX_E(first, item),
-						    NDX_E(other, item)))
-							problem_add(ctx, cl[b],
-							    other, NULL, item,
-							    "R122", "rows of "
-							    "this episode "
-							    "disagree on %s",
-							    ndx_items[item].code);
-					first->mark |= MARK_REJECTED;
-				}
-		}
+static size_t
+run_end(const struct epref *r, size_t i, size_t n)
+{
+	size_t j = i + 1;
+
+	while (j < n && same(NDX_E(r[j].e, NDX_EPISODID),
+	    NDX_E(r[i].e, NDX_EPISODID)))
+		j++;
+	return j;
+}
+
+/* R122: each later occurrence of an EPISODID against the first. */
+static void
+r122(struct rules_ctx *ctx, struct epref *r, size_t i, size_t end)
+{
+	const struct epref *first = &r[i];
+
+	for (size_t k = i + 1; k < end; k++) {
+
+		for (int item = NDX_CLIENT_FIRST; item < NDX_EPISODE_FIRST;
+		    item++)
+			if (!same(NDX_C(first->c, item), NDX_C(r[k].c, item))) {
+				problem_add(ctx, r[k].c, r[k].e, NULL, item,
+				    "R122", "rows of this episode disagree "
+				    "on %s", ndx_items[item].code);
+			}
+		for (int item = NDX_EPISODE_FIRST;
+		    item < NDX_INTERVENTION_FIRST; item++)
+			if (!same(NDX_E(first->e, item), NDX_E(r[k].e, item))) {
+				problem_add(ctx, r[k].c, r[k].e, NULL, item,
+				    "R122", "rows of this episode disagree "
+				    "on %s", ndx_items[item].code);
+			}
+	}
+}
+
+/* Interventions of one EPISODID, for R123 and R124. */
+struct ivref {
+	struct ndx_client *c;
+	struct ndx_episode *e;
+	struct ndx_intervention *iv;
+	size_t pos;	/* order of the row in the file */
+};
+
+static int
+cmp_items(const struct ndx_intervention *x, const struct ndx_intervention *y)
+{
+	int d;
+
+	for (int i = 0; i < NDX_NINTERVENTION; i++)
+		if ((d = cmp_str(x->v[i], y->v[i])) != 0)
+			return d;
+	return x->raw < y->raw ? -1 : x->raw > y->raw;
+}
+
+/* Exact duplicates are rows of one episode element with equal items. */
+static int
+ivref_dup_order(const void *x, const void *y)
+{
+	const struct ivref *a = x, *b = y;
+	int d;
+
+	if (a->e != b->e)
+		return (uintptr_t)a->e < (uintptr_t)b->e ? -1 : 1;
+	if ((d = cmp_items(a->iv, b->iv)) != 0)
+		return d;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
 static int
-same_intervention(const struct ndx_intervention *x,
-    const struct ndx_intervention *y)
+ivref_modid_order(const void *x, const void *y)
 {
-	if (x->raw != y->raw)
-		return 0;
-	for (int i = 0; i < NDX_NINTERVENTION; i++)
-		if (!same(x->v[i], y->v[i]))
-			return 0;
-	return 1;
+	const struct ivref *a = x, *b = y;
+	int d = cmp_str(NDX_I(a->iv, NDX_MODID), NDX_I(b->iv, NDX_MODID));
+
+	if (d != 0)
+		return d;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
-/* R123 within an episode variant; R124 across all rows of an EPISODID. */
+static int
+ivref_pos_order(const void *x, const void *y)
+{
+	const struct ivref *a = x, *b = y;
+
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
 static void
-r123_r124(struct rules_ctx *ctx, struct ndx_client *const *cl, size_t n)
+r123_r124(struct rules_ctx *ctx, struct epref *r, size_t i, size_t end,
+    struct ivref **buf, size_t *bufcap)
 {
-	for (size_t a = 0; a < n; a++)
-		for (size_t i = 0; i < cl[a]->nep; i++) {
-			struct ndx_episode *e = &cl[a]->ep[i];
+	struct ivref *v;
+	size_t n = 0, pos = 0;
 
-			for (size_t k = 1; k < e->niv; k++)
-				for (size_t m = 0; m < k; m++)
-					if (!(e->iv[m].mark & MARK_DUPLICATE) &&
-					    same_intervention(&e->iv[m],
-					    &e->iv[k])) {
-						e->iv[k].mark |= MARK_DUPLICATE;
-						problem_add(ctx, cl[a], e,
-						    &e->iv[k], -1, "R123",
-						    "exact duplicate of an "
-						    "earlier row: kept once");
-						break;
-					}
+	for (size_t k = i; k < end; k++)
+		n += r[k].e->niv;
+	if (n > *bufcap) {
+		*bufcap = n;
+		*buf = xreallocarray(*buf, n, sizeof(**buf));
+	}
+	v = *buf;
+	n = 0;
+	for (size_t k = i; k < end; k++)
+		for (size_t j = 0; j < r[k].e->niv; j++) {
+			v[n].c = r[k].c;
+			v[n].e = r[k].e;
+			v[n].iv = &r[k].e->iv[j];
+			v[n].pos = pos++;
+			n++;
 		}
-	for (size_t a = 0; a < n; a++)
-		for (size_t i = 0; i < cl[a]->nep; i++)
-			for (size_t k = 0; k < cl[a]->ep[i].niv; k++) {
-				struct ndx_episode *e = &cl[a]->ep[i];
-				struct ndx_intervention *iv = &e->iv[k];
-				const char *modid = NDX_I(iv, NDX_MODID);
-				int found = 0;
+	if (n < 2)
+		return;
 
-				if (modid == NULL ||
-				    (iv->mark & MARK_DUPLICATE))
+	/* R123: within one episode element, equal items are duplicates;
+	 * the first in file order is kept. */
+	qsort(v, n, sizeof(*v), ivref_dup_order);
+	for (size_t k = 1; k < n; k++)
+		if (v[k].e == v[k - 1].e && cmp_items(v[k].iv, v[k - 1].iv) == 0)
+			v[k].iv->mark |= MARK_DUPLICATE;
+	qsort(v, n, sizeof(*v), ivref_pos_order);
+	for (size_t k = 0; k < n; k++)
+		if (v[k].iv->mark & MARK_DUPLICATE)
+			problem_add(ctx, v[k].c, v[k].e, v[k].iv, -1, "R123",
+			    "exact duplicate of an earlier row: kept once");
+
+	/* R124: once a row with a MODID differs from an earlier row with
+	 * that MODID, it and every later one conflict. */
+	qsort(v, n, sizeof(*v), ivref_modid_order);
+	for (size_t k = 0; k < n;) {
+		size_t j = k + 1, lead = k;
+		int conflict = 0;
+
+		while (j < n && same(NDX_I(v[j].iv, NDX_MODID),
+		    NDX_I(v[k].iv, NDX_MODID)))
+			j++;
+		if (NDX_I(v[k].iv, NDX_MODID) != NULL)
+			for (size_t m = k + 1; m < j; m++) {
+				if (v[m].iv->mark & MARK_DUPLICATE)
 					continue;
-				/* Compare with earlier rows of this EPISODID. */
-				for (size_t b = 0; b <= a && !found; b++)
-					for (size_t j = 0; j < cl[b]->nep &&
-					    !found; j++) {
-						struct ndx_episode *f =
-						    &cl[b]->ep[j];
-
-						if (!same_episode_id(e, f))
-							continue;
-						for (size_t m = 0; m < f->niv;
-						    m++) {
-							if (f == e && m >= k)
-								break;
-							if (!same(NDX_I(&f->iv[m],
-							    NDX_MODID), modid) ||
-							    same_intervention(
-							    &f->iv[m], iv))
-								continue;
-							found = 1;
-							break;
-						}
-					}
-				if (found)
-					problem_add(ctx, cl[a], e, iv,
-					    NDX_MODID, "R124",
-					    "another row of this episode has "
-					    "the same MODID with different "
-					    "intervention items");
+				if (!conflict &&
+				    cmp_items(v[m].iv, v[lead].iv) == 0)
+					continue;
+				conflict = 1;
+				problem_add(ctx, v[m].c, v[m].e, v[m].iv,
+				    NDX_MODID, "R124", "another row of this "
+				    "episode has the same MODID with "
+				    "different intervention items");
 			}
+		k = j;
+	}
 }
 
+/*
+ * R125: treatment spans [TRIAGED, DISD] of different episodes of the
+ * client that overlap by more than a shared boundary day (a new journey
+ * starting on the day the last one closed is ordinary).  Reported once per
+ * pair, on the episode that starts later.
+ */
 struct span {
 	struct ndx_client *c;
 	struct ndx_episode *e;
-	ndx_day start, end;	/* TRIAGED, DISD (open: INT32_MAX) */
+	ndx_day start, end;
 };
 
-/*
- * R125: treatment spans [TRIAGED, DISD] of different episodes at one
- * agency that overlap by more than a shared boundary day, because a new
- * journey starting on the day the last one closed is ordinary.
- */
-static void
-r125(struct rules_ctx *ctx, struct ndx_client *const *cl, size_t n)
+static int
+span_order(const void *x, const void *y)
 {
-	for (size_t a = 0; a < n; a++)
-		for (size_t i = 0; i < cl[a]->nep; i++) {
-			struct ndx_episode *x = &cl[a]->ep[i];
-			struct span sx;
+	const struct span *a = x, *b = y;
 
-			if (ndx_date_parse_iso(NDX_E(x, NDX_TRIAGED), &sx.start)
-			    != NDX_DATE_OK || (x->raw & ((uint64_t)1 <<
-			    (NDX_TRIAGED - NDX_EPISODE_FIRST))))
-				continue;
-			sx.end = INT32_MAX;
-			if (NDX_E(x, NDX_DISD) != NULL &&
-			    ndx_date_parse_iso(NDX_E(x, NDX_DISD), &sx.end) !=
-			    NDX_DATE_OK)
-				continue;
-			for (size_t b = 0; b < n; b++)
-				for (size_t j = 0; j < cl[b]->nep; j++) {
-					struct ndx_episode *y = &cl[b]->ep[j];
-					ndx_day ys, ye = INT32_MAX;
-					int later;
-
-					if (same_episode_id(x, y) ||
-					    ndx_date_parse_iso(NDX_E(y,
-					    NDX_TRIAGED), &ys) != NDX_DATE_OK)
-						continue;
-					if (NDX_E(y, NDX_DISD) != NULL &&
-					    ndx_date_parse_iso(NDX_E(y, NDX_DISD),
-					    &ye) != NDX_DATE_OK)
-						continue;
-					/* Report once, on the later start. */
-					later = sx.start > ys ||
-					    (sx.start == ys && strcmp(
-					    NDX_E(x, NDX_EPISODID) ?
-					    NDX_E(x, NDX_EPISODID) : "",
-					    NDX_E(y, NDX_EPISODID) ?
-					    NDX_E(y, NDX_EPISODID) : "") > 0);
-					if (!later)
-						continue;
-					if (sx.start < ye && ys < sx.end) {
-						problem_add(ctx, cl[a], x, NULL,
-						    NDX_TRIAGED, "R125",
-						    "this episode overlaps "
-						    "episode %s of the same "
-						    "client at this agency",
-						    NDX_E(y, NDX_EPISODID));
-						goto next;
-					}
-				}
-next:;
-		}
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return cmp_str(NDX_E(a->e, NDX_EPISODID), NDX_E(b->e, NDX_EPISODID));
 }
 
-/* Spreads rejection to every row sharing a rejected EPISODID. */
-static void
-spread_rejection(struct ndx_client *const *cl, size_t n)
+static int
+valid_date(const struct ndx_episode *e, enum ndx_item item, ndx_day *d)
 {
-	for (size_t a = 0; a < n; a++)
-		if (cl[a]->mark & MARK_REJECTED)
-			for (size_t i = 0; i < cl[a]->nep; i++)
-				cl[a]->ep[i].mark |= MARK_REJECTED;
-	for (size_t a = 0; a < n; a++)
-		for (size_t i = 0; i < cl[a]->nep; i++) {
-			if (!(cl[a]->ep[i].mark & MARK_REJECTED))
-				continue;
-			for (size_t b = 0; b < n; b++)
-				for (size_t j = 0; j < cl[b]->nep; j++)
-					if (same_episode_id(&cl[a]->ep[i],
-					    &cl[b]->ep[j]))
-						cl[b]->ep[j].mark |=
-						    MARK_REJECTED;
-		}
+	if (e->raw >> (item - NDX_EPISODE_FIRST) & 1)
+		return 0;
+	return ndx_date_parse_iso(NDX_E(e, item), d) == NDX_DATE_OK;
+}
+
+static void
+r125(struct rules_ctx *ctx, struct epref *r, size_t n)
+{
+	struct span *s = xreallocarray(NULL, n ? n : 1, sizeof(*s));
+	size_t ns = 0;
+
+	/* One span per EPISODID: its first element (variants are R122). */
+	for (size_t i = 0; i < n; i = run_end(r, i, n)) {
+		struct span *sp = &s[ns];
+
+		if (!valid_date(r[i].e, NDX_TRIAGED, &sp->start))
+			continue;
+		sp->end = INT32_MAX;
+		if (NDX_E(r[i].e, NDX_DISD) != NULL &&
+		    !valid_date(r[i].e, NDX_DISD, &sp->end))
+			continue;
+		sp->c = r[i].c;
+		sp->e = r[i].e;
+		ns++;
+	}
+	qsort(s, ns, sizeof(*s), span_order);
+	for (size_t k = 1; k < ns; k++)
+		for (size_t j = 0; j < k; j++)
+			if (s[k].start < s[j].end && s[j].start < s[k].end)
+				problem_add(ctx, s[k].c, s[k].e, NULL,
+				    NDX_TRIAGED, "R125", "this episode "
+				    "overlaps episode %s of the same client "
+				    "at this agency",
+				    NDX_E(s[j].e, NDX_EPISODID) ?
+				    NDX_E(s[j].e, NDX_EPISODID) : "(none)");
+	free(s);
 }
 
 void
 rules_group(struct rules_ctx *ctx, struct ndx_client *const *cl, size_t n)
 {
+	struct epref *r;
+	struct ivref *ivbuf = NULL;
+	size_t nr = 0, ivcap = 0;
+
 	r121(ctx, cl, n);
-	r122(ctx, cl, n);
-	r123_r124(ctx, cl, n);
-	r125(ctx, cl, n);
-	spread_rejection(cl, n);
+	for (size_t a = 0; a < n; a++)
+		nr += cl[a]->nep;
+	r = xreallocarray(NULL, nr ? nr : 1, sizeof(*r));
+	nr = 0;
+	for (size_t a = 0; a < n; a++)
+		for (size_t i = 0; i < cl[a]->nep; i++) {
+			r[nr].c = cl[a];
+			r[nr].e = &cl[a]->ep[i];
+			r[nr].pos = nr;
+			nr++;
+		}
+	qsort(r, nr, sizeof(*r), epref_order);
+	for (size_t i = 0; i < nr; i = run_end(r, i, nr)) {
+		r122(ctx, r, i, run_end(r, i, nr));
+		r123_r124(ctx, r, i, run_end(r, i, nr), &ivbuf, &ivcap);
+	}
+	r125(ctx, r, nr);
+
+	/* Rejection spreads from a client element to its episodes, then
+	 * from any element of an EPISODID to all of them. */
+	for (size_t i = 0; i < nr; i++)
+		if (r[i].c->mark & MARK_REJECTED)
+			r[i].e->mark |= MARK_REJECTED;
+	ctx->episodes = ctx->episodes_rejected = 0;
+	for (size_t i = 0, end; i < nr; i = end) {
+		unsigned rejected = 0;
+
+		end = run_end(r, i, nr);
+		for (size_t k = i; k < end; k++)
+			rejected |= r[k].e->mark & MARK_REJECTED;
+		for (size_t k = i; k < end; k++)
+			r[k].e->mark |= rejected;
+		ctx->episodes++;
+		ctx->episodes_rejected += rejected != 0;
+	}
+	free(r);
+	free(ivbuf);
 }

@@ -258,33 +258,6 @@ write_valid(struct validate *v, const struct ndx_client *c)
 }
 
 static void
-count_episodes(struct validate *v)
-{
-	for (size_t a = 0; a < v->ngroup; a++)
-		for (size_t i = 0; i < v->group[a]->nep; i++) {
-			const struct ndx_episode *e = &v->group[a]->ep[i];
-			int first = 1;
-
-			/* Variants of one EPISODID count once. */
-			for (size_t b = 0; b <= a && first; b++)
-				for (size_t j = 0; j < v->group[b]->nep; j++) {
-					if (b == a && j >= i)
-						break;
-					if (same(NDX_E(&v->group[b]->ep[j],
-					    NDX_EPISODID), NDX_E(e, NDX_EPISODID))) {
-						first = 0;
-						break;
-					}
-				}
-			if (!first)
-				continue;
-			v->counts[EPISODES_READ]++;
-			v->counts[e->mark & MARK_REJECTED ? EPISODES_REJECTED :
-			    EPISODES_VALID]++;
-		}
-}
-
-static void
 process_group(struct validate *v)
 {
 	struct ndx_error err;
@@ -317,7 +290,9 @@ process_group(struct validate *v)
 				fatal(&err);
 			}
 	}
-	count_episodes(v);
+	v->counts[EPISODES_READ] += v->ctx.episodes;
+	v->counts[EPISODES_REJECTED] += v->ctx.episodes_rejected;
+	v->counts[EPISODES_VALID] += v->ctx.episodes - v->ctx.episodes_rejected;
 	for (size_t a = 0; a < v->ngroup; a++) {
 		const struct ndx_client *c = v->group[a];
 

@@ -42,6 +42,8 @@ struct rules_ctx {
 	size_t nlas;
 	struct ndx_arena *arena;	/* the group's */
 	struct problems *out;
+	/* Set by rules_group(): distinct EPISODIDs, and those rejected. */
+	long episodes, episodes_rejected;
 };
 
 /* Dates of one row, parsed once: ok[] is set for valid present dates. */
