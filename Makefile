@@ -15,8 +15,9 @@ ALL_LDFLAGS = $(LDFLAGS)
 # Programs: name, then the folder holding its sources.  Each folder has a
 # main.c with only main(); the rest is <prog>_main() and its helpers so
 # tests and fuzzers can drive a program in-process.
-PROGS = ndx-extract ndx-validate
+PROGS = ndx-extract ndx-fixtures ndx-validate
 ndx-extract_DIR  = extract
+ndx-fixtures_DIR = fixtures
 ndx-validate_DIR = validate
 
 LIB_SRCS = $(sort $(wildcard lib/*.c))
@@ -34,6 +35,7 @@ CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 DATA = $(wildcard schemas/*.xsd schemas/*.csv)
 XSLT = $(wildcard transform/xslt/*.xsl)
+SQL  = $(wildcard extract/sql/*.sql)
 
 .DELETE_ON_ERROR:
 .PHONY: all check check-unit check-e2e deps demo install uninstall clean \
@@ -93,10 +95,12 @@ valgrind: all $(UNIT_BINS)
 	$(MAKE) VALGRIND="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99" check-unit check-e2e
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DATADIR)/xslt
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(DATADIR)/xslt $(DESTDIR)$(DATADIR)/sql
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(DATA) $(DESTDIR)$(DATADIR)
 	$(if $(XSLT),install -m 644 $(XSLT) $(DESTDIR)$(DATADIR)/xslt)
+	install -m 644 $(SQL) $(DESTDIR)$(DATADIR)/sql
 	@if ls man/*.[17] >/dev/null 2>&1; then \
 		install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7; \
 		for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1; done; \

@@ -27,7 +27,7 @@ char *
 ndx_datafile(const char *name)
 {
 	static const char *const subs[] = { "/../share/ndx", "/../schemas",
-		"/../transform" };
+		"/../transform", "/../extract" };
 	char exe[PATH_MAX];
 	const char *env = getenv("NDX_DATADIR");
 	char *p, *slash;

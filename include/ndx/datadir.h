@@ -1,7 +1,8 @@
 /*
  * Where schemas and stylesheets live.  Looked up, first found wins:
  * $NDX_DATADIR/NAME, <exe>/../share/ndx/NAME (installed, relocatable),
- * then the source tree: <exe>/../schemas/NAME and <exe>/../transform/NAME.
+ * then the source tree: <exe>/../schemas/NAME, <exe>/../transform/NAME
+ * (NAME "xslt/...") and <exe>/../extract/NAME (NAME "sql/...").
  */
 #ifndef NDX_DATADIR_H
 #define NDX_DATADIR_H
