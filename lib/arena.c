@@ -28,7 +28,9 @@ struct ndx_arena {
 static struct block *
 block_new(size_t size)
 {
-	struct block *b = xmalloc(sizeof(*b) + size);
+	/* A size near SIZE_MAX must fail in xmalloc, not wrap around. */
+	struct block *b = xmalloc(size > SIZE_MAX - sizeof(*b) ? SIZE_MAX :
+	    sizeof(*b) + size);
 
 	b->next = NULL;
 	b->size = size;

@@ -210,13 +210,16 @@ feed(struct csvrec_reader *r, struct ndx_error *err)
 	n = fread(buf, 1, sizeof(buf), r->fp);
 	if (n == 0) {
 		if (ferror(r->fp)) {
-			ndx_error_set(err, NDX_EX_IOERR, r->name, 0,
+			ndx_error_set(&r->cb_err, NDX_EX_IOERR, r->name, 0,
 			    "read error: %s", strerror(errno));
-			return -1;
+			r->failed = 1;
+			goto check;
 		}
-		if (r->nbom > 0 && !r->started)
-			(void)csv_parse(&r->parser, r->bom, r->nbom,
-			    on_field, on_record, r);
+		/* Input shorter than a BOM: parse what there is. */
+		if (r->nbom > 0 && !r->started &&
+		    csv_parse(&r->parser, r->bom, r->nbom, on_field, on_record,
+		    r) != r->nbom && !r->failed)
+			fail(r, r->start_line, "malformed CSV quoting");
 		r->started = 1;
 		if (csv_fini(&r->parser, on_field, on_record, r) != 0 &&
 		    !r->failed)
@@ -262,19 +265,19 @@ csvrec_next(struct csvrec_reader *r, const struct csvrec **rec,
 {
 	struct qrec *q;
 
-	if (r->failed) {
-		*err = r->cb_err;
-		return -1;
-	}
 	if (r->returned) {
 		r->head++;
 		r->returned = 0;
 	}
+	/* Records completed before an error are still handed out first. */
 	while (r->head == r->tail) {
+		if (r->failed) {
+			*err = r->cb_err;
+			return -1;
+		}
 		if (r->eof)
 			return 0;
-		if (feed(r, err) != 0)
-			return -1;
+		(void)feed(r, err);
 	}
 	q = &r->q[r->head];
 	if (q->nfields > r->fieldvcap) {
