@@ -15,7 +15,7 @@ ALL_LDFLAGS = $(LDFLAGS)
 # Programs: name, then the folder holding its sources.  Each folder has a
 # main.c with only main(); the rest is <prog>_main() and its helpers so
 # tests and fuzzers can drive a program in-process.
-PROGS = ndx-extract ndx-fixtures ndx-validate
+ALL_PROGS = ndx-extract ndx-fixtures ndx-validate
 ndx-extract_DIR  = extract
 ndx-fixtures_DIR = fixtures
 ndx-validate_DIR = validate
@@ -26,6 +26,8 @@ LIB      = $(B)/libndx.a
 
 prog_srcs = $(sort $(wildcard $($(1)_DIR)/*.c))
 prog_objs = $(patsubst %.c,$(B)/%.o,$(call prog_srcs,$(1)))
+# A program is built once its folder has sources.
+PROGS = $(foreach p,$(ALL_PROGS),$(if $(call prog_srcs,$(p)),$(p)))
 BINS = $(PROGS:%=$(B)/%)
 
 UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))

@@ -54,6 +54,27 @@ struct epxml_reader {
 	int done;
 };
 
+/*
+ * The reader often passes no node with a schema error; its message names
+ * the element as "Element '{namespace}NAME': ...".
+ */
+static void
+element_of_message(const char *msg, char *out, size_t size)
+{
+	const char *p = strstr(msg, "Element '"), *end;
+
+	if (p == NULL)
+		return;
+	p += strlen("Element '");
+	if (*p == '{' && (p = strchr(p, '}')) != NULL)
+		p++;
+	if (p == NULL || (end = strchr(p, '\'')) == NULL ||
+	    (size_t)(end - p) >= size)
+		return;
+	memcpy(out, p, (size_t)(end - p));
+	out[end - p] = '\0';
+}
+
 static void
 on_error(void *ctx, xmlErrorPtr e)
 {
@@ -91,6 +112,8 @@ on_error(void *ctx, xmlErrorPtr e)
 	if (e->node != NULL && ((xmlNodePtr)e->node)->name != NULL)
 		snprintf(p->element, sizeof(p->element), "%s",
 		    (const char *)((xmlNodePtr)e->node)->name);
+	else
+		element_of_message(msg, p->element, sizeof(p->element));
 	snprintf(p->message, sizeof(p->message), "%s", msg);
 	n = strlen(p->message);
 	while (n > 0 && p->message[n - 1] == '\n')
@@ -126,12 +149,30 @@ advance(struct epxml_reader *r)
 	}
 }
 
+/*
+ * With a schema attached, libxml2 2.9 stops passing parse errors to the
+ * reader's handler (and attaching the handler afterwards crashes on a
+ * truncated file), so the last error recorded by libxml2 is used instead.
+ */
 static int
 read_failed(struct epxml_reader *r, struct ndx_error *err)
 {
-	if (r->fatal)
+	xmlErrorPtr last = xmlGetLastError();
+	size_t n;
+
+	if (r->fatal) {
 		*err = r->fatal_err;
-	else
+		return -1;
+	}
+	if (last != NULL && last->message != NULL &&
+	    last->domain != XML_FROM_SCHEMASV) {
+		ndx_error_set(err, last->domain == XML_FROM_IO ?
+		    NDX_EX_IOERR : NDX_EX_DATAERR, r->name, last->line,
+		    "not well-formed XML: %s", last->message);
+		n = strlen(err->msg);
+		while (n > 0 && err->msg[n - 1] == '\n')
+			err->msg[--n] = '\0';
+	} else
 		ndx_error_set(err, NDX_EX_DATAERR, r->name,
 		    xmlTextReaderGetParserLineNumber(r->xr),
 		    "not well-formed XML");
