@@ -15,10 +15,13 @@ ALL_LDFLAGS = $(LDFLAGS)
 # Programs: name, then the folder holding its sources.  Each folder has a
 # main.c with only main(); the rest is <prog>_main() and its helpers so
 # tests and fuzzers can drive a program in-process.
-ALL_PROGS = ndx-extract ndx-fixtures ndx-validate
-ndx-extract_DIR  = extract
-ndx-fixtures_DIR = fixtures
-ndx-validate_DIR = validate
+ALL_PROGS = ndx-extract ndx-fixtures ndx-pseudonymise ndx-transform \
+	    ndx-validate
+ndx-extract_DIR      = extract
+ndx-fixtures_DIR     = fixtures
+ndx-pseudonymise_DIR = pseudonymise
+ndx-transform_DIR    = transform
+ndx-validate_DIR     = validate
 
 LIB_SRCS = $(sort $(wildcard lib/*.c))
 LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o)
@@ -95,6 +98,50 @@ asan:
 
 valgrind: all $(UNIT_BINS)
 	$(MAKE) VALGRIND="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99" check-unit check-e2e
+
+# Fuzzing: every tests/fuzz/fuzz_*.c is a libFuzzer harness.  The lib
+# sources are built with the same sanitizers into $(FUZZ_B)/; each harness
+# runs for FUZZ_SECONDS on a corpus kept in $(FUZZ_B)/corpus/<name>/ and
+# seeded from tests/fuzz/seeds/<name>/ (and <name>.dict when present).
+# Crashing inputs go to $(FUZZ_B)/artifacts/.
+FUZZ_SECONDS ?= 20
+FUZZ_CC      ?= clang
+FUZZ_B        = build-fuzz
+FUZZ_FLAGS    = -O1 -g -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS   = $(WARN) -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) $(FUZZ_FLAGS) \
+		-MMD -MP
+FUZZ_SRCS     = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS     = $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_B)/%)
+FUZZ_LIB      = $(FUZZ_B)/libndx.a
+
+fuzz: $(FUZZ_BINS)
+	@set -e; for f in $(FUZZ_BINS); do \
+		n=$${f##*/}; \
+		mkdir -p $(FUZZ_B)/corpus/$$n $(FUZZ_B)/artifacts; \
+		seeds=; dict=; \
+		[ -d tests/fuzz/seeds/$$n ] && seeds=tests/fuzz/seeds/$$n; \
+		[ -f tests/fuzz/$$n.dict ] && dict=-dict=tests/fuzz/$$n.dict; \
+		echo "== fuzz: $$n for $(FUZZ_SECONDS)s"; \
+		NDX_DATADIR=$(abspath schemas) NDX_SRCDIR=$(CURDIR) \
+		$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			-print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_B)/artifacts/$$n- $$dict \
+			$(FUZZ_B)/corpus/$$n $$seeds; \
+	done
+
+$(FUZZ_B)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_LIB): $(LIB_SRCS:%.c=$(FUZZ_B)/%.o)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB) $(PKG_LIBS)
+
+-include $(wildcard $(FUZZ_B)/*.d $(FUZZ_B)/lib/*.d)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) \

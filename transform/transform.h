@@ -1,0 +1,75 @@
+/*
+ * ndx-transform internals: one program, one product per run.
+ *
+ *   commissioner       valid episodes XML -> NDTMS-style CSV (streamed, C)
+ *   public-health      pseudonymised episodes XML -> CSV (streamed, C)
+ *   pcc-return         valid episodes XML -> measures (aggregated in C into
+ *                      a small XML document) -> CSV / XML / HTML (XSLT)
+ *   validation-report  the validator's XML report -> HTML (XSLT)
+ *
+ * Products write to the FILE the caller opened (an atomic lib/outfile);
+ * they return 0 or -1 with *err filled.
+ */
+#ifndef NDX_TRANSFORM_H
+#define NDX_TRANSFORM_H
+
+#include <stdio.h>
+
+#include "ndx/period.h"
+
+struct ndx_dataset;
+struct ndx_error;
+struct epxml_reader;
+
+enum disclosure {
+	DISCLOSURE_SUPPRESS,	/* default: primary + secondary suppression */
+	DISCLOSURE_ROUND5,
+	DISCLOSURE_NHS,
+	DISCLOSURE_NONE
+};
+
+enum format { FORMAT_CSV, FORMAT_XML, FORMAT_HTML };
+
+struct transform {
+	const char *product;		/* --product */
+	enum format format;		/* --format (pcc-return) */
+	const char *area;		/* --area (pcc-return) */
+	enum disclosure disclosure;	/* --disclosure */
+	int threshold;			/* --threshold: counts 1..threshold-1
+					   are suppressed (default 5) */
+	int has_period;			/* a period option was given */
+	struct ndx_period period;	/* --month/--quarter/--from/--to;
+					   else the episodes file's */
+	const char *output;		/* -o; NULL = standard output */
+	const char *input;		/* operand; "-" = standard input */
+	struct ndx_dataset *ds;
+};
+
+int transform_main(int, char **);
+
+/* records.c */
+int product_commissioner(struct transform *, struct epxml_reader *,
+    FILE *out, struct ndx_error *);
+int product_public_health(struct transform *, struct epxml_reader *,
+    FILE *out, struct ndx_error *);
+
+/* pcc.c: measures of metrics.md with disclosure control. */
+int product_pcc_return(struct transform *, struct epxml_reader *,
+    FILE *out, struct ndx_error *);
+
+/* report.c */
+int product_validation_report(struct transform *, FILE *out,
+    struct ndx_error *);
+
+/*
+ * render.c: applies transform/xslt/NAME (found with ndx_datafile
+ * "xslt/NAME") to doc, with libxslt's security preferences forbidding
+ * file writes and network access.  params: NULL-terminated name/value
+ * pairs of XPath string literals, as libxslt takes them.  78 when the
+ * stylesheet is missing or broken.
+ */
+struct _xmlDoc;
+int render_xslt(const char *name, struct _xmlDoc *doc, const char **params,
+    FILE *out, struct ndx_error *);
+
+#endif
