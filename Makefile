@@ -29,8 +29,8 @@ LIB      = $(B)/libndx.a
 
 prog_srcs = $(sort $(wildcard $($(1)_DIR)/*.c))
 prog_objs = $(patsubst %.c,$(B)/%.o,$(call prog_srcs,$(1)))
-# A program is built once its folder has sources.
-PROGS = $(foreach p,$(ALL_PROGS),$(if $(call prog_srcs,$(p)),$(p)))
+# A program is built once its folder has a main.c.
+PROGS = $(foreach p,$(ALL_PROGS),$(if $(wildcard $($(p)_DIR)/main.c),$(p)))
 BINS = $(PROGS:%=$(B)/%)
 
 UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))
