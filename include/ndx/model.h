@@ -106,12 +106,14 @@ struct ndx_intervention {
 	long line;		/* source CSV line, 0 when not from CSV */
 	long xml_line;		/* line of the element in the episodes XML */
 	uint64_t raw;		/* bit (item - NDX_INTERVENTION_FIRST) */
+	unsigned mark;		/* the holding program's; 0 when read */
 	const char *v[NDX_NINTERVENTION];
 };
 
 struct ndx_episode {
 	long xml_line;
 	uint64_t raw;		/* bit (item - NDX_EPISODE_FIRST) */
+	unsigned mark;		/* the holding program's; 0 when read */
 	const char *v[NDX_NEPISODE];
 	struct ndx_intervention *iv;
 	size_t niv, ivcap;
@@ -120,6 +122,7 @@ struct ndx_episode {
 struct ndx_client {
 	long xml_line;
 	uint64_t raw;		/* bit (item - NDX_CLIENT_FIRST) */
+	unsigned mark;		/* the holding program's; 0 when read */
 	const char *v[NDX_NCLIENT];
 	struct ndx_episode *ep;
 	size_t nep, epcap;
