@@ -151,15 +151,23 @@ ndx_date_age(ndx_day birth, ndx_day at)
 	return age;
 }
 
+/*
+ * 29 February moves to 1 March in a common year: the day someone born on
+ * 29 February comes of age in English law, and the day ndx_date_age()
+ * counts the birthday, so "DOB + 18 years" and "age 18" always agree.
+ */
 ndx_day
 ndx_date_add_years(ndx_day z, int years)
 {
-	int y, m, d, dim;
+	int y, m, d;
 
 	ndx_date_to_ymd(z, &y, &m, &d);
 	y += years;
-	dim = ndx_date_days_in_month(y, m);
-	return ndx_date_from_ymd(y, m, d > dim ? dim : d);
+	if (m == 2 && d == 29 && !ndx_date_is_leap(y)) {
+		m = 3;
+		d = 1;
+	}
+	return ndx_date_from_ymd(y, m, d);
 }
 
 ndx_day

@@ -31,7 +31,8 @@ void ndx_date_format_dmy(ndx_day, char buf[11]);
 
 /* Whole years from birth to at (the birthday counts on its own day). */
 int ndx_date_age(ndx_day birth, ndx_day at);
-/* Same day n years later; 29 February falls to 28 February. */
+/* Same day n years later; 29 February becomes 1 March in a common year,
+ * in step with ndx_date_age(). */
 ndx_day ndx_date_add_years(ndx_day, int years);
 
 /* Today in local time. */

@@ -266,13 +266,18 @@ test_date_add_years(void **state)
 	assert_int_equal(ndx_date_add_years(iso("2026-06-15"), -18),
 	    iso("2008-06-15"));
 	assert_int_equal(ndx_date_add_years(iso("2024-02-29"), 1),
-	    iso("2025-02-28"));
+	    iso("2025-03-01"));
 	assert_int_equal(ndx_date_add_years(iso("2024-02-29"), 4),
 	    iso("2028-02-29"));
 	assert_int_equal(ndx_date_add_years(iso("2024-02-29"), -100),
 	    iso("1924-02-29"));
 	assert_int_equal(ndx_date_add_years(iso("2000-02-29"), 100),
-	    iso("2100-02-28"));
+	    iso("2100-03-01"));
+	/* The 18th birthday by add_years is the day age first reads 18. */
+	assert_int_equal(ndx_date_age(iso("2008-02-29"),
+	    ndx_date_add_years(iso("2008-02-29"), 18)), 18);
+	assert_int_equal(ndx_date_age(iso("2008-02-29"),
+	    ndx_date_add_years(iso("2008-02-29"), 18) - 1), 17);
 	assert_int_equal(ndx_date_add_years(iso("2024-02-28"), 1),
 	    iso("2025-02-28"));
 	assert_int_equal(ndx_date_add_years(iso("2024-03-01"), 1),
