@@ -1,0 +1,315 @@
+/*
+ * ndx-pseudonymise: replaces the identifiers of an episodes file with
+ * keyed pseudonyms (dataset.md §6), streaming one <client> at a time.
+ *
+ * The input is normally ndx-validate's valid output; it is checked against
+ * the XSD as it streams, and anything not valid stops the run (65) before
+ * a pseudonym could be derived from a wrong value.  The output is the
+ * pseudonymised form, written atomically.  `keygen FILE` makes a key.
+ *
+ * The key comes only from --key-file, never from argv or the environment.
+ * It is read into locked memory (lib/secret.c), turned into a keyed HMAC
+ * state and wiped at once; the process cannot dump core.  No message names
+ * an identifying value: records are named by line, agency and episode id.
+ *
+ * Exit status: 0; 64 usage (also a key given where its file name goes, or
+ * the key file named as input or output); 65 input not valid, too young
+ * for the adult dataset, or already pseudonymised; 66 input or key file
+ * missing; 71 no locked memory; 73 output, or keygen's file, cannot be
+ * created (keygen: it exists); 74 write error; 77 key file open to group
+ * or others; 78 key file a symbolic link, not a regular file, or not 64
+ * hexadecimal digits and a newline.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+
+#include "ndx/arena.h"
+#include "ndx/dataset.h"
+#include "ndx/diag.h"
+#include "ndx/epxml.h"
+#include "ndx/model.h"
+#include "ndx/ndx.h"
+#include "ndx/outfile.h"
+#include "ndx/secret.h"
+#include "pseudonymise.h"
+
+struct pseudonymise {
+	const char *key_path;		/* --key-file */
+	const char *out_path;		/* -o */
+	const char *input;		/* operand, "-" for stdin */
+
+	struct pseudo_ctx ctx;		/* HMAC, dataset, arena, input name */
+	struct ndx_dataset *ds;
+	struct epxml_reader *reader;
+	struct ndx_outfile *out;
+	struct epxml_writer *writer;
+	long clients, episodes, rows;
+};
+
+static const char usage_text[] =
+    "usage: ndx-pseudonymise --key-file KEYFILE [-o OUT.xml] [FILE | -]\n"
+    "       ndx-pseudonymise keygen KEYFILE\n";
+
+static _Noreturn void
+usage(void)
+{
+	fputs(usage_text, stderr);
+	exit(NDX_EX_USAGE);
+}
+
+static void
+parse_options(struct pseudonymise *p, int argc, char **argv)
+{
+	enum { OPT_KEY_FILE = 256, OPT_VERSION };
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "key-file", required_argument, NULL, OPT_KEY_FILE },
+		{ "output", required_argument, NULL, 'o' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(NDX_EX_OK);
+		case 'o':
+			p->out_path = optarg;
+			break;
+		case OPT_KEY_FILE:
+			p->key_path = optarg;
+			break;
+		case OPT_VERSION:
+			printf("ndx-pseudonymise %s\n", NDX_VERSION);
+			exit(NDX_EX_OK);
+		default:
+			usage();
+		}
+	}
+	if (argc - optind > 1)
+		usage();
+	if (p->key_path == NULL)
+		diag_errx(NDX_EX_USAGE, "--key-file is required (make a key "
+		    "with: ndx-pseudonymise keygen KEYFILE)");
+	/* A key pasted in place of its file name must not be echoed back in
+	 * a "cannot open" message, into a terminal or a log. */
+	if (strlen(p->key_path) == 64 &&
+	    strspn(p->key_path, "0123456789abcdefABCDEF") == 64)
+		diag_errx(NDX_EX_USAGE, "--key-file takes the name of a key "
+		    "file, not a key: a key never goes on the command line");
+	p->input = argc - optind == 1 ? argv[optind] : "-";
+}
+
+/* keygen KEYFILE: argv[0] is "keygen". */
+static int
+keygen(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ndx_error err;
+	int ch;
+
+	if ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (ch != 'h')
+			usage();
+		fputs(usage_text, stdout);
+		return NDX_EX_OK;
+	}
+	if (argc - optind != 1)
+		usage();
+	/* A key on standard output would end up in a terminal or a log. */
+	if (strcmp(argv[optind], "-") == 0)
+		diag_errx(NDX_EX_USAGE, "keygen writes a key only to a file");
+	if (ndx_key_generate(argv[optind], &err) != 0)
+		return diag_error(&err);
+	return NDX_EX_OK;
+}
+
+/*
+ * Refuses to read the key file as input or to replace it with the output:
+ * the first could echo it in a parse error, the second would lose it and
+ * with it every link between this run's pseudonyms and the next.
+ */
+static int
+check_not_key(const struct pseudonymise *p, struct ndx_error *err)
+{
+	struct stat key, st;
+
+	if (stat(p->key_path, &key) != 0)
+		return 0;
+	if ((strcmp(p->input, "-") == 0 ? fstat(STDIN_FILENO, &st) :
+	    stat(p->input, &st)) == 0 && st.st_dev == key.st_dev &&
+	    st.st_ino == key.st_ino) {
+		ndx_error_set(err, NDX_EX_USAGE, p->ctx.input, 0,
+		    "is the key file, not an episodes file");
+		return -1;
+	}
+	if (p->out_path != NULL && strcmp(p->out_path, "-") != 0 &&
+	    stat(p->out_path, &st) == 0 && st.st_dev == key.st_dev &&
+	    st.st_ino == key.st_ino) {
+		ndx_error_set(err, NDX_EX_USAGE, p->out_path, 0,
+		    "is the key file; ndx never overwrites a key");
+		return -1;
+	}
+	return 0;
+}
+
+/* Loads the key and keys the HMAC; the key itself is wiped on return. */
+static int
+load_key(struct pseudonymise *p, struct ndx_error *err)
+{
+	struct ndx_secret *key;
+
+	if ((key = ndx_key_read(p->key_path, err)) == NULL)
+		return -1;
+	p->ctx.mac = ndx_mac_new(key, err);
+	ndx_secret_free(key);
+	return p->ctx.mac != NULL ? 0 : -1;
+}
+
+static int
+open_files(struct pseudonymise *p, struct ndx_error *err)
+{
+	struct ndx_header h;
+
+	if ((p->ds = ndx_dataset_load(err)) == NULL ||
+	    (p->reader = epxml_reader_open(p->input, p->ds, err)) == NULL)
+		return -1;
+	h = *epxml_reader_header(p->reader);
+	if (h.pseudonymised) {
+		ndx_error_set(err, NDX_EX_DATAERR, p->ctx.input, 0,
+		    "is already pseudonymised; ndx-pseudonymise takes the "
+		    "identifiable episodes (ndx-validate's output)");
+		return -1;
+	}
+	h.pseudonymised = 1;
+	if ((p->out = ndx_outfile_open(p->out_path, err)) == NULL ||
+	    (p->writer = epxml_writer_open(ndx_outfile_fp(p->out), &h,
+	    err)) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * libxml2's own message is not shown: for DOB or PC it quotes the value.
+ * ndx-validate, which masks them, tells the data officer what is wrong.
+ */
+static int
+not_valid(const struct pseudonymise *p, const struct epxml_problem *xp,
+    struct ndx_error *err)
+{
+	ndx_error_set(err, NDX_EX_DATAERR, p->ctx.input, xp->xml_line,
+	    "%s%s%sdoes not match the dataset schema; run ndx-validate "
+	    "first and pseudonymise its valid output",
+	    xp->element[0] ? "<" : "", xp->element,
+	    xp->element[0] ? "> " : "");
+	return -1;
+}
+
+static long
+rows_of(const struct ndx_client *c)
+{
+	long n = 0;
+
+	for (size_t i = 0; i < c->nep; i++)
+		n += (long)c->ep[i].niv;
+	return n;
+}
+
+static int
+stream(struct pseudonymise *p, struct ndx_error *err)
+{
+	const struct epxml_problem *probs;
+	struct ndx_client *c;
+	size_t nprobs;
+	int rc;
+
+	while ((rc = epxml_reader_next(p->reader, p->ctx.arena, &c, &probs,
+	    &nprobs, err)) == 1) {
+		if (nprobs > 0)
+			return not_valid(p, &probs[0], err);
+		if (pseudonymise_client(&p->ctx, c, err) != 0)
+			return -1;
+		if (epxml_write_client(p->writer, c, err) != 0) {
+			snprintf(err->file, sizeof(err->file), "%s",
+			    p->out_path ? p->out_path : "standard output");
+			return -1;
+		}
+		p->clients++;
+		p->episodes += (long)c->nep;
+		p->rows += rows_of(c);
+		arena_reset(p->ctx.arena);
+	}
+	return rc;
+}
+
+static int
+close_output(struct pseudonymise *p, struct ndx_error *err)
+{
+	int rc = epxml_writer_close(p->writer, err);
+
+	p->writer = NULL;
+	if (rc != 0) {
+		snprintf(err->file, sizeof(err->file), "%s",
+		    p->out_path ? p->out_path : "standard output");
+		return -1;
+	}
+	rc = ndx_outfile_commit(p->out, err);
+	p->out = NULL;
+	return rc;
+}
+
+int
+pseudonymise_main(int argc, char **argv)
+{
+	struct pseudonymise p;
+	struct ndx_error err;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	diag_setprogname("ndx-pseudonymise");
+	signal(SIGPIPE, SIG_IGN);
+	if (ndx_secret_nodump(&err) != 0)
+		return diag_error(&err);
+	if (argc > 1 && strcmp(argv[1], "keygen") == 0)
+		return keygen(argc - 1, argv + 1);
+	parse_options(&p, argc, argv);
+	p.ctx.input = strcmp(p.input, "-") == 0 ? "standard input" : p.input;
+
+	if (check_not_key(&p, &err) != 0 || load_key(&p, &err) != 0 ||
+	    open_files(&p, &err) != 0)
+		goto fail;
+	p.ctx.ds = p.ds;
+	p.ctx.arena = arena_new();
+	if (stream(&p, &err) != 0 || close_output(&p, &err) != 0)
+		goto fail;
+	diag_warnx("%ld clients, %ld episodes, %ld rows pseudonymised",
+	    p.clients, p.episodes, p.rows);
+
+	ndx_mac_free(p.ctx.mac);
+	epxml_reader_close(p.reader);
+	arena_free(p.ctx.arena);
+	ndx_dataset_free(p.ds);
+	xmlCleanupParser();
+	return NDX_EX_OK;
+fail:
+	rc = diag_error(&err);
+	ndx_mac_free(p.ctx.mac);	/* the keyed state is wiped first */
+	ndx_outfile_abort(p.out);
+	/*
+	 * Leaving without closing the writer, which would end the document:
+	 * output cut short must not look whole to the next program in a pipe.
+	 */
+	exit(rc);
+}
