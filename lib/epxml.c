@@ -584,6 +584,19 @@ whole_file:
 	return -1;
 }
 
+static void
+drop_error(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx;
+	(void)e;
+}
+
+void
+epxml_quiet(void)
+{
+	xmlSetStructuredErrorFunc(NULL, drop_error);
+}
+
 /* Writer */
 
 struct epxml_writer {

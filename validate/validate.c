@@ -316,6 +316,8 @@ add_to_group(struct validate *v, const struct ndx_client *c,
 		    sizeof(*v->group));
 	}
 	v->group[v->ngroup++] = ndx_client_copy(v->group_arena, c);
+	if (nprobs == 0)
+		return;
 	if (v->nxsd + nprobs > v->xsdcap) {
 		v->xsdcap = (v->nxsd + nprobs) * 2;
 		v->xsd = xreallocarray(v->xsd, v->xsdcap, sizeof(*v->xsd));
@@ -475,6 +477,7 @@ validate_main(int argc, char **argv)
 	memset(&v, 0, sizeof(v));
 	diag_setprogname("ndx-validate");
 	signal(SIGPIPE, SIG_IGN);
+	epxml_quiet();
 	parse_options(&v, argc, argv);
 
 	if ((v.ds = ndx_dataset_load(&err)) == NULL)

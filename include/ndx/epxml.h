@@ -46,6 +46,13 @@ struct epxml_problem {
 	char message[320];
 };
 
+/*
+ * libxml2 prints some errors itself (a failed write: "I/O error : ...")
+ * without the program's name; ndx reports every failure through its own
+ * return values, so programs call this once at start to silence libxml2.
+ */
+void epxml_quiet(void);
+
 struct epxml_reader;
 
 /*
