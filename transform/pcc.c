@@ -40,6 +40,7 @@
 #include "ndx/arena.h"
 #include "ndx/dataset.h"
 #include "ndx/date.h"
+#include "ndx/derive.h"
 #include "ndx/diag.h"
 #include "ndx/epxml.h"
 #include "ndx/model.h"
@@ -92,13 +93,9 @@ enum {
 	HAT_IN, HAT_NEW, HAT_ENDED, HAT_PLANNED, HAT_RETAINED, HAT_N
 };
 
-/* Substances of a set of episodes, from the dataset's ndx:group. */
-enum {
-	SUBST_OPIATE = 1,
-	SUBST_ALCOHOL = 2,
-	SUBST_OTHER = 4,
-	SUBST_COMBOS = 8
-};
+/* Every combination of ndx_substances_add()'s bits. */
+#define SUBST_COMBOS \
+	((NDX_SUBST_OPIATE | NDX_SUBST_ALCOHOL | NDX_SUBST_NON_OPIATE) + 1)
 
 /* Client-level measures kept per person. */
 enum { CL_CJ, CL_ALL, CL_N };		/* cj_in_treatment, in_treatment */
@@ -301,23 +298,6 @@ coded_columns(struct pcc *p, enum measure m, enum ndx_item item,
 	return which;
 }
 
-/*
- * The substance group of metrics.md from the bits of a set of episodes:
- * opiate if any opiate; else non_opiate_and_alcohol if alcohol and any
- * other; else alcohol_only if alcohol alone; else non_opiate_only.
- */
-static const char *
-subst_group(unsigned bits)
-{
-	if (bits & SUBST_OPIATE)
-		return "opiate";
-	if ((bits & SUBST_ALCOHOL) && (bits & SUBST_OTHER))
-		return "non_opiate_and_alcohol";
-	if (bits & SUBST_ALCOHOL)
-		return "alcohol_only";
-	return "non_opiate_only";
-}
-
 static int
 group_columns(struct pcc *p, enum measure m, struct ndx_error *err)
 {
@@ -332,12 +312,13 @@ group_columns(struct pcc *p, enum measure m, struct ndx_error *err)
 		t->col[i] = groups[i];
 	t->col[n] = "total";
 	t->kind[n].kind = SUPPRESS_TOTAL;
-	for (unsigned b = 0; b < SUBST_COMBOS; b++)
+	/* Bits 0 (no substance) cannot happen: DRUG1 is checked first. */
+	for (unsigned b = 1; b < SUBST_COMBOS; b++)
 		if ((p->group_col[b] = index_of(groups, n,
-		    subst_group(b))) == SIZE_MAX) {
+		    ndx_substance_group(b))) == SIZE_MAX) {
 			ndx_error_set(err, NDX_EX_CONFIG, "episodes.xsd", 0,
 			    "SUBSTANCE_GROUP lacks the group %s",
-			    subst_group(b));
+			    ndx_substance_group(b));
 			return -1;
 		}
 	return 0;
@@ -531,30 +512,6 @@ is_cj(const struct pcc *p, const struct ndx_episode *ep)
 	    "cj") != NULL) || (cjo != NULL &&
 	    ndx_dataset_code_prop(p->ds, NDX_CJORDER, cjo, "breakdown") !=
 	    NULL);
-}
-
-static unsigned
-subst_bits(const struct pcc *p, const struct ndx_episode *ep)
-{
-	static const enum ndx_item drugs[] = { NDX_DRUG1, NDX_DRUG2,
-		NDX_DRUG3 };
-	unsigned bits = 0;
-
-	for (size_t i = 0; i < sizeof(drugs) / sizeof(drugs[0]); i++) {
-		const char *code = NDX_E(ep, drugs[i]);
-		const char *g;
-
-		if (code == NULL)
-			continue;
-		g = ndx_dataset_code_prop(p->ds, drugs[i], code, "group");
-		if (g != NULL && strcmp(g, "opiate") == 0)
-			bits |= SUBST_OPIATE;
-		else if (g != NULL && strcmp(g, "alcohol") == 0)
-			bits |= SUBST_ALCOHOL;
-		else
-			bits |= SUBST_OTHER;
-	}
-	return bits;
 }
 
 /* AGNCY then the episode's id, zero-padded, so memcmp orders as the
@@ -774,7 +731,9 @@ pcc_client(struct pcc *p, const struct ndx_client *c, struct ndx_error *err)
 		    scan_interventions(p, ep, &e, err) != 0)
 			return -1;
 		e.cj = is_cj(p, ep);
-		e.subst = subst_bits(p, ep);
+		if (NDX_E(ep, NDX_DRUG1) == NULL ||
+		    ndx_substances_add(p->ds, ep, &e.subst) != 0)
+			return bad_input(p, err, ep->xml_line, "DRUG1-3");
 		count_episode(p, ep, &e);
 		if (!e.in_treatment && !e.hat_retained &&
 		    !e.hat_mark[HM_NEW] && !e.hat_mark[HM_ENDED])
