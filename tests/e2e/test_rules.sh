@@ -1,0 +1,162 @@
+#!/bin/sh
+# Every rule of dataset.md §5, one tiny CSV at a time: tests/data/rules/*.csv
+# through ndx-extract | ndx-validate, checked against expected.txt (its
+# header says how to read it and which conventions it follows).
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+RULES=$DATA/rules
+EXPECTED=$RULES/expected.txt
+
+# Files whose whole report and stderr summary are also kept as goldens.
+GOLDENS="R001-trip-sex-missing R031-trip-second-row R121-trip-sinitial-sex
+R122-trip-pc-triaged R123-trip-three R125-trip-unsorted example-pass"
+
+is_golden() {
+	for _g in $GOLDENS; do
+		[ "$_g.csv" = "$1" ] && return 0
+	done
+	return 1
+}
+
+# key NAME LINE: the value of NAME=VALUE in a summary line of expected.txt.
+key() {
+	printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# data_rows CSV: the records after the header, without their line numbers.
+data_rows() {
+	csv_records "$1" | sed 1d | cut -f 2-
+}
+
+# want_rejects CSV LINES: the rejects file holds the rows of CSV found on
+# LINES ("2,3" or "-"), in any order, after the dataset's header.
+want_rejects() {
+	if [ ! -f "$R/rejects.csv" ]; then
+		bad "no rejects file written"
+		return 0
+	fi
+	csv_records "$1" | awk -F '\t' -v lines="$2" '
+	    BEGIN { n = split(lines, l, ","); for (i = 1; i <= n; i++) want[l[i]] = 1 }
+	    $1 in want' | cut -f 2- | sort >"$R/rejects.want"
+	csv_records "$R/rejects.csv" | cut -f 2- >"$R/rejects.all"
+	if [ -s "$R/rejects.all" ]; then
+		_h=$(head -n 1 "$R/rejects.all")
+		_w=$(head -n 1 "$1" | tr -d '\r' | tr ',' '\t')
+		[ "$_h" = "$_w" ] || bad "rejects header is '$_h'"
+	fi
+	sed 1d "$R/rejects.all" | sort >"$R/rejects.got"
+	want_same "$R/rejects.got" "$R/rejects.want" "rejected rows"
+}
+
+# want_counts CSV READ WRITTEN REJECTED DUPLICATES, from the outputs:
+# source rows, <intervention> elements of valid.xml, rows of rejects.csv,
+# R123 rows of the report.
+want_counts() {
+	_read=$(data_rows "$1" | wc -l | tr -d ' ')
+	_written=0
+	[ -f "$R/valid.xml" ] &&
+	    _written=$(grep -o '<intervention[ />]' "$R/valid.xml" | wc -l | tr -d ' ')
+	_rejected=0
+	[ -s "$R/rejects.csv" ] &&
+	    _rejected=$(data_rows "$R/rejects.csv" | wc -l | tr -d ' ')
+	_dups=$(grep -c ':R123:' "$R/got" || :)
+	_got="$_read/$_written/$_rejected/$_dups"
+	[ "$_got" = "$2/$3/$4/$5" ] ||
+	    bad "rows read/written/rejected/duplicates $_got, want $2/$3/$4/$5"
+	[ "$_read" -eq $((_written + _rejected + _dups)) ] ||
+	    bad "rows read $_read != written + rejected + duplicates"
+}
+
+# want_masked CSV: the report shows no DOB or postcode of CSV in clear and
+# no initial (whole words: "TS1 3Q" is not found in "TS1 3QY").  A DOB
+# that is also another date of the file (R010 cases) and ZZ99 3VZ (a code,
+# not an address) are not looked for.
+want_masked() {
+	csv_records "$1" | awk -F '\t' '
+	    NR == 1 { for (i = 2; i <= NF; i++) col[$i] = i; next }
+	    {
+		for (c in col)
+			if (c ~ /^(REFLD|TRIAGED|PRISREL|DISD|REFMODDT|MODST|MODEND)$/)
+				other[$col[c]] = 1
+		dob[$col["DOB"]] = 1
+		if ($col["PC"] != "" && $col["PC"] != "ZZ99 3VZ") print $col["PC"]
+	    }
+	    END {
+		for (d in dob) {
+			if (d == "" || d in other) continue
+			print d
+			if (d ~ /^[0-9][0-9]\/[0-9][0-9]\/[0-9][0-9][0-9][0-9]$/)
+				print substr(d, 7, 4) "-" substr(d, 4, 2) "-" substr(d, 1, 2)
+		}
+	    }' >"$R/secrets"
+	if [ -s "$R/secrets" ] && grep -w -F -f "$R/secrets" "$R/report.csv" >"$R/leaks"; then
+		bad "report shows a DOB or postcode in clear"
+		show "$R/leaks"
+	fi
+	csv_records "$R/report.csv" | awk -F '\t' '
+	    NR > 1 && $7 ~ /^[FS]INITIAL$/ && $10 ~ /^[A-Za-z]$/' >"$R/leaks"
+	if [ -s "$R/leaks" ]; then
+		bad "report shows an initial in clear"
+		show "$R/leaks"
+	fi
+}
+
+# expected.txt itself: every file it names exists, and it is consistent.
+begin expected.txt
+awk '!/^#/ && NF { print $1 }' "$EXPECTED" | sort -u | while read -r f; do
+	[ -f "$RULES/$f" ] || echo "$f"
+done >"$T/missing"
+[ ! -s "$T/missing" ] || { bad "names files that do not exist"; show "$T/missing"; }
+awk '
+    /^#/ || !NF { next }
+    $2 ~ /^exit=/ {
+	if ($1 in sum) print $1 ": two summary lines"
+	sum[$1] = $0
+	for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$1, kv[1]] = kv[2] }
+	next
+    }
+    NF != 5 || $2 !~ /^[0-9]+$/ || $3 !~ /^R[0-9][0-9][0-9]$/ ||
+	$5 !~ /^(error|warning)$/ { print "bad line: " $0; next }
+    { if ($5 == "error") err[$1] = 1; if ($3 == "R123") dup[$1]++; any[$1] = 1 }
+    END {
+	for (f in any) if (!(f in sum)) print f ": rows but no summary line"
+	for (f in sum) {
+		if (v[f, "exit"] != (f in err ? 1 : 0)) print f ": exit vs errors"
+		if (v[f, "read"] != v[f, "written"] + v[f, "rejected"] + v[f, "duplicates"])
+			print f ": read != written + rejected + duplicates"
+		if (v[f, "duplicates"] != dup[f] + 0) print f ": duplicates vs R123 rows"
+		n = v[f, "rejects"] == "-" ? 0 : split(v[f, "rejects"], l, ",")
+		if (n != v[f, "rejected"]) print f ": rejects vs rejected"
+	}
+    }' "$EXPECTED" >"$T/inconsistent"
+[ ! -s "$T/inconsistent" ] || { bad "is inconsistent"; show "$T/inconsistent"; }
+end
+
+for csv in "$RULES"/*.csv; do
+	f=${csv##*/}
+	sum=$(awk -v f="$f" '$1 == f && $2 ~ /^exit=/' "$EXPECTED")
+	if [ -z "$sum" ]; then
+		begin "$f"
+		bad "no summary line in expected.txt"
+		end
+		continue
+	fi
+	rows=$(awk -v f="$f" '$1 == f && $2 ~ /^[0-9]+$/ {
+		print $2 ":" $3 ":" $4 ":" $5 }' "$EXPECTED")
+	begin "$f"
+	rules_run "$csv" "$(key exit "$sum")" "$rows"
+	if [ -f "$R/report.csv" ]; then
+		want_rejects "$csv" "$(key rejects "$sum")"
+		want_counts "$csv" "$(key read "$sum")" "$(key written "$sum")" \
+		    "$(key rejected "$sum")" "$(key duplicates "$sum")"
+		want_masked "$csv"
+		if is_golden "$f"; then
+			want_golden "$R/report.csv" "rules/${f%.csv}.report.csv"
+			want_golden "$R/summary.err" "rules/${f%.csv}.err"
+		fi
+	fi
+	end
+done
+
+finish
