@@ -56,6 +56,20 @@ problem_add(struct rules_ctx *ctx, struct ndx_client *c, struct ndx_episode *e,
 
 	if (rule == NULL)	/* rules.csv and the code disagree: a bug */
 		diag_errx(70, "rule %s is not in rules.csv", rule_id);
+	/*
+	 * One line per record, rule and field: a rule with several clauses
+	 * (R010, R060) reports its first failure only.  A record's own
+	 * problems are added together, so looking back while the record is
+	 * the same is enough.
+	 */
+	for (size_t k = ps->n; k-- > 0;) {
+		const struct problem *q = &ps->p[k];
+
+		if (q->c != c || q->e != e || q->iv != iv)
+			break;
+		if (q->rule == rule && q->field == field)
+			return (struct problem *)q;
+	}
 	if (ps->n == ps->cap) {
 		ps->cap = ps->cap ? ps->cap * 2 : 64;
 		ps->p = xreallocarray(ps->p, ps->cap, sizeof(*ps->p));

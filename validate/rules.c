@@ -187,8 +187,8 @@ rules_episode(struct rules_ctx *ctx, struct ndx_client *c,
 			    age);
 	}
 	if (has_refld && has_triaged && refld > triaged)
-		problem_add(ctx, c, e, NULL, NDX_TRIAGED, "R020",
-		    "TRIAGED is before REFLD (referral date)");
+		problem_add(ctx, c, e, NULL, NDX_REFLD, "R020",
+		    "REFLD (referral date) is after TRIAGED");
 
 	if ((V(NDX_DISD) == NULL) != (V(NDX_DISRSN) == NULL))
 		problem_add(ctx, c, e, NULL,
@@ -273,8 +273,8 @@ rules_intervention(struct rules_ctx *ctx, struct ndx_client *c,
 		    V(NDX_MODEND) == NULL ? "MODEXIT is given but MODEND is "
 		    "missing" : "MODEND is given but MODEXIT is missing");
 	if (has_modst && has_modend && modst > modend)
-		problem_add(ctx, c, e, iv, NDX_MODEND, "R031",
-		    "MODEND is before MODST");
+		problem_add(ctx, c, e, iv, NDX_MODST, "R031",
+		    "MODST is after MODEND");
 
 	if (V(NDX_DISD) != NULL) {
 		if (V(NDX_MODEND) == NULL)
