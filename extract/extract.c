@@ -1,0 +1,433 @@
+/*
+ * ndx-extract: pulls the episodes of a period from a source and writes
+ * them as the episodes XML, grouped by client and episode.
+ *
+ * It converts but never judges: a bad date or code reaches the validator
+ * unchanged, with the line it came from.  It fails only when the input
+ * cannot be read as the dataset's layout at all.  The output appears
+ * whole or not at all (lib/outfile.c).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+
+#include "ndx/dataset.h"
+#include "ndx/date.h"
+#include "ndx/diag.h"
+#include "ndx/epxml.h"
+#include "ndx/ndx.h"
+#include "ndx/outfile.h"
+#include "ndx/period.h"
+
+#include "extract.h"
+
+#define STDIN_NAME "standard input"
+
+enum {
+	OPT_AS_OF = 256,
+	OPT_FROM,
+	OPT_MONTH,
+	OPT_QUARTER,
+	OPT_SOURCE,
+	OPT_TO,
+	OPT_VERSION
+};
+
+static const char optstring[] = ":ho:v";
+
+static const struct option longopts[] = {
+	{ "as-of", required_argument, NULL, OPT_AS_OF },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "help", no_argument, NULL, 'h' },
+	{ "month", required_argument, NULL, OPT_MONTH },
+	{ "output", required_argument, NULL, 'o' },
+	{ "quarter", required_argument, NULL, OPT_QUARTER },
+	{ "source", required_argument, NULL, OPT_SOURCE },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: ndx-extract [-hv] [-o FILE] [--as-of DATE]\n"
+	    "           [--month YYYY-MM | --quarter YYYYQn | "
+	    "--from DATE --to DATE]\n"
+	    "           [--source URI | FILE]\n"
+	    "       ndx-extract --version\n");
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	printf("\n"
+	    "Writes the episodes of a period, taken from a source, as the "
+	    "episodes XML.\n\n"
+	    "  --source URI       csv:PATH (csv:- is standard input); "
+	    "FILE means csv:FILE,\n"
+	    "                     and no source reads CSV from standard "
+	    "input\n"
+	    "  --month YYYY-MM    the financial year to the end of that "
+	    "month\n"
+	    "  --quarter YYYYQn   a quarter of financial year YYYY/YY+1\n"
+	    "  --from DATE --to DATE\n"
+	    "                     an inclusive range of YYYY-MM-DD dates\n"
+	    "  --as-of DATE       the data-cut date (default: today)\n"
+	    "  -o, --output FILE  write to FILE, not standard output\n"
+	    "  -v, --verbose      print a one-line summary on standard "
+	    "error\n"
+	    "  -h, --help         print this help\n"
+	    "  --version          print the version\n");
+}
+
+static int
+usage_error(const char *fmt, const char *arg)
+{
+	diag_warnx(fmt, arg);
+	usage(stderr);
+	return NDX_EX_USAGE;
+}
+
+/*
+ * An option as the user typed it, for a message: only its name, since the
+ * value of a mistyped --source could hold a password.
+ */
+static const char *
+option_name(char *arg)
+{
+	char *eq = strchr(arg, '=');
+
+	if (eq != NULL)
+		*eq = '\0';
+	return arg;
+}
+
+/* The period options, checked once all are seen. */
+struct period_args {
+	const char *month, *quarter, *from, *to;
+};
+
+static int
+set_period(struct extract *x, const struct period_args *pa)
+{
+	int n = (pa->month != NULL) + (pa->quarter != NULL) +
+	    (pa->from != NULL || pa->to != NULL);
+
+	if (n > 1)
+		return usage_error("%s", "give only one of --month, "
+		    "--quarter and --from/--to");
+	if (pa->month != NULL && ndx_period_month(pa->month, &x->period) != 0)
+		return usage_error("--month %s: expected YYYY-MM", pa->month);
+	if (pa->quarter != NULL &&
+	    ndx_period_quarter(pa->quarter, &x->period) != 0)
+		return usage_error("--quarter %s: expected YYYYQ1 to YYYYQ4",
+		    pa->quarter);
+	if ((pa->from != NULL) != (pa->to != NULL))
+		return usage_error("%s", "--from and --to go together");
+	if (pa->from != NULL &&
+	    ndx_period_range(pa->from, pa->to, &x->period) != 0)
+		return usage_error("%s", "--from/--to: expected two YYYY-MM-DD "
+		    "dates, the first not after the second");
+	x->has_period = n == 1;
+	return NDX_EX_OK;
+}
+
+/* Returns -1 to go on, or the exit code. */
+static int
+parse_options(struct extract *x, int argc, char **argv)
+{
+	struct period_args pa = { 0 };
+	const char *asof = NULL;
+	char shortopt[3] = "-?";
+	int ch, rc;
+
+	opterr = 0;
+	optind = 0;	/* glibc: start afresh when run in-process again */
+	while ((ch = getopt_long(argc, argv, optstring, longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case OPT_AS_OF:
+			asof = optarg;
+			break;
+		case OPT_FROM:
+			pa.from = optarg;
+			break;
+		case 'h':
+			help();
+			return NDX_EX_OK;
+		case OPT_MONTH:
+			pa.month = optarg;
+			break;
+		case 'o':
+			x->output = optarg;
+			break;
+		case OPT_QUARTER:
+			pa.quarter = optarg;
+			break;
+		case OPT_SOURCE:
+			x->source = optarg;
+			break;
+		case OPT_TO:
+			pa.to = optarg;
+			break;
+		case 'v':
+			x->verbose = 1;
+			break;
+		case OPT_VERSION:
+			printf("ndx-extract %s\n", NDX_VERSION);
+			return NDX_EX_OK;
+		case ':':
+			if (optopt != 0) {
+				shortopt[1] = (char)optopt;
+				return usage_error("option %s needs an argument",
+				    shortopt);
+			}
+			return usage_error("option %s needs an argument",
+			    option_name(argv[optind - 1]));
+		default:
+			if (optopt != 0) {
+				shortopt[1] = (char)optopt;
+				return usage_error("unknown option %s",
+				    shortopt);
+			}
+			return usage_error("unknown option %s",
+			    option_name(argv[optind - 1]));
+		}
+	}
+	if (argc - optind > 1)
+		return usage_error("%s", "more than one input file");
+	if (argc - optind == 1) {
+		if (x->source != NULL)
+			return usage_error("%s", "give --source or FILE, not "
+			    "both");
+		x->input = argv[optind];
+	}
+	if ((rc = set_period(x, &pa)) != NDX_EX_OK)
+		return rc;
+	if (asof == NULL)
+		x->asof = ndx_date_today();
+	else if (ndx_date_parse_iso(asof, &x->asof) != NDX_DATE_OK)
+		return usage_error("--as-of %s: expected a YYYY-MM-DD date",
+		    asof);
+	return -1;
+}
+
+/*
+ * Finds the CSV path in --source.  Messages name only the scheme: the
+ * rest of a URI may carry a password.
+ */
+static int
+parse_source(struct extract *x)
+{
+	const char *s = x->source;
+	size_t n;
+
+	if (s == NULL) {
+		if (x->input == NULL)
+			x->input = "-";
+		return NDX_EX_OK;
+	}
+	if (strncmp(s, "csv:", 4) == 0) {
+		x->input = s + 4;
+		if (*x->input == '\0')
+			return usage_error("%s", "--source csv: needs a path "
+			    "(csv:- is standard input)");
+		return NDX_EX_OK;
+	}
+	if (strncmp(s, "sqlite:", 7) == 0) {
+		diag_warnx("source type sqlite is not supported yet");
+		return NDX_EX_USAGE;
+	}
+	if (strncmp(s, "postgresql://", 13) == 0 ||
+	    strncmp(s, "postgres://", 11) == 0) {
+		diag_warnx("source type postgresql is not supported yet");
+		return NDX_EX_USAGE;
+	}
+	n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+	if (n > 0 && n <= 32 && s[n] == ':')
+		diag_warnx("unknown source type %.*s: expected csv:, sqlite: "
+		    "or postgresql://", (int)n, s);
+	else
+		diag_warnx("--source: expected csv:PATH, sqlite:PATH or "
+		    "postgresql://...");
+	return NDX_EX_USAGE;
+}
+
+static int
+open_input(const char *path, FILE **fp, struct ndx_error *err)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") == 0) {
+		*fp = stdin;
+		return 0;
+	}
+	if ((*fp = fopen(path, "r")) == NULL) {
+		ndx_error_set(err, NDX_EX_NOINPUT, path, 0, "cannot open: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(*fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		ndx_error_set(err, NDX_EX_NOINPUT, path, 0,
+		    "is a directory");
+		fclose(*fp);
+		*fp = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The XSD says which items are mandatory; C code never repeats it. */
+static int
+load_mandatory(unsigned char mandatory[NDX_NITEMS], struct ndx_error *err)
+{
+	struct ndx_dataset *ds;
+
+	if ((ds = ndx_dataset_load(err)) == NULL)
+		return -1;
+	for (int i = 0; i < NDX_NITEMS; i++)
+		mandatory[i] = ndx_dataset_mandatory(ds, i) != 0;
+	ndx_dataset_free(ds);
+	return 0;
+}
+
+static void
+make_header(const struct extract *x, struct ndx_header *h)
+{
+	memset(h, 0, sizeof(*h));
+	ndx_date_format_iso(x->asof, h->asof);
+	if (x->has_period) {
+		snprintf(h->period, sizeof(h->period), "%s",
+		    x->period.label);
+		ndx_date_format_iso(x->period.start, h->start);
+		ndx_date_format_iso(x->period.end, h->end);
+	}
+	snprintf(h->source, sizeof(h->source), "csv");
+}
+
+static int
+emit_client(void *w, const struct ndx_client *c, struct ndx_error *err)
+{
+	return epxml_write_client(w, c, err);
+}
+
+/*
+ * libxml2 prints its own "I/O error" lines when a write fails; the
+ * writer's return value already carries the failure, which is reported
+ * once, in the program's format.
+ */
+static void
+quiet_xml_error(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx;
+	(void)e;
+}
+
+/* Sorted rows through the grouper into the XML writer. */
+static int
+write_episodes(struct extract *x, struct sorter *s, FILE *fp,
+    struct ndx_error *err)
+{
+	struct ndx_header h;
+	struct epxml_writer *w;
+	struct group *g;
+	struct extract_row row;
+	int rc = -1;
+
+	make_header(x, &h);
+	xmlSetStructuredErrorFunc(NULL, quiet_xml_error);
+	if ((w = epxml_writer_open(fp, &h, err)) == NULL)
+		goto out;
+	g = group_new(x->has_period ? &x->period : NULL, emit_client, w,
+	    &x->counts);
+	while ((rc = sorter_next(s, &row, err)) > 0)
+		if ((rc = group_row(g, &row, err)) != 0)
+			break;
+	if (rc == 0)
+		rc = group_end(g, err);
+	group_free(g);
+	/* The writer is freed either way; the first error is the one told. */
+	if (epxml_writer_close(w, rc == 0 ? err : NULL) != 0)
+		rc = -1;
+out:
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	return rc;
+}
+
+static int
+run(struct extract *x)
+{
+	struct ndx_error err = { 0 };
+	unsigned char mandatory[NDX_NITEMS];
+	struct ndx_outfile *out = NULL;
+	struct sorter *sorter = NULL;
+	const char *name;
+	FILE *in = NULL;
+	int rc;
+
+	if ((rc = parse_source(x)) != NDX_EX_OK)
+		return rc;
+	name = strcmp(x->input, "-") == 0 ? STDIN_NAME : x->input;
+	if (open_input(x->input, &in, &err) != 0 ||
+	    load_mandatory(mandatory, &err) != 0 ||
+	    (out = ndx_outfile_open(x->output, &err)) == NULL)
+		goto fail;
+	sorter = sorter_new(SORTER_RUNMAX);
+	if (csv_read(in, name, mandatory, sorter, &x->counts.rows_read,
+	    &err) != 0 || sorter_finish(sorter, &err) != 0)
+		goto fail;
+	if (write_episodes(x, sorter, ndx_outfile_fp(out), &err) != 0) {
+		if (err.file[0] == '\0' && err.code == NDX_EX_IOERR)
+			snprintf(err.file, sizeof(err.file), "%s",
+			    ndx_outfile_name(out));
+		goto fail;
+	}
+	rc = ndx_outfile_commit(out, &err);
+	out = NULL;
+	if (rc != 0)
+		goto fail;
+	if (x->verbose)
+		diag_at(name, 0, "%llu rows read; %llu rows, %llu episodes "
+		    "and %llu clients written; %llu episodes outside the "
+		    "period", x->counts.rows_read, x->counts.rows_written,
+		    x->counts.episodes_written, x->counts.clients_written,
+		    x->counts.episodes_outside);
+	rc = NDX_EX_OK;
+	goto out;
+fail:
+	rc = diag_error(&err);
+	ndx_outfile_abort(out);
+out:
+	sorter_free(sorter);
+	if (in != NULL && in != stdin)
+		fclose(in);
+	return rc;
+}
+
+int
+extract_main(int argc, char **argv)
+{
+	struct extract x;
+	int rc;
+
+	memset(&x, 0, sizeof(x));
+	diag_setprogname("ndx-extract");
+	/* A closed pipe must be a write error (74), not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = parse_options(&x, argc, argv)) < 0)
+		rc = run(&x);
+	xmlCleanupParser();
+	return rc;
+}

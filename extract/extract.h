@@ -1,0 +1,135 @@
+/*
+ * ndx-extract: internal interfaces shared by its sources, the external
+ * sort and the grouper.
+ *
+ * Data flows one way:
+ *   source (csv.c; later SQL) -> struct extract_row
+ *     -> sorter (sort.c), for sources whose rows come in any order
+ *     -> grouper (group.c), which wants rows ordered by AGNCY, CLIENTID
+ *     -> one struct ndx_client per client variant -> emit callback.
+ * A row's strings are borrowed: they live until the next row is asked
+ * for, and whoever keeps them copies them.
+ */
+#ifndef NDX_EXTRACT_H
+#define NDX_EXTRACT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ndx/date.h"
+#include "ndx/model.h"
+#include "ndx/period.h"
+
+struct csvrec;
+struct ndx_client;
+struct ndx_error;
+
+_Static_assert(NDX_NITEMS <= 64, "one raw bit per item");
+
+/* One source row: a client's, an episode's and an intervention's items. */
+struct extract_row {
+	long line;			/* source CSV line; 0 when not CSV */
+	uint64_t raw;			/* bit (1 << item): a date kept as
+					   the source text */
+	const char *v[NDX_NITEMS];	/* NULL = absent (never "") */
+};
+
+/* What -v reports. */
+struct extract_counts {
+	unsigned long long rows_read;
+	unsigned long long rows_written;
+	unsigned long long episodes_written;	/* AGNCY+CLIENTID+EPISODID */
+	unsigned long long clients_written;	/* AGNCY+CLIENTID */
+	unsigned long long episodes_outside;	/* not in the period */
+};
+
+/* The program's state: one, on extract_main()'s stack. */
+struct extract {
+	const char *source;		/* --source URI */
+	const char *input;		/* FILE, or csv:FILE; "-" = stdin */
+	const char *output;		/* -o FILE; NULL = standard output */
+	ndx_day asof;			/* --as-of */
+	int has_period;			/* a period option was given */
+	struct ndx_period period;	/* --month, --quarter, --from/--to */
+	int verbose;			/* -v */
+	struct extract_counts counts;
+};
+
+int extract_main(int, char **);
+
+/*
+ * The CSV source (csv.c).
+ *
+ * csv_columns_map() reads the header record: names are matched to the
+ * CSV layout's short codes case-insensitively after trimming blanks.
+ * Unknown names are collected in ->unknown (for one warning); a duplicate
+ * or a missing mandatory column is an error (65).
+ */
+struct csv_columns {
+	size_t n;		/* fields in the header */
+	int *item;		/* per field: enum ndx_item, or -1 (unknown) */
+	char *unknown;		/* unknown names, ", "-separated, or NULL */
+	size_t nunknown;
+};
+
+int csv_columns_map(struct csv_columns *, const struct csvrec *hdr,
+    const unsigned char mandatory[NDX_NITEMS], const char *name,
+    struct ndx_error *);
+void csv_columns_free(struct csv_columns *);
+/*
+ * Converts one data record into *row: empty fields become absent, dates
+ * of DD/MM/YYYY shape become YYYY-MM-DD (written into conv), other dates
+ * are kept verbatim and flagged raw.  65 on a wrong field count or text
+ * that is not UTF-8.  row borrows from rec and conv.
+ */
+int csv_row(const struct csv_columns *, const struct csvrec *rec,
+    const char *name, char conv[NDX_NITEMS][11], struct extract_row *row,
+    struct ndx_error *);
+
+struct sorter;
+
+/*
+ * Reads a whole CSV file into the sorter; rows_read counts its rows.
+ * Prints the warning about unknown columns.
+ */
+int csv_read(FILE *fp, const char *name,
+    const unsigned char mandatory[NDX_NITEMS], struct sorter *,
+    unsigned long long *rows_read, struct ndx_error *);
+
+/*
+ * External sort (sort.c) by AGNCY, CLIENTID, line, in byte order.
+ * Runs of at most runmax bytes are sorted in memory; when the input
+ * needs more than one, they go to unnamed temporary files in $TMPDIR and
+ * are merged.  Add every row, call sorter_finish() once, then take rows
+ * with sorter_next() (1, 0 at the end, -1 on error).
+ */
+#define SORTER_RUNMAX (64u << 20)
+
+struct sorter *sorter_new(size_t runmax);
+int sorter_add(struct sorter *, const struct extract_row *,
+    struct ndx_error *);
+int sorter_finish(struct sorter *, struct ndx_error *);
+int sorter_next(struct sorter *, struct extract_row *, struct ndx_error *);
+/* Temporary files used so far, for tests. */
+size_t sorter_runs(const struct sorter *);
+void sorter_free(struct sorter *);
+
+/*
+ * The grouper (group.c).  Feed it rows ordered by AGNCY, CLIENTID (byte
+ * order; within a client, by line or arrival); it keeps the episodes of
+ * the period (every episode when period is NULL) and hands each client
+ * variant to emit, which must not keep the client after it returns.
+ * Rows out of order are an internal error (70).
+ */
+struct group;
+
+struct group *group_new(const struct ndx_period *,
+    int (*emit)(void *arg, const struct ndx_client *, struct ndx_error *),
+    void *arg, struct extract_counts *);
+int group_row(struct group *, const struct extract_row *,
+    struct ndx_error *);
+/* Flushes the last client. */
+int group_end(struct group *, struct ndx_error *);
+void group_free(struct group *);
+
+#endif

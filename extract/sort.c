@@ -1,0 +1,456 @@
+/*
+ * External sort of rows by AGNCY, CLIENTID, line.
+ *
+ * A CSV export may be larger than memory and its rows come in any order,
+ * yet the grouper needs all rows of a client together.  Rows are packed
+ * into a buffer of at most runmax bytes; a full buffer is sorted and
+ * spilled to an unnamed temporary file (a "run"), and the runs are merged
+ * through a binary heap.  Merging opens one file per run, so when there
+ * are more than SORTER_FANIN runs, they are first merged in batches.  An
+ * input that fits one run never touches the disk.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ndx/diag.h"
+#include "ndx/ndx.h"
+
+#include "extract.h"
+
+#define SORTER_FANIN 128
+#define SORTER_IOBUF (64 * 1024)
+
+_Static_assert(NDX_AGNCY == 0 && NDX_CLIENTID == 1,
+    "the sort key leads a packed row");
+
+/*
+ * A packed row: this header, then every item's value as a NUL-terminated
+ * string in item order ("" when absent), padded to a multiple of 8.
+ */
+struct srec {
+	uint32_t size;		/* bytes, header and padding included */
+	uint32_t pad;
+	int64_t line;
+	uint64_t raw;
+};
+
+/* One run being merged. */
+struct reader {
+	FILE *fp;
+	struct srec *rec;	/* current row */
+	size_t cap;
+};
+
+struct merge {
+	struct reader *rd;
+	size_t nrd;
+	size_t *heap;		/* indexes into rd, smallest row on top */
+	size_t nheap;
+	int pending;		/* the top row was handed out: advance it */
+};
+
+struct sorter {
+	size_t runmax;
+	char *buf;		/* the run being filled */
+	size_t len, cap;
+	size_t *off;		/* offsets of its rows in buf */
+	size_t noff, offcap;
+	FILE **run;		/* spilled runs, each rewound when merged */
+	size_t nrun, runcap;
+	size_t nspilled;	/* temporary files created, for tests */
+	size_t next;		/* in-memory mode: next row to hand out */
+	struct merge m;		/* merge mode (nrun > 0) */
+};
+
+static const char *
+srec_str(const struct srec *r)
+{
+	return (const char *)(r + 1);
+}
+
+static int
+srec_cmp(const struct srec *a, const struct srec *b)
+{
+	const char *sa = srec_str(a), *sb = srec_str(b);
+	int c;
+
+	if ((c = strcmp(sa, sb)) != 0)
+		return c;
+	if ((c = strcmp(sa + strlen(sa) + 1, sb + strlen(sb) + 1)) != 0)
+		return c;
+	return (a->line > b->line) - (a->line < b->line);
+}
+
+static int
+off_cmp(const void *a, const void *b, void *base)
+{
+	return srec_cmp((const struct srec *)((char *)base +
+	    *(const size_t *)a), (const struct srec *)((char *)base +
+	    *(const size_t *)b));
+}
+
+static void
+srec_decode(const struct srec *r, struct extract_row *row)
+{
+	const char *s = srec_str(r);
+
+	row->line = (long)r->line;
+	row->raw = r->raw;
+	for (int i = 0; i < NDX_NITEMS; i++) {
+		row->v[i] = *s != '\0' ? s : NULL;
+		s += strlen(s) + 1;
+	}
+}
+
+static void
+tmp_error(struct ndx_error *err, int code, const char *what)
+{
+	ndx_error_set(err, code, "", 0, "temporary file: %s: %s", what,
+	    strerror(errno));
+}
+
+/*
+ * tmpfile(3) in glibc ignores $TMPDIR, and a large sort belongs where the
+ * user put the space for it, so the file is made here: unnamed where the
+ * file system allows, else created and unlinked at once.
+ */
+static FILE *
+tmp_open(struct ndx_error *err)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	FILE *fp;
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = P_tmpdir;
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR ||
+	    errno == EINVAL)) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/ndx-extract.XXXXXX",
+		    dir) >= sizeof(path)) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		if ((fd = mkostemp(path, O_CLOEXEC)) >= 0)
+			unlink(path);
+	}
+	if (fd < 0)
+		goto fail;
+	if ((fp = fdopen(fd, "w+")) == NULL) {
+		close(fd);
+		goto fail;
+	}
+	setvbuf(fp, NULL, _IOFBF, SORTER_IOBUF);
+	return fp;
+fail:
+	ndx_error_set(err, NDX_EX_CANTCREAT, dir, 0,
+	    "cannot create a temporary file: %s", strerror(errno));
+	return NULL;
+}
+
+struct sorter *
+sorter_new(size_t runmax)
+{
+	struct sorter *s = xcalloc(1, sizeof(*s));
+
+	s->runmax = runmax;
+	return s;
+}
+
+static void
+merge_free(struct merge *m)
+{
+	for (size_t i = 0; i < m->nrd; i++)
+		free(m->rd[i].rec);
+	free(m->rd);
+	free(m->heap);
+	memset(m, 0, sizeof(*m));
+}
+
+void
+sorter_free(struct sorter *s)
+{
+	if (s == NULL)
+		return;
+	merge_free(&s->m);
+	for (size_t i = 0; i < s->nrun; i++)
+		if (s->run[i] != NULL)
+			fclose(s->run[i]);
+	free(s->run);
+	free(s->off);
+	free(s->buf);
+	free(s);
+}
+
+size_t
+sorter_runs(const struct sorter *s)
+{
+	return s->nspilled;
+}
+
+static void
+add_run(struct sorter *s, FILE *fp)
+{
+	if (s->nrun == s->runcap) {
+		s->runcap = s->runcap ? s->runcap * 2 : 16;
+		s->run = xreallocarray(s->run, s->runcap, sizeof(*s->run));
+	}
+	s->run[s->nrun++] = fp;
+	s->nspilled++;
+}
+
+/* Sorts the buffered rows and writes them out as a new run. */
+static int
+spill(struct sorter *s, struct ndx_error *err)
+{
+	FILE *fp;
+
+	qsort_r(s->off, s->noff, sizeof(*s->off), off_cmp, s->buf);
+	if ((fp = tmp_open(err)) == NULL)
+		return -1;
+	add_run(s, fp);
+	for (size_t i = 0; i < s->noff; i++) {
+		const struct srec *r = (const struct srec *)(s->buf +
+		    s->off[i]);
+
+		if (fwrite(r, r->size, 1, fp) != 1)
+			break;
+	}
+	if (fflush(fp) != 0 || ferror(fp)) {
+		tmp_error(err, NDX_EX_IOERR, "write error");
+		return -1;
+	}
+	s->len = 0;
+	s->noff = 0;
+	return 0;
+}
+
+int
+sorter_add(struct sorter *s, const struct extract_row *row,
+    struct ndx_error *err)
+{
+	size_t size = sizeof(struct srec), n[NDX_NITEMS];
+	struct srec *r;
+	char *p;
+
+	for (int i = 0; i < NDX_NITEMS; i++) {
+		n[i] = row->v[i] != NULL ? strlen(row->v[i]) : 0;
+		size += n[i] + 1;
+	}
+	size = (size + 7) & ~(size_t)7;
+	if (s->noff > 0 && s->len + size > s->runmax &&
+	    spill(s, err) != 0)
+		return -1;
+	if (s->len + size > s->cap) {
+		/* Grow gently so that a small input costs little memory. */
+		size_t cap = s->cap ? s->cap * 2 : 256 * 1024;
+
+		if (cap > s->runmax)
+			cap = s->runmax;
+		if (cap < s->len + size)
+			cap = s->len + size;
+		s->buf = xrealloc(s->buf, cap);
+		s->cap = cap;
+	}
+	if (s->noff == s->offcap) {
+		s->offcap = s->offcap ? s->offcap * 2 : 4096;
+		s->off = xreallocarray(s->off, s->offcap, sizeof(*s->off));
+	}
+	s->off[s->noff++] = s->len;
+	r = (struct srec *)(s->buf + s->len);
+	r->size = (uint32_t)size;
+	r->pad = 0;
+	r->line = row->line;
+	r->raw = row->raw;
+	p = (char *)(r + 1);
+	for (int i = 0; i < NDX_NITEMS; i++) {
+		if (n[i] > 0)
+			memcpy(p, row->v[i], n[i]);
+		p[n[i]] = '\0';
+		p += n[i] + 1;
+	}
+	memset(p, 0, (size_t)((char *)r + size - p));
+	s->len += size;
+	return 0;
+}
+
+/* Reads the next row of a run: 1, 0 at its end, -1 on error. */
+static int
+reader_next(struct reader *rd, struct ndx_error *err)
+{
+	struct srec h;
+
+	if (fread(&h, sizeof(h), 1, rd->fp) != 1) {
+		if (ferror(rd->fp)) {
+			tmp_error(err, NDX_EX_IOERR, "read error");
+			return -1;
+		}
+		return 0;
+	}
+	if (h.size > rd->cap) {
+		rd->cap = h.size > 2 * rd->cap ? h.size : 2 * rd->cap;
+		free(rd->rec);
+		rd->rec = xmalloc(rd->cap);
+	}
+	*rd->rec = h;
+	if (fread(rd->rec + 1, h.size - sizeof(h), 1, rd->fp) != 1) {
+		if (!ferror(rd->fp))
+			errno = EIO;	/* our own file came back short */
+		tmp_error(err, NDX_EX_IOERR, "read error");
+		return -1;
+	}
+	return 1;
+}
+
+static int
+heap_less(const struct merge *m, size_t a, size_t b)
+{
+	return srec_cmp(m->rd[m->heap[a]].rec, m->rd[m->heap[b]].rec) < 0;
+}
+
+static void
+heap_down(struct merge *m, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, min = i, t;
+
+		if (l < m->nheap && heap_less(m, l, min))
+			min = l;
+		if (r < m->nheap && heap_less(m, r, min))
+			min = r;
+		if (min == i)
+			return;
+		t = m->heap[i];
+		m->heap[i] = m->heap[min];
+		m->heap[min] = t;
+		i = min;
+	}
+}
+
+/* Starts merging n runs; the files stay owned by the caller. */
+static int
+merge_init(struct merge *m, FILE **run, size_t n, struct ndx_error *err)
+{
+	int rc;
+
+	m->rd = xcalloc(n, sizeof(*m->rd));
+	m->heap = xcalloc(n, sizeof(*m->heap));
+	m->nrd = n;
+	for (size_t i = 0; i < n; i++) {
+		m->rd[i].fp = run[i];
+		if (fseek(run[i], 0, SEEK_SET) != 0) {
+			tmp_error(err, NDX_EX_IOERR, "seek error");
+			return -1;
+		}
+		if ((rc = reader_next(&m->rd[i], err)) < 0)
+			return -1;
+		if (rc > 0)
+			m->heap[m->nheap++] = i;
+	}
+	for (size_t i = m->nheap / 2; i-- > 0;)
+		heap_down(m, i);
+	return 0;
+}
+
+/* The next row of the merge in *out, valid until the next call. */
+static int
+merge_next(struct merge *m, const struct srec **out, struct ndx_error *err)
+{
+	int rc;
+
+	if (m->pending) {
+		m->pending = 0;
+		if ((rc = reader_next(&m->rd[m->heap[0]], err)) < 0)
+			return -1;
+		if (rc == 0)
+			m->heap[0] = m->heap[--m->nheap];
+		heap_down(m, 0);
+	}
+	if (m->nheap == 0)
+		return 0;
+	m->pending = 1;
+	*out = m->rd[m->heap[0]].rec;
+	return 1;
+}
+
+/* Merges the first SORTER_FANIN runs into one new run at the end. */
+static int
+merge_batch(struct sorter *s, struct ndx_error *err)
+{
+	struct merge m = { 0 };
+	const struct srec *r;
+	FILE *fp;
+	int rc = -1;
+
+	if ((fp = tmp_open(err)) == NULL)
+		return -1;
+	add_run(s, fp);
+	if (merge_init(&m, s->run, SORTER_FANIN, err) != 0)
+		goto out;
+	while ((rc = merge_next(&m, &r, err)) > 0)
+		if (fwrite(r, r->size, 1, fp) != 1)
+			break;
+	if (rc < 0)
+		goto out;
+	rc = -1;
+	if (fflush(fp) != 0 || ferror(fp)) {
+		tmp_error(err, NDX_EX_IOERR, "write error");
+		goto out;
+	}
+	for (size_t i = 0; i < SORTER_FANIN; i++)
+		fclose(s->run[i]);
+	s->nrun -= SORTER_FANIN;
+	memmove(s->run, s->run + SORTER_FANIN, s->nrun * sizeof(*s->run));
+	rc = 0;
+out:
+	merge_free(&m);
+	return rc;
+}
+
+int
+sorter_finish(struct sorter *s, struct ndx_error *err)
+{
+	if (s->nrun == 0) {
+		/* An empty input has no buffer, and qsort wants one. */
+		if (s->noff > 0)
+			qsort_r(s->off, s->noff, sizeof(*s->off), off_cmp,
+			    s->buf);
+		return 0;
+	}
+	if (s->noff > 0 && spill(s, err) != 0)
+		return -1;
+	/* The run buffer is not needed again: give its memory back. */
+	free(s->buf);
+	free(s->off);
+	s->buf = NULL;
+	s->off = NULL;
+	s->cap = s->offcap = 0;
+	while (s->nrun > SORTER_FANIN)
+		if (merge_batch(s, err) != 0)
+			return -1;
+	return merge_init(&s->m, s->run, s->nrun, err);
+}
+
+int
+sorter_next(struct sorter *s, struct extract_row *row, struct ndx_error *err)
+{
+	const struct srec *r;
+	int rc;
+
+	if (s->nrun == 0) {
+		if (s->next == s->noff)
+			return 0;
+		srec_decode((const struct srec *)(s->buf + s->off[s->next++]),
+		    row);
+		return 1;
+	}
+	if ((rc = merge_next(&s->m, &r, err)) > 0)
+		srec_decode(r, row);
+	return rc;
+}
