@@ -1,0 +1,7 @@
+#include "transform.h"
+
+int
+main(int argc, char **argv)
+{
+	return transform_main(argc, argv);
+}

@@ -1,0 +1,236 @@
+/*
+ * The record-level products: one CSV row per intervention, streamed one
+ * <client> at a time (the arena is reset after each), so a million rows
+ * take the memory of one client.  Their layouts are the dataset's own,
+ * ndx_layout_csv and ndx_layout_public in lib/model.c, which the
+ * validator's rejects file shares; see docs/design.md, "Transform", for
+ * why these two are C and not stylesheets.
+ *
+ * The input is ndx's own output, read without the XSD.  Anything a row
+ * needs and the XML lacks (a mandatory item, a derived item, a date in
+ * another form) stops the run with exit 65 rather than leaving a column
+ * silently empty in a file that goes to a commissioner or to Public
+ * Health.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ndx/arena.h"
+#include "ndx/csvrec.h"
+#include "ndx/dataset.h"
+#include "ndx/date.h"
+#include "ndx/epxml.h"
+#include "ndx/model.h"
+#include "ndx/ndx.h"
+#include "transform.h"
+
+/* What R130 makes of an episode with CONSENT = N. */
+enum consent_n {
+	CONSENT_N_REDUCE,	/* one row of AGNCY, CLIENTID, EPISODID,
+				   CONSENT */
+	CONSENT_N_OMIT		/* no row at all */
+};
+
+struct layout {
+	const enum ndx_item *items;
+	const size_t *n;
+	int pseudonymised;		/* the form of episodes it reads */
+	enum consent_n consent_n;
+	const char *wrong_form;		/* when given the other form */
+	const char *incomplete;		/* advice when an item is missing */
+};
+
+static const struct layout commissioner = {
+	ndx_layout_csv, &ndx_layout_csv_n, 0, CONSENT_N_REDUCE,
+	"pseudonymised episodes: the commissioner file is made from the "
+	"valid identifiable episodes (ndx-validate -o)",
+	"not valid episodes (run ndx-validate and use its -o output)"
+};
+
+static const struct layout public_health = {
+	ndx_layout_public, &ndx_layout_public_n, 1, CONSENT_N_OMIT,
+	"identifiable episodes: the Public Health extract is made from "
+	"pseudonymised episodes; run ndx-pseudonymise first",
+	"not complete pseudonymised episodes (run ndx-pseudonymise on the "
+	"output of ndx-validate)"
+};
+
+/* The items R130 keeps for an episode without consent. */
+static const enum ndx_item consent_n_items[] = { NDX_AGNCY, NDX_CLIENTID,
+	NDX_EPISODID, NDX_CONSENT };
+
+struct records {
+	const struct layout *lay;
+	const char *name;		/* the input, for messages */
+	FILE *out;
+	unsigned char required[NDX_NITEMS];
+	unsigned char reduced[NDX_NITEMS];	/* in consent_n_items */
+	const char *field[NDX_NITEMS];	/* the row being written */
+	char dmy[NDX_NITEMS][11];	/* its dates, DD/MM/YYYY */
+};
+
+static int
+write_failed(struct ndx_error *err)
+{
+	ndx_error_set(err, NDX_EX_IOERR, "", 0, "write error: %s",
+	    strerror(errno));
+	return -1;
+}
+
+static long
+line_of(const struct ndx_client *c, const struct ndx_episode *e,
+    const struct ndx_intervention *iv, enum ndx_item item)
+{
+	switch (ndx_items[item].level) {
+	case NDX_LEVEL_CLIENT:
+		return c->xml_line;
+	case NDX_LEVEL_EPISODE:
+		return e->xml_line;
+	case NDX_LEVEL_INTERVENTION:
+		break;
+	}
+	return iv != NULL ? iv->xml_line : e->xml_line;
+}
+
+/*
+ * One row; reduced keeps only the items R130 allows.  An item the row
+ * needs and the XML lacks means the input is not what this product reads.
+ */
+static int
+write_row(struct records *rec, const struct ndx_client *c,
+    const struct ndx_episode *e, const struct ndx_intervention *iv,
+    int reduced, struct ndx_error *err)
+{
+	size_t n = *rec->lay->n;
+
+	for (size_t k = 0; k < n; k++) {
+		enum ndx_item item = rec->lay->items[k];
+		const char *v = ndx_row_value(c, e, iv, item);
+
+		if (reduced && !rec->reduced[item])
+			v = NULL;
+		else if (v == NULL && rec->required[item]) {
+			ndx_error_set(err, NDX_EX_DATAERR, rec->name,
+			    line_of(c, e, iv, item), "%s is missing: %s",
+			    ndx_items[item].code, rec->lay->incomplete);
+			return -1;
+		}
+		if (v != NULL && ndx_items[item].is_date &&
+		    (ndx_row_is_raw(c, e, iv, item) ||
+		    ndx_date_iso_to_dmy(v, rec->dmy[k]) != 0)) {
+			ndx_error_set(err, NDX_EX_DATAERR, rec->name,
+			    line_of(c, e, iv, item), "%s is not a date of the "
+			    "form YYYY-MM-DD: %s", ndx_items[item].code,
+			    rec->lay->incomplete);
+			return -1;
+		}
+		rec->field[k] = v != NULL && ndx_items[item].is_date ?
+		    rec->dmy[k] : v;
+	}
+	if (csvrec_write_row(rec->out, rec->field, n, 1) != 0)
+		return write_failed(err);
+	return 0;
+}
+
+static int
+write_client(struct records *rec, const struct ndx_client *c,
+    struct ndx_error *err)
+{
+	const char *consent = NDX_C(c, NDX_CONSENT);
+
+	if (consent == NULL || (strcmp(consent, "Y") != 0 &&
+	    strcmp(consent, "N") != 0)) {
+		ndx_error_set(err, NDX_EX_DATAERR, rec->name, c->xml_line,
+		    "CONSENT is missing or neither Y nor N: %s",
+		    rec->lay->incomplete);
+		return -1;
+	}
+	for (size_t i = 0; i < c->nep; i++) {
+		const struct ndx_episode *e = &c->ep[i];
+
+		if (consent[0] == 'N') {
+			if (rec->lay->consent_n == CONSENT_N_REDUCE &&
+			    write_row(rec, c, e, NULL, 1, err) != 0)
+				return -1;
+			continue;
+		}
+		/* The XSD wants one <intervention> at least; a hand-made
+		 * file without one still gets the episode's row. */
+		if (e->niv == 0 && write_row(rec, c, e, NULL, 0, err) != 0)
+			return -1;
+		for (size_t j = 0; j < e->niv; j++)
+			if (write_row(rec, c, e, &e->iv[j], 0, err) != 0)
+				return -1;
+	}
+	return 0;
+}
+
+static int
+records_run(const struct layout *lay, struct transform *t,
+    struct epxml_reader *r, FILE *out, struct ndx_error *err)
+{
+	struct records rec;
+	struct ndx_arena *arena = NULL;
+	struct ndx_client *c;
+	const struct epxml_problem *probs;
+	size_t nprobs;
+	int more, rc = -1;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.lay = lay;
+	rec.name = strcmp(t->input, "-") == 0 ? "standard input" : t->input;
+	rec.out = out;
+	if (epxml_reader_header(r)->pseudonymised != lay->pseudonymised) {
+		ndx_error_set(err, NDX_EX_DATAERR, rec.name, 0, "%s",
+		    lay->wrong_form);
+		return -1;
+	}
+	/*
+	 * Required: the layout's mandatory items and derived items, which
+	 * the XSD requires in the pseudonymised form too, except PC_DISTRICT
+	 * (empty for no fixed abode).
+	 */
+	for (size_t k = 0; k < *lay->n; k++) {
+		enum ndx_item item = lay->items[k];
+
+		rec.required[item] = ndx_dataset_mandatory(t->ds, item) ||
+		    (ndx_items[item].pseudo && item != NDX_PC_DISTRICT);
+	}
+	for (size_t k = 0; k < sizeof(consent_n_items) /
+	    sizeof(consent_n_items[0]); k++)
+		rec.reduced[consent_n_items[k]] = 1;
+
+	for (size_t k = 0; k < *lay->n; k++)
+		rec.field[k] = ndx_items[lay->items[k]].code;
+	if (csvrec_write_row(out, rec.field, *lay->n, 0) != 0) {
+		write_failed(err);
+		goto out;
+	}
+	arena = arena_new();
+	while ((more = epxml_reader_next(r, arena, &c, &probs, &nprobs,
+	    err)) == 1) {
+		if (write_client(&rec, c, err) != 0)
+			goto out;
+		arena_reset(arena);
+	}
+	if (more == 0)
+		rc = 0;
+out:
+	arena_free(arena);
+	return rc;
+}
+
+int
+product_commissioner(struct transform *t, struct epxml_reader *r,
+    FILE *out, struct ndx_error *err)
+{
+	return records_run(&commissioner, t, r, out, err);
+}
+
+int
+product_public_health(struct transform *t, struct epxml_reader *r,
+    FILE *out, struct ndx_error *err)
+{
+	return records_run(&public_health, t, r, out, err);
+}
