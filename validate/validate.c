@@ -278,8 +278,9 @@ process_group(struct validate *v)
 	xsd_problems(v);
 	rules_group(&v->ctx, v->group, v->ngroup);
 
-	qsort(v->problems.p, v->problems.n, sizeof(*v->problems.p),
-	    problem_order);
+	if (v->problems.n > 1)
+		qsort(v->problems.p, v->problems.n, sizeof(*v->problems.p),
+		    problem_order);
 	for (size_t k = 0; k < v->problems.n; k++) {
 		v->by_rule[v->problems.p[k].rule - v->rules]++;
 		for (size_t r = 0; r < v->nreports; r++)
