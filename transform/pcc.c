@@ -272,8 +272,10 @@ table_init(struct pcc *p, enum measure m, size_t ncols)
 	t->count = xcalloc((p->nla + 1) * ncols, sizeof(*t->count));
 }
 
-/* Columns: each code of item with property prop, named by its
- * breakdown, in the dataset's order, then `total`. */
+/*
+ * Columns: each code of item with property prop, named by its breakdown,
+ * in the dataset's order, then `total`.  Returns the codes by column.
+ */
 static const char **
 coded_columns(struct pcc *p, enum measure m, enum ndx_item item,
     const char *prop)
@@ -284,8 +286,8 @@ coded_columns(struct pcc *p, enum measure m, enum ndx_item item,
 	struct table *t;
 
 	for (size_t i = 0; i < ncode; i++)
-		if (ndx_dataset_code_prop(p->ds, item, codes[i], prop) != NULL &&
-		    ndx_dataset_code_prop(p->ds, item, codes[i],
+		if (ndx_dataset_code_prop(p->ds, item, codes[i], prop) !=
+		    NULL && ndx_dataset_code_prop(p->ds, item, codes[i],
 		    "breakdown") != NULL)
 			which[n++] = codes[i];
 	table_init(p, m, n + 1);
@@ -426,10 +428,10 @@ person_get(struct pcc *p, const char *key, size_t n)
 static struct hat_state *
 hat_of(struct pcc *p, struct person *q)
 {
-	size_t size;
-
 	if (q->hat == NULL) {
-		size = sizeof(*q->hat) + HM_N * p->words * sizeof(uint64_t);
+		size_t size = sizeof(*q->hat) +
+		    HM_N * p->words * sizeof(uint64_t);
+
 		q->hat = arena_alloc(p->people, size);
 		memset(q->hat, 0, size);
 	}
@@ -514,9 +516,12 @@ is_cj(const struct pcc *p, const struct ndx_episode *ep)
 	    NULL);
 }
 
-/* AGNCY then the episode's id, zero-padded, so memcmp orders as the
- * pair does byte by byte.  The pseudonymised form has no EPISODID: its
- * PSEUDO_EPISODE (32 hex digits) is packed two digits a byte. */
+/*
+ * AGNCY then the episode's id, zero-padded, so memcmp orders as the pair
+ * does byte by byte.  The pseudonymised form has no EPISODID: its
+ * PSEUDO_EPISODE (32 hex digits) stands in, packed two digits a byte,
+ * which keeps the order of the digits.
+ */
 static int
 tie_key(struct pcc *p, const struct ndx_client *c,
     const struct ndx_episode *ep, unsigned char *tie, struct ndx_error *err)

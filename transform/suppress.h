@@ -23,14 +23,16 @@
 
 enum suppress_kind { SUPPRESS_COUNT, SUPPRESS_TOTAL, SUPPRESS_RATE };
 
+/* SUPPRESS_RATE: 100 x count[num] / count[den] of the same row. */
 struct suppress_col {
 	enum suppress_kind kind;
-	size_t num, den;	/* SUPPRESS_RATE: 100 x count[num] / count[den] */
+	size_t num, den;
 };
 
+/* DISCLOSURE_SUPPRESS hides the counts 1 .. threshold - 1. */
 struct suppress_rule {
 	enum disclosure mode;
-	int threshold;		/* DISCLOSURE_SUPPRESS: 1..threshold-1 hidden */
+	int threshold;
 };
 
 /*
