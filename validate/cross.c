@@ -109,7 +109,8 @@ r122(struct rules_ctx *ctx, struct epref *r, size_t i, size_t end)
 
 		for (int item = NDX_CLIENT_FIRST; item < NDX_EPISODE_FIRST;
 		    item++)
-			if (!same(NDX_C(first->c, item), NDX_C(r[k].c, item))) {
+			if (!same_identity(NDX_C(first->c, item),
+			    NDX_C(r[k].c, item), item)) {
 				problem_add(ctx, r[k].c, r[k].e, NULL, item,
 				    "R122", "rows of this episode disagree "
 				    "on %s", ndx_items[item].code);
@@ -245,7 +246,8 @@ r123_r124(struct rules_ctx *ctx, struct epref *r, size_t i, size_t end,
  * R125: treatment spans [TRIAGED, DISD] of different episodes of the
  * client that overlap by more than a shared boundary day (a new journey
  * starting on the day the last one closed is ordinary).  Reported once per
- * pair, on the episode that starts later.
+ * episode, on the one that starts later, naming the earlier episode that
+ * reaches furthest into it.
  */
 struct span {
 	struct ndx_client *c;
@@ -271,11 +273,23 @@ valid_date(const struct ndx_episode *e, enum ndx_item item, ndx_day *d)
 	return ndx_date_parse_iso(NDX_E(e, item), d) == NDX_DATE_OK;
 }
 
+static int
+overlap(const struct span *a, const struct span *b)
+{
+	return a->start < b->end && b->start < a->end;
+}
+
+/*
+ * Sorted by start, an episode overlaps an earlier one exactly when the
+ * furthest end seen so far passes its start; so one pass finds them all.
+ * Only an episode of no length (TRIAGED = DISD) needs a second look, as
+ * the furthest-reaching one may start on the same day and not count.
+ */
 static void
 r125(struct rules_ctx *ctx, struct epref *r, size_t n)
 {
 	struct span *s = xreallocarray(NULL, n ? n : 1, sizeof(*s));
-	size_t ns = 0;
+	size_t ns = 0, far = 0;
 
 	/* One span per EPISODID: its first element (variants are R122). */
 	for (size_t i = 0; i < n; i = run_end(r, i, n)) {
@@ -291,16 +305,28 @@ r125(struct rules_ctx *ctx, struct epref *r, size_t n)
 		sp->e = r[i].e;
 		ns++;
 	}
-	qsort(s, ns, sizeof(*s), span_order);
-	for (size_t k = 1; k < ns; k++)
-		for (size_t j = 0; j < k; j++)
-			if (s[k].start < s[j].end && s[j].start < s[k].end)
-				problem_add(ctx, s[k].c, s[k].e, NULL,
-				    NDX_TRIAGED, "R125", "this episode "
-				    "overlaps episode %s of the same client "
-				    "at this agency",
-				    NDX_E(s[j].e, NDX_EPISODID) ?
-				    NDX_E(s[j].e, NDX_EPISODID) : "(none)");
+	if (ns > 1)
+		qsort(s, ns, sizeof(*s), span_order);
+	for (size_t k = 1; k < ns; k++) {
+		const struct span *hit = NULL;
+
+		if (s[far].end > s[k].start) {
+			if (overlap(&s[far], &s[k]))
+				hit = &s[far];
+			else
+				for (size_t j = 0; j < k && hit == NULL; j++)
+					if (overlap(&s[j], &s[k]))
+						hit = &s[j];
+		}
+		if (hit != NULL)
+			problem_add(ctx, s[k].c, s[k].e, NULL, NDX_TRIAGED,
+			    "R125", "this episode overlaps episode %s of the "
+			    "same client at this agency",
+			    NDX_E(hit->e, NDX_EPISODID) ?
+			    NDX_E(hit->e, NDX_EPISODID) : "(none)");
+		if (s[k].end > s[far].end)
+			far = k;
+	}
 	free(s);
 }
 

@@ -12,6 +12,23 @@
 #include "validate.h"
 
 #define V(item) ndx_row_value(c, e, iv, (item))
+/* A value that passed its own checks: rules relating items use only these,
+ * so a wrong code is reported once, as R001, and not again as R041 etc. */
+#define OK(item) valid_value(ctx, c, e, iv, (item))
+
+static const char *
+valid_value(const struct rules_ctx *ctx, const struct ndx_client *c,
+    const struct ndx_episode *e, const struct ndx_intervention *iv,
+    enum ndx_item item)
+{
+	const char *v = ndx_row_value(c, e, iv, item);
+	struct ndx_check chk;
+
+	if (v == NULL || ndx_row_is_raw(c, e, iv, item) ||
+	    ndx_dataset_check(ctx->ds, item, v, &chk) != 0)
+		return NULL;
+	return v;
+}
 
 static int
 is(const char *v, const char *code)
@@ -112,7 +129,7 @@ rules_substances(struct rules_ctx *ctx, struct ndx_client *c,
 {
 	struct ndx_intervention *iv = NULL;
 	const enum ndx_item drugs[] = { NDX_DRUG1, NDX_DRUG2, NDX_DRUG3 };
-	const char *cj = V(NDX_CJORDER);
+	const char *cj = OK(NDX_CJORDER);
 	int any_alcohol = 0, all_alcohol = 1, n = 0;
 
 	if (V(NDX_DRUG3) != NULL && V(NDX_DRUG2) == NULL)
@@ -120,29 +137,31 @@ rules_substances(struct rules_ctx *ctx, struct ndx_client *c,
 		    "DRUG3 is given but DRUG2 is not");
 	for (int i = 1; i < 3; i++)
 		for (int j = 0; j < i; j++)
-			if (V(drugs[i]) != NULL &&
-			    substance_is(V(drugs[j]), V(drugs[i]))) {
+			if (OK(drugs[i]) != NULL &&
+			    substance_is(OK(drugs[j]), OK(drugs[i]))) {
 				problem_add(ctx, c, e, NULL, drugs[i], "R040",
 				    "%s repeats %s: the substances must differ",
 				    ndx_items[drugs[i]].code,
 				    ndx_items[drugs[j]].code);
 				break;
 			}
-	if (V(NDX_DRUG1) != NULL && !is(V(NDX_DRUG1), "7000") &&
+	if (OK(NDX_DRUG1) != NULL && !is(OK(NDX_DRUG1), "7000") &&
 	    V(NDX_ROUTE) == NULL)
 		problem_add(ctx, c, e, NULL, NDX_ROUTE, "R041",
 		    "ROUTE is missing: it is required unless DRUG1 is 7000 "
 		    "(alcohol)");
-	if (is(V(NDX_ROUTE), "1") && V(NDX_INJSTAT) != NULL &&
-	    !is(V(NDX_INJSTAT), "C"))
+	if (is(OK(NDX_ROUTE), "1") && OK(NDX_INJSTAT) != NULL &&
+	    !is(OK(NDX_INJSTAT), "C"))
 		problem_add(ctx, c, e, NULL, NDX_INJSTAT, "R042",
 		    "ROUTE is 1 (inject) but INJSTAT is not C (currently "
 		    "injecting)");
 	for (int i = 0; i < 3; i++) {
 		if (V(drugs[i]) == NULL)
 			continue;
+		if (OK(drugs[i]) == NULL)
+			return;	/* a wrong code: R001 says so */
 		n++;
-		if (is(V(drugs[i]), "7000"))
+		if (is(OK(drugs[i]), "7000"))
 			any_alcohol = 1;
 		else
 			all_alcohol = 0;
@@ -163,8 +182,8 @@ rules_episode(struct rules_ctx *ctx, struct ndx_client *c,
 	struct ndx_intervention *iv = NULL;
 	ndx_day dob, refld, triaged, disd, prisrel;
 	int has_dob, has_refld, has_triaged, age;
-	const char *rfls = V(NDX_RFLS), *sex = V(NDX_SEX);
-	const char *cj = V(NDX_CJORDER), *acc = V(NDX_ACCMNEED);
+	const char *rfls = OK(NDX_RFLS), *sex = OK(NDX_SEX);
+	const char *cj = OK(NDX_CJORDER), *acc = OK(NDX_ACCMNEED);
 
 	check_items(ctx, c, e, NULL, NDX_EPISODE_FIRST,
 	    NDX_INTERVENTION_FIRST);
@@ -202,7 +221,7 @@ rules_episode(struct rules_ctx *ctx, struct ndx_client *c,
 
 	rules_substances(ctx, c, e);
 
-	if (is(V(NDX_PREGNANT), "Y") && sex != NULL && !is(sex, "F"))
+	if (is(OK(NDX_PREGNANT), "Y") && sex != NULL && !is(sex, "F"))
 		problem_add(ctx, c, e, NULL, NDX_PREGNANT, "R050",
 		    "PREGNANT is Y but SEX is not F");
 	if (is(sex, "F") && V(NDX_PREGNANT) == NULL)
@@ -234,7 +253,7 @@ rules_episode(struct rules_ctx *ctx, struct ndx_client *c,
 		problem_add(ctx, c, e, NULL, NDX_PC, "R070",
 		    "PC is missing: it is required unless ACCMNEED is 1 "
 		    "(no fixed abode)");
-	if (is(V(NDX_PC), "ZZ99 3VZ") && acc != NULL && !is(acc, "1"))
+	if (is(OK(NDX_PC), "ZZ99 3VZ") && acc != NULL && !is(acc, "1"))
 		problem_add(ctx, c, e, NULL, NDX_PC, "R071",
 		    "PC is ZZ99 3VZ (no fixed abode) but ACCMNEED is not 1");
 }

@@ -385,6 +385,51 @@ test_cross_empty(void **state)
 	expect_episodes(fx, 0, 0);
 }
 
+/* Initials differing only in case are one person and one episode: R101
+ * warns, nothing is rejected (R121 and R122 alike ignore case). */
+static void
+test_cross_initial_case_is_not_a_conflict(void **state)
+{
+	struct fixture *fx = *state;
+	struct ndx_client *c1 = client_new(fx), *c2;
+	struct ndx_episode *e1, *e2;
+	const struct problems *ps;
+
+	e1 = episode1(fx, c1, "EP-1", "2026-07-03", NULL);
+	c2 = client_new(fx);
+	setc(fx, c2, NDX_FINITIAL, "j");
+	e2 = episode_add(fx, c2, "EP-1", "2026-07-03", NULL);
+	row_add(fx, e2, "M2");
+	ps = run(fx, FULL);
+	expect_count(ps, 1);
+	find(ps, "R101", NDX_FINITIAL, c2, NULL, NULL);
+	assert_false(rejected(e1));
+	assert_false(rejected(e2));
+	expect_episodes(fx, 1, 0);
+}
+
+/* Many episodes, none overlapping: one pass after the sort, so 100,000
+ * finish at once (comparing pairs would take minutes). */
+static void
+test_cross_r125_many_episodes(void **state)
+{
+	struct fixture *fx = *state;
+	struct ndx_client *c = client_new(fx);
+	char id[16], from[11], to[11];
+
+	for (int k = 0; k < 100000; k++) {
+		/* Two-day episodes, one a week, from 1930 on. */
+		ndx_day d = ndx_date_from_ymd(1930, 1, 1) + 7 * k;
+
+		snprintf(id, sizeof(id), "E%d", k);
+		ndx_date_format_iso(d, from);
+		ndx_date_format_iso(d + 2, to);
+		episode_add(fx, c, id, from, to);
+	}
+	expect_count(run(fx, GROUP_ONLY), 0);
+	expect_episodes(fx, 100000, 0);
+}
+
 /* ---------------------------------------------------------------- R121 */
 
 static void
@@ -1183,6 +1228,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_cross_valid_group),
 		T(test_cross_empty),
+		T(test_cross_initial_case_is_not_a_conflict),
+		T(test_cross_r125_many_episodes),
 		T(test_cross_r121_dob_differs),
 		T(test_cross_r121_once_per_item),
 		T(test_cross_r121_initial_case),

@@ -310,6 +310,63 @@ test_rules_base_row_passes(void **state)
 	expect_none(fx, &r);
 }
 
+/*
+ * A wrong code is reported once, as R001, and rules relating it to other
+ * items stay silent: each case sets items so that a relational rule would
+ * fire on the raw text, and only the R001 may appear.
+ */
+static void
+test_rules_invalid_code_silences_relations(void **state)
+{
+	static const struct {
+		enum ndx_item item[2];
+		const char *value[2];
+		enum ndx_item bad;	/* the one R001 */
+	} cases[] = {
+		{ { NDX_RFLS, NDX_PRISREL }, { "99", "2026-07-01" }, NDX_RFLS },
+		{ { NDX_RFLS, NDX_CJORDER }, { "6", "7" }, NDX_CJORDER },
+		{ { NDX_RFLS, NDX_CJORDER }, { "30", "7" }, NDX_CJORDER },
+		{ { NDX_ROUTE, NDX_INJSTAT }, { "1", "Q" }, NDX_INJSTAT },
+		{ { NDX_SEX, NDX_PREGNANT }, { "Q", "Y" }, NDX_SEX },
+		{ { NDX_ACCMNEED, NDX_PC }, { "7", NULL }, NDX_ACCMNEED },
+		{ { NDX_ACCMNEED, NDX_PC }, { "7", "ZZ99 3VZ" }, NDX_ACCMNEED },
+		{ { NDX_DRUG1, NDX_ROUTE }, { "9999", NULL }, NDX_DRUG1 },
+		{ { NDX_DRUG1, NDX_CJORDER }, { "9999", "2" }, NDX_DRUG1 },
+	};
+	struct fixture *fx = *state;
+	char buf[2048];
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct row r = row_new(fx);
+		const struct problems *ps;
+
+		for (int i = 0; i < 2; i++)
+			set(fx, &r, cases[k].item[i], cases[k].value[i]);
+		ps = run(fx, &r, ALL);
+		if (ps->n != 1 || strcmp(ps->p[0].rule->id, "R001") != 0 ||
+		    ps->p[0].field != (int)cases[k].bad)
+			fail_msg("case %zu: want only R001 on %s, got%s", k,
+			    ndx_items[cases[k].bad].code,
+			    describe(ps, buf, sizeof(buf)));
+	}
+}
+
+/* Both substances wrong and equal: two R001s, and no R040. */
+static void
+test_rules_invalid_equal_substances_no_r040(void **state)
+{
+	struct fixture *fx = *state;
+	struct row r = row_new(fx);
+	const struct problems *ps;
+
+	set(fx, &r, NDX_DRUG1, "9999");
+	set(fx, &r, NDX_DRUG2, "9999");
+	ps = run(fx, &r, ALL);
+	assert_int_equal(ps->n, 2);
+	for (size_t k = 0; k < ps->n; k++)
+		assert_string_equal(ps->p[k].rule->id, "R001");
+}
+
 /* ---------------------------------------------------------------- R001 */
 
 static void
@@ -1445,6 +1502,8 @@ main(void)
 #define T(f) cmocka_unit_test_setup(f, reset)
 	const struct CMUnitTest tests[] = {
 		T(test_rules_base_row_passes),
+		T(test_rules_invalid_code_silences_relations),
+		T(test_rules_invalid_equal_substances_no_r040),
 		T(test_rules_r001_mandatory_client_item_missing),
 		T(test_rules_r001_mandatory_episode_item_missing),
 		T(test_rules_r001_code_not_in_list),
