@@ -274,13 +274,21 @@ period_of_file(struct transform *t, const struct epxml_reader *r,
     struct ndx_error *err)
 {
 	const struct ndx_header *h = epxml_reader_header(r);
+	const char *name = strcmp(t->input, "-") == 0 ? "standard input" :
+	    t->input;
 
+	/* No period anywhere is a missing option (64); a broken one in the
+	 * file is bad input (65). */
+	if (h->start[0] == '\0' && h->end[0] == '\0') {
+		ndx_error_set(err, NDX_EX_USAGE, name, 0, "the episodes file "
+		    "records no period: give --month, --quarter or --from "
+		    "and --to");
+		return -1;
+	}
 	if (ndx_date_parse_iso(h->start, &t->period.start) != NDX_DATE_OK ||
 	    ndx_date_parse_iso(h->end, &t->period.end) != NDX_DATE_OK) {
-		ndx_error_set(err, NDX_EX_DATAERR,
-		    strcmp(t->input, "-") == 0 ? "standard input" : t->input,
-		    0, "the episodes file records no period: give --month, "
-		    "--quarter or --from and --to");
+		ndx_error_set(err, NDX_EX_DATAERR, name, 0, "the episodes "
+		    "file's period (start, end) is not a pair of dates");
 		return -1;
 	}
 	snprintf(t->period.label, sizeof(t->period.label), "%s", h->period);
