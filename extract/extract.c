@@ -36,6 +36,7 @@ enum {
 	OPT_MONTH,
 	OPT_QUARTER,
 	OPT_SOURCE,
+	OPT_SQL,
 	OPT_TO,
 	OPT_VERSION
 };
@@ -50,6 +51,7 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "quarter", required_argument, NULL, OPT_QUARTER },
 	{ "source", required_argument, NULL, OPT_SOURCE },
+	{ "sql", required_argument, NULL, OPT_SQL },
 	{ "to", required_argument, NULL, OPT_TO },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -63,7 +65,7 @@ usage(FILE *fp)
 	    "usage: ndx-extract [-hv] [-o FILE] [--as-of DATE]\n"
 	    "           [--month YYYY-MM | --quarter YYYYQn | "
 	    "--from DATE --to DATE]\n"
-	    "           [--source URI | FILE]\n"
+	    "           [--source URI [--sql FILE] | FILE]\n"
 	    "       ndx-extract --version\n");
 }
 
@@ -77,7 +79,18 @@ help(void)
 	    "  --source URI       csv:PATH (csv:- is standard input); "
 	    "FILE means csv:FILE,\n"
 	    "                     and no source reads CSV from standard "
-	    "input\n"
+	    "input;\n"
+	    "                     sqlite:PATH; postgresql://... or "
+	    "postgres://... (a libpq\n"
+	    "                     URI), or postgresql:KEY=VALUE... (a libpq "
+	    "connection\n"
+	    "                     string); passwords come from PGPASSFILE, "
+	    "~/.pgpass,\n"
+	    "                     a service file or PGPASSWORD, never from "
+	    "the URI\n"
+	    "  --sql FILE         the mapping query for sqlite: and "
+	    "postgresql: (default:\n"
+	    "                     sql/episodes.sql in the data directory)\n"
 	    "  --month YYYY-MM    the financial year to the end of that "
 	    "month\n"
 	    "  --quarter YYYYQn   a quarter of financial year YYYY/YY+1\n"
@@ -178,6 +191,9 @@ parse_options(struct extract *x, int argc, char **argv)
 		case OPT_SOURCE:
 			x->source = optarg;
 			break;
+		case OPT_SQL:
+			x->sql = optarg;
+			break;
 		case OPT_TO:
 			pa.to = optarg;
 			break;
@@ -224,12 +240,13 @@ parse_options(struct extract *x, int argc, char **argv)
 }
 
 /*
- * Finds the CSV path in --source.  Messages name only the scheme: the
- * rest of a URI may carry a password.
+ * Finds the source type and its path or connection string in --source.
+ * Messages name only the scheme: the rest of a URI may carry a password.
  */
 static int
 parse_source(struct extract *x)
 {
+	struct ndx_error err = { 0 };
 	const char *s = x->source;
 	size_t n;
 
@@ -246,13 +263,25 @@ parse_source(struct extract *x)
 		return NDX_EX_OK;
 	}
 	if (strncmp(s, "sqlite:", 7) == 0) {
-		diag_warnx("source type sqlite is not supported yet");
-		return NDX_EX_USAGE;
+		x->kind = EXTRACT_SQLITE;
+		x->input = s + 7;
+		if (*x->input == '\0')
+			return usage_error("%s", "--source sqlite: needs a "
+			    "path");
+		return NDX_EX_OK;
 	}
-	if (strncmp(s, "postgresql://", 13) == 0 ||
+	if (strncmp(s, "postgresql:", 11) == 0 ||
 	    strncmp(s, "postgres://", 11) == 0) {
-		diag_warnx("source type postgresql is not supported yet");
-		return NDX_EX_USAGE;
+		x->kind = EXTRACT_POSTGRESQL;
+		/* A URI goes whole to libpq, else what follows the colon. */
+		if (strncmp(s, "postgresql://", 13) == 0 ||
+		    strncmp(s, "postgres://", 11) == 0)
+			x->input = s;
+		else
+			x->input = s + 11;
+		if (postgresql_check(x->input, &err) != 0)
+			return diag_error(&err);
+		return NDX_EX_OK;
 	}
 	n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
@@ -314,7 +343,9 @@ make_header(const struct extract *x, struct ndx_header *h)
 		ndx_date_format_iso(x->period.start, h->start);
 		ndx_date_format_iso(x->period.end, h->end);
 	}
-	snprintf(h->source, sizeof(h->source), "csv");
+	snprintf(h->source, sizeof(h->source), "%s",
+	    x->kind == EXTRACT_SQLITE ? "sqlite" :
+	    x->kind == EXTRACT_POSTGRESQL ? "postgresql" : "csv");
 }
 
 static int
@@ -379,14 +410,25 @@ run(struct extract *x)
 
 	if ((rc = parse_source(x)) != NDX_EX_OK)
 		return rc;
-	name = strcmp(x->input, "-") == 0 ? STDIN_NAME : x->input;
-	if (open_input(x->input, &in, &err) != 0 ||
+	if (x->sql != NULL && x->kind == EXTRACT_CSV)
+		return usage_error("%s", "--sql goes with --source sqlite: or "
+		    "postgresql:");
+	if (x->kind == EXTRACT_POSTGRESQL)
+		name = "PostgreSQL";	/* never the connection string */
+	else
+		name = strcmp(x->input, "-") == 0 ? STDIN_NAME : x->input;
+	if ((x->kind == EXTRACT_CSV && open_input(x->input, &in, &err) != 0) ||
 	    load_mandatory(mandatory, &err) != 0 ||
 	    (out = ndx_outfile_open(x->output, &err)) == NULL)
 		goto fail;
 	sorter = sorter_new(SORTER_RUNMAX);
-	if (csv_read(in, name, mandatory, sorter, &x->counts.rows_read,
-	    &err) != 0 || sorter_finish(sorter, &err) != 0)
+	if (x->kind == EXTRACT_CSV)
+		rc = csv_read(in, name, mandatory, sorter,
+		    &x->counts.rows_read, &err);
+	else
+		rc = sql_read(x, mandatory, sorter, &x->counts.rows_read,
+		    &err);
+	if (rc != 0 || sorter_finish(sorter, &err) != 0)
 		goto fail;
 	if (write_episodes(x, sorter, ndx_outfile_fp(out), &err) != 0) {
 		if (err.file[0] == '\0' && err.code == NDX_EX_IOERR)

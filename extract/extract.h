@@ -3,8 +3,9 @@
  * sort and the grouper.
  *
  * Data flows one way:
- *   source (csv.c; later SQL) -> struct extract_row
- *     -> sorter (sort.c), for sources whose rows come in any order
+ *   source (csv.c; sqlsource.c over sqlite.c or postgresql.c)
+ *     -> struct extract_row
+ *     -> sorter (sort.c), since rows come in any order
  *     -> grouper (group.c), which wants rows ordered by AGNCY, CLIENTID
  *     -> one struct ndx_client per client variant -> emit callback.
  * A row's strings are borrowed: they live until the next row is asked
@@ -43,10 +44,22 @@ struct extract_counts {
 	unsigned long long episodes_outside;	/* not in the period */
 };
 
+/* What --source names. */
+enum extract_kind {
+	EXTRACT_CSV,
+	EXTRACT_SQLITE,
+	EXTRACT_POSTGRESQL
+};
+
 /* The program's state: one, on extract_main()'s stack. */
 struct extract {
 	const char *source;		/* --source URI */
-	const char *input;		/* FILE, or csv:FILE; "-" = stdin */
+	enum extract_kind kind;		/* the scheme of --source */
+	const char *input;		/* FILE, csv:FILE ("-" = stdin),
+					   sqlite:FILE, or the libpq
+					   connection string */
+	const char *sql;		/* --sql FILE; NULL = the installed
+					   sql/episodes.sql */
 	const char *output;		/* -o FILE; NULL = standard output */
 	ndx_day asof;			/* --as-of */
 	int has_period;			/* a period option was given */
@@ -97,7 +110,8 @@ int csv_read(FILE *fp, const char *name,
     unsigned long long *rows_read, struct ndx_error *);
 
 /*
- * External sort (sort.c) by AGNCY, CLIENTID, line, in byte order.
+ * External sort (sort.c) by AGNCY, CLIENTID, line, then EPISODID, MODID
+ * and the rest of the row, in byte order.
  * Runs of at most runmax bytes are sorted in memory; when the input
  * needs more than one, they go to unnamed temporary files in $TMPDIR and
  * are merged.  Add every row, call sorter_finish() once, then take rows
@@ -131,5 +145,45 @@ int group_row(struct group *, const struct extract_row *,
 /* Flushes the last client. */
 int group_end(struct group *, struct ndx_error *);
 void group_free(struct group *);
+
+/*
+ * The database sources (sqlsource.c).  sql_read() runs the mapping (--sql
+ * FILE, else sql/episodes.sql from the data directory) on the database
+ * x->input names and hands every row to the sorter.  Result columns are
+ * found by name, as a CSV header's are.  Exit codes in err: 66 no such
+ * SQLite file, 65 not a database, 75 database unreachable, busy or gone,
+ * 78 mapping and database do not match (names the table or column).
+ */
+int sql_read(const struct extract *, const unsigned char mandatory[NDX_NITEMS],
+    struct sorter *, unsigned long long *rows_read, struct ndx_error *);
+
+/*
+ * What a database backend hands its results to: the column names once,
+ * then each row's values (NULL for SQL NULL) with their lengths in bytes.
+ * Both return 0, or -1 with err set, and then the backend stops.
+ */
+struct sql_sink;
+
+int sql_sink_columns(struct sql_sink *, size_t n, const char *const *names,
+    struct ndx_error *);
+int sql_sink_row(struct sql_sink *, const char *const *values,
+    const size_t *lens, struct ndx_error *);
+/* Rows taken so far, for messages. */
+unsigned long long sql_sink_rows(const struct sql_sink *);
+
+/*
+ * The backends run one query and stream its rows to the sink (sqlite.c:
+ * sqlite3_step; postgresql.c: single-row mode).  sqlname names the
+ * mapping in messages.
+ */
+int sqlite_run(const char *path, const char *query, const char *sqlname,
+    struct sql_sink *, struct ndx_error *);
+int postgresql_run(const char *conninfo, const char *query,
+    const char *sqlname, struct sql_sink *, struct ndx_error *);
+/*
+ * Checks a connection string before use (64 in err): libpq's complaints
+ * about a malformed one quote it, and one holding a password is refused.
+ */
+int postgresql_check(const char *conninfo, struct ndx_error *);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * External sort of rows by AGNCY, CLIENTID, line.
+ * External sort of rows by AGNCY, CLIENTID, line, then the rest of the
+ * row (see srec_cmp).
  *
  * A CSV export may be larger than memory and its rows come in any order,
  * yet the grouper needs all rows of a client together.  Rows are packed
@@ -73,17 +74,53 @@ srec_str(const struct srec *r)
 	return (const char *)(r + 1);
 }
 
+/* The value of item i in a packed row ("" when absent). */
+static const char *
+srec_item(const struct srec *r, int i)
+{
+	const char *s = srec_str(r);
+
+	while (i-- > 0)
+		s += strlen(s) + 1;
+	return s;
+}
+
+/*
+ * AGNCY, CLIENTID, line, then EPISODID, MODID and every item in byte
+ * order.  A CSV row's line is unique, so there the line decides.  Rows
+ * from a database all have line 0 and come in whatever order the server
+ * chose (PostgreSQL orders text by the database's locale, not by byte):
+ * ordering them by their whole content makes the XML the same from
+ * every source.  Rows that still compare equal are identical, so their
+ * order cannot show.
+ */
 static int
 srec_cmp(const struct srec *a, const struct srec *b)
 {
 	const char *sa = srec_str(a), *sb = srec_str(b);
+	size_t na = a->size - sizeof(*a), nb = b->size - sizeof(*b);
 	int c;
 
 	if ((c = strcmp(sa, sb)) != 0)
 		return c;
 	if ((c = strcmp(sa + strlen(sa) + 1, sb + strlen(sb) + 1)) != 0)
 		return c;
-	return (a->line > b->line) - (a->line < b->line);
+	if ((c = (a->line > b->line) - (a->line < b->line)) != 0)
+		return c;
+	if ((c = strcmp(srec_item(a, NDX_EPISODID),
+	    srec_item(b, NDX_EPISODID))) != 0)
+		return c;
+	if ((c = strcmp(srec_item(a, NDX_MODID), srec_item(b, NDX_MODID))) != 0)
+		return c;
+	/*
+	 * NUL-terminated values back to back compare as the sequence of
+	 * values would, NUL being the smallest byte.
+	 */
+	if ((c = memcmp(sa, sb, na < nb ? na : nb)) != 0)
+		return c;
+	if ((c = (na > nb) - (na < nb)) != 0)
+		return c;
+	return (a->raw > b->raw) - (a->raw < b->raw);
 }
 
 static int

@@ -6,7 +6,8 @@
 -- SQL both understand.  Dates come out as YYYY-MM-DD text.  Values are
 -- passed on as stored: the validator, not this query, judges them.
 -- Row order does not matter: ndx-extract sorts in byte order itself, so
--- a server's collation cannot change the output.
+-- a server's collation cannot change the output.  There is no ORDER BY:
+-- the server would sort for nothing and send no row until it had.
 --
 -- To adapt ndx to another system, change the FROM and JOINs and keep the
 -- column names.  A column the query no longer produces is reported as a
@@ -67,4 +68,3 @@ LEFT JOIN cj_requirement cj  ON cj.episode_id = e.episode_id
 LEFT JOIN prison_release pr  ON pr.episode_id = e.episode_id
 LEFT JOIN discharge d        ON d.episode_id = e.episode_id
 LEFT JOIN intervention i     ON i.episode_id = e.episode_id
-ORDER BY c.agency_code, c.client_ref, e.episode_ref, i.intervention_ref

@@ -533,11 +533,13 @@ test_extract_main_usage(void **state)
 	assert_int_equal(run_extract("a b"), NDX_EX_USAGE);
 	assert_int_equal(run_extract("--source csv:"), NDX_EX_USAGE);
 	assert_int_equal(run_extract("--bogus"), NDX_EX_USAGE);
-	/* Other sources come later; until then a clear refusal. */
-	assert_int_equal(run_extract("--source sqlite:x.db"), NDX_EX_USAGE);
+	/* Database sources: refused before anything is opened. */
+	assert_int_equal(run_extract("--source sqlite:"), NDX_EX_USAGE);
 	assert_int_equal(run_extract("--source postgresql://u:pw@h/db"),
 	    NDX_EX_USAGE);
-	assert_int_equal(run_extract("--source postgres://h/db"),
+	assert_int_equal(run_extract("--source postgres://h/db?a=%zz"),
+	    NDX_EX_USAGE);
+	assert_int_equal(run_extract("--source csv:x.csv --sql x.sql"),
 	    NDX_EX_USAGE);
 	assert_int_equal(run_extract("--source ftp://h/x"), NDX_EX_USAGE);
 	assert_int_equal(run_extract("--version"), NDX_EX_OK);

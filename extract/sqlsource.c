@@ -1,0 +1,192 @@
+/*
+ * The database sources: what sqlite: and postgresql: have in common.
+ *
+ * The mapping from a case-management schema to the dataset is a query in
+ * a readable SQL file (extract/sql/episodes.sql, installed as
+ * sql/episodes.sql), so a data officer adapting ndx edits SQL, not C.
+ * Its result columns are matched to the dataset's short codes by name,
+ * exactly as a CSV header is, and each result row becomes one source row
+ * with line 0.  The sorter then puts rows in byte order, so neither the
+ * query's ORDER BY nor the server's collation can change the XML.
+ *
+ * Values are passed on as the database gives them: NULL and "" are
+ * absent, a date that is not YYYY-MM-DD text is kept verbatim and flagged
+ * raw for the validator to report.  Only text that cannot go into XML at
+ * all stops the extract.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ndx/csvrec.h"
+#include "ndx/datadir.h"
+#include "ndx/diag.h"
+#include "ndx/ndx.h"
+
+#include "extract.h"
+
+#define SQL_NAME "sql/episodes.sql"
+/* A mapping is a page or two of SQL; anything far larger is a mistake. */
+#define SQL_MAX (1024 * 1024)
+
+struct sql_sink {
+	const char *source;		/* the database, for messages */
+	const char *sqlname;		/* the mapping, for messages */
+	const unsigned char *mandatory;	/* per item: a column must exist */
+	struct csv_columns cols;	/* result column -> item */
+	int mapped;			/* cols is set */
+	struct sorter *sorter;
+	unsigned long long *rows_read;
+};
+
+/*
+ * The result's column names through the CSV header's mapping, so both
+ * sources accept the same names.  A mismatch is the mapping's fault, not
+ * the data's: 78, naming the SQL file.
+ */
+int
+sql_sink_columns(struct sql_sink *k, size_t n, const char *const *names,
+    struct ndx_error *err)
+{
+	struct csvrec hdr = { 0 };
+	int rc;
+
+	hdr.nfields = n;
+	hdr.field = xcalloc(n + 1, sizeof(*hdr.field));
+	hdr.len = xcalloc(n + 1, sizeof(*hdr.len));
+	for (size_t i = 0; i < n; i++) {
+		hdr.field[i] = xstrdup(names[i] != NULL ? names[i] : "");
+		hdr.len[i] = strlen(hdr.field[i]);
+	}
+	rc = csv_columns_map(&k->cols, &hdr, k->mandatory, k->sqlname, err);
+	if (rc != 0)
+		err->code = NDX_EX_CONFIG;
+	else {
+		k->mapped = 1;
+		if (k->cols.unknown != NULL)
+			diag_at(k->sqlname, 0, "unknown column%s ignored: %s",
+			    k->cols.nunknown > 1 ? "s" : "", k->cols.unknown);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(hdr.field[i]);
+	free(hdr.field);
+	free(hdr.len);
+	return rc;
+}
+
+int
+sql_sink_row(struct sql_sink *k, const char *const *values,
+    const size_t *lens, struct ndx_error *err)
+{
+	struct extract_row row;
+	ndx_day day;
+
+	memset(&row, 0, sizeof(row));
+	for (size_t i = 0; i < k->cols.n; i++) {
+		int item = k->cols.item[i];
+
+		if (item < 0 || values[i] == NULL || lens[i] == 0)
+			continue;
+		/* SQLite text may hold NUL or any byte; XML cannot. */
+		if (memchr(values[i], '\0', lens[i]) != NULL ||
+		    !ndx_utf8_valid(values[i], lens[i])) {
+			ndx_error_set(err, NDX_EX_DATAERR, k->source, 0,
+			    "row %llu: %s: not valid UTF-8 text",
+			    *k->rows_read + 1, ndx_items[item].code);
+			return -1;
+		}
+		row.v[item] = values[i];
+		if (ndx_items[item].is_date &&
+		    ndx_date_parse_iso(values[i], &day) == NDX_DATE_SHAPE)
+			row.raw |= (uint64_t)1 << item;
+	}
+	if (sorter_add(k->sorter, &row, err) != 0)
+		return -1;
+	(*k->rows_read)++;
+	return 0;
+}
+
+unsigned long long
+sql_sink_rows(const struct sql_sink *k)
+{
+	return *k->rows_read;
+}
+
+/* Reads the mapping whole: it is small, and both backends want a string. */
+static char *
+read_mapping(const char *path, struct ndx_error *err)
+{
+	struct stat st;
+	FILE *fp;
+	char *buf = NULL;
+	size_t n;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		ndx_error_set(err, NDX_EX_CONFIG, path, 0, "cannot open: %s",
+		    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > SQL_MAX) {
+		ndx_error_set(err, NDX_EX_CONFIG, path, 0,
+		    "not an SQL file of at most %d bytes", SQL_MAX);
+		goto out;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	n = fread(buf, 1, (size_t)st.st_size, fp);
+	if (ferror(fp)) {
+		ndx_error_set(err, NDX_EX_IOERR, path, 0, "read error: %s",
+		    strerror(errno));
+		free(buf);
+		buf = NULL;
+		goto out;
+	}
+	buf[n] = '\0';
+	if (strlen(buf) != n || !ndx_utf8_valid(buf, n)) {
+		ndx_error_set(err, NDX_EX_CONFIG, path, 0,
+		    "not SQL text (a NUL byte or invalid UTF-8)");
+		free(buf);
+		buf = NULL;
+	}
+out:
+	fclose(fp);
+	return buf;
+}
+
+int
+sql_read(const struct extract *x, const unsigned char mandatory[NDX_NITEMS],
+    struct sorter *sorter, unsigned long long *rows_read,
+    struct ndx_error *err)
+{
+	struct sql_sink k = { 0 };
+	char *found = NULL, *query = NULL;
+	const char *path = x->sql;
+	int rc = -1;
+
+	if (path == NULL && (path = found = ndx_datafile(SQL_NAME)) == NULL) {
+		ndx_error_set(err, NDX_EX_CONFIG, SQL_NAME, 0,
+		    "not found in the data directory (set NDX_DATADIR, or "
+		    "give --sql FILE)");
+		goto out;
+	}
+	if ((query = read_mapping(path, err)) == NULL)
+		goto out;
+	/* Never the connection string: it may name more than it should. */
+	k.source = x->kind == EXTRACT_SQLITE ? x->input : "PostgreSQL";
+	k.sqlname = path;
+	k.mandatory = mandatory;
+	k.sorter = sorter;
+	k.rows_read = rows_read;
+	if (x->kind == EXTRACT_SQLITE)
+		rc = sqlite_run(x->input, query, path, &k, err);
+	else
+		rc = postgresql_run(x->input, query, path, &k, err);
+out:
+	if (k.mapped)
+		csv_columns_free(&k.cols);
+	free(query);
+	free(found);
+	return rc;
+}
