@@ -49,6 +49,7 @@ struct epxml_reader {
 	/* A parse (well-formedness or I/O) error seen by the handler. */
 	int fatal;
 	struct ndx_error fatal_err;
+	long line;		/* line of the node last read (see track_line) */
 	int peeked;		/* positioned on the next client's start */
 	long peek_line;
 	int done;
@@ -129,6 +130,32 @@ copy_attr(xmlTextReaderPtr xr, const char *name, char *dst, size_t size)
 	xmlFree(v);
 }
 
+/*
+ * libxml2 keeps an element's line in 16 bits: past line 65,535 every
+ * element reads 65,535, while schema errors carry the true line.  Text
+ * nodes keep the true line (XML_PARSE_BIG_LINES).  So the line is taken
+ * from libxml2 where it is exact, from each value's text, and in between
+ * counted the way ndx writes the file: every start tag, and every end tag
+ * of a record, on a line of its own.  The count is re-synchronised by the
+ * next value, so a file laid out otherwise drifts by a few lines at most.
+ */
+static void
+track_line(struct epxml_reader *r, int type)
+{
+	xmlNodePtr n = xmlTextReaderCurrentNode(r->xr);
+	long l;
+
+	if (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA) {
+		if ((l = xmlGetLineNo(n)) > 0)
+			r->line = l;
+	} else if (type == XML_READER_TYPE_ELEMENT) {
+		if (n != NULL && n->line > 0 && n->line < 65535)
+			r->line = n->line;
+		else
+			r->line++;
+	}
+}
+
 /* Reads the next node, skipping whitespace and comments. */
 static int
 advance(struct epxml_reader *r)
@@ -145,8 +172,16 @@ advance(struct epxml_reader *r)
 		    type == XML_READER_TYPE_COMMENT ||
 		    type == XML_READER_TYPE_PROCESSING_INSTRUCTION)
 			continue;
+		track_line(r, type);
 		return 1;
 	}
+}
+
+/* The end tag of a record (not of a value) stands on a line of its own. */
+static void
+record_end(struct epxml_reader *r)
+{
+	r->line++;
 }
 
 /*
@@ -372,7 +407,7 @@ line_attr(struct epxml_reader *r)
 static long
 node_line(struct epxml_reader *r)
 {
-	return xmlGetLineNo(xmlTextReaderCurrentNode(r->xr));
+	return r->line;
 }
 
 /*
@@ -399,8 +434,11 @@ read_intervention(struct epxml_reader *r, struct ndx_arena *a,
 	for (;;) {
 		if (advance(r) != 1)
 			return read_failed(r, err);
-		if (xmlTextReaderNodeType(r->xr) == XML_READER_TYPE_END_ELEMENT)
+		if (xmlTextReaderNodeType(r->xr) ==
+		    XML_READER_TYPE_END_ELEMENT) {
+			record_end(r);
 			return 0;
+		}
 		if (xmlTextReaderNodeType(r->xr) != XML_READER_TYPE_ELEMENT)
 			return unexpected(r, err);
 		item = item_of(r, xmlTextReaderConstLocalName(r->xr),
@@ -426,8 +464,11 @@ read_episode(struct epxml_reader *r, struct ndx_arena *a,
 	for (;;) {
 		if (advance(r) != 1)
 			return read_failed(r, err);
-		if (xmlTextReaderNodeType(r->xr) == XML_READER_TYPE_END_ELEMENT)
+		if (xmlTextReaderNodeType(r->xr) ==
+		    XML_READER_TYPE_END_ELEMENT) {
+			record_end(r);
 			return 0;
+		}
 		if (xmlTextReaderNodeType(r->xr) != XML_READER_TYPE_ELEMENT)
 			return unexpected(r, err);
 		name = xmlTextReaderConstLocalName(r->xr);
@@ -458,8 +499,11 @@ read_client(struct epxml_reader *r, struct ndx_arena *a,
 	for (;;) {
 		if (advance(r) != 1)
 			return read_failed(r, err);
-		if (xmlTextReaderNodeType(r->xr) == XML_READER_TYPE_END_ELEMENT)
+		if (xmlTextReaderNodeType(r->xr) ==
+		    XML_READER_TYPE_END_ELEMENT) {
+			record_end(r);
 			return 0;
+		}
 		if (xmlTextReaderNodeType(r->xr) != XML_READER_TYPE_ELEMENT)
 			return unexpected(r, err);
 		name = xmlTextReaderConstLocalName(r->xr);
