@@ -16,12 +16,14 @@ ALL_LDFLAGS = $(LDFLAGS)
 # main.c with only main(); the rest is <prog>_main() and its helpers so
 # tests and fuzzers can drive a program in-process.
 ALL_PROGS = ndx-extract ndx-fixtures ndx-pseudonymise ndx-transform \
-	    ndx-validate
+	    ndx-validate ndx-run ndx
 ndx-extract_DIR      = extract
 ndx-fixtures_DIR     = fixtures
 ndx-pseudonymise_DIR = pseudonymise
 ndx-transform_DIR    = transform
 ndx-validate_DIR     = validate
+ndx-run_DIR          = run
+ndx_DIR              = dispatch
 
 LIB_SRCS = $(sort $(wildcard lib/*.c))
 LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o)
@@ -88,8 +90,16 @@ check-e2e: all
 
 # The demo: the README's first command.
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(B)/demo.db
 	@sh tests/demo.sh $(abspath $(B))
+
+# The demo's case-management database: synthetic, made here, never
+# downloaded.  A few injected errors give the report something to say.
+$(B)/demo.db: $(B)/ndx-fixtures
+	rm -f $@ $(B)/demo-errors.csv
+	$(B)/ndx-fixtures --seed 2026 --clients 400 --until 2026-10-31 \
+		--errors 0.03 --errors-list $(B)/demo-errors.csv \
+		--target sqlite:$@
 
 asan:
 	$(MAKE) B=build-asan WERROR=$(WERROR) \
