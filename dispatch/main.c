@@ -1,0 +1,7 @@
+#include "ndx.h"
+
+int
+main(int argc, char **argv)
+{
+	return ndx_main(argc, argv);
+}

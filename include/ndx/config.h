@@ -1,0 +1,52 @@
+/*
+ * ndx-run's configuration file: one "key = value" a line, '#' starts a
+ * comment line, blank lines are ignored; no includes, no quoting (a value
+ * runs from the first non-blank after '=' to the last non-blank of the
+ * line).  Unknown or repeated keys, empty values and missing mandatory
+ * keys are errors (78, with file:line).  The file holds no secret: only
+ * the names of the key and passphrase files.
+ *
+ * Ownership: the strings of a struct ndx_config belong to it and are
+ * freed by ndx_config_free().
+ */
+#ifndef NDX_CONFIG_H
+#define NDX_CONFIG_H
+
+#include <stddef.h>
+
+struct ndx_error;
+
+/* Products of ndx-transform, as bits of struct ndx_config.products. */
+enum ndx_product {
+	NDX_PRODUCT_COMMISSIONER = 1 << 0,
+	NDX_PRODUCT_PUBLIC_HEALTH = 1 << 1,
+	NDX_PRODUCT_PCC_RETURN = 1 << 2,
+	NDX_PRODUCT_VALIDATION_REPORT = 1 << 3,
+	NDX_PRODUCT_ALL = (1 << 4) - 1
+};
+
+struct ndx_config {
+	char *source;		/* source: an ndx-extract URI */
+	char *agency;		/* agency: AGNCY code, or NULL */
+	char *area;		/* area: police force area */
+	char *key_file;		/* key_file: needed for public-health */
+	char *passphrase_file;	/* passphrase_file: encrypt when set */
+	char *output_root;	/* output_root: where run directories go */
+	char *as_of;		/* as_of: YYYY-MM-DD, or NULL for today */
+	char *disclosure;	/* disclosure: for pcc-return, or NULL */
+	unsigned products;	/* products: enum ndx_product bits */
+};
+
+/*
+ * Reads path into *cfg (zeroed first).  Returns 0, or the exit code set in
+ * *err: 66 unreadable, 78 not a valid configuration.  On failure *cfg is
+ * already freed.
+ */
+int ndx_config_read(const char *path, struct ndx_config *cfg,
+    struct ndx_error *err);
+void ndx_config_free(struct ndx_config *);
+/* The scheme of a source URI ("csv", "sqlite", "postgresql"): the only
+ * part ever logged, as a connection string may hold a password. */
+const char *ndx_config_scheme(const char *source, char *buf, size_t len);
+
+#endif
