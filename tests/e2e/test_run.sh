@@ -166,7 +166,7 @@ held() {
 	fi
 	kill "-${2:-KILL}" "$_pid"
 	rc=0
-	wait "$_pid" || rc=$?
+	wait "$_pid" 2>/dev/null || rc=$?
 	# The stage dies with the run (PR_SET_PDEATHSIG): let it go.
 	sleep 0.2
 }
@@ -216,7 +216,7 @@ if [ -x "$BIN/ndx-fixtures" ] &&
 		_pid=$!
 		sleep "$d"
 		kill -KILL "$_pid" 2>/dev/null || :
-		wait "$_pid" || :
+		wait "$_pid" 2>/dev/null || :
 		sleep 0.1
 		if [ -e "$T/bigout/2026Q2" ]; then
 			# It finished first: complete, then.
