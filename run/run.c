@@ -203,6 +203,8 @@ stage_exec(struct run *r, const char **av, const char *cwd)
 		    dup2(devnull, 0) == -1 || dup2(devnull, 1) == -1 ||
 		    dup2(fds[1], 2) == -1)
 			_exit(NDX_EX_OSERR);
+		if (devnull > 2)
+			close(devnull);
 		if (cwd != NULL && chdir(cwd) == -1)
 			_exit(NDX_EX_CANTCREAT);
 		execv(path, (char *const *)av);
@@ -493,19 +495,16 @@ pipeline(struct run *r)
 	const char *a_[] = { __VA_ARGS__, NULL };			\
 	memcpy(av, a_, sizeof(a_));					\
 } while (0)
-#define STAGE(name) do {						\
-	rc = stage(r, (name), av, NULL);				\
-} while (0)
 
 	ARGV("ndx-extract", "--source", r->cfg.source, "--as-of", asof, per,
 	    lab, "-o", path[EPI]);
-	STAGE("extract");
+	rc = stage(r, "extract", av, NULL);
 	if (rc != 0)
 		goto out;
 	ARGV("ndx-validate", "--area", r->cfg.area, "-o", path[VALID],
 	    "--rejects", path[REJ], "--report", path[REPCSV], "--report",
 	    path[REPXML], path[EPI]);
-	STAGE("validate");
+	rc = stage(r, "validate", av, NULL);
 	/* Rejected records are the run's result, not its failure. */
 	if (rc == NDX_EX_REJECTED)
 		worst = rc;
@@ -514,7 +513,7 @@ pipeline(struct run *r)
 	if (p & NDX_PRODUCT_COMMISSIONER) {
 		ARGV("ndx-transform", "--product", "commissioner", "-o",
 		    path[COMM], path[VALID]);
-		STAGE("transform-commissioner");
+		rc = stage(r, "transform-commissioner", av, NULL);
 		if (rc != 0)
 			goto out;
 		f[nf++] = names[COMM];
@@ -522,12 +521,12 @@ pipeline(struct run *r)
 	if (p & NDX_PRODUCT_PUBLIC_HEALTH) {
 		ARGV("ndx-pseudonymise", "--key-file", r->cfg.key_file, "-o",
 		    path[PSEUDO], path[VALID]);
-		STAGE("pseudonymise");
+		rc = stage(r, "pseudonymise", av, NULL);
 		if (rc != 0)
 			goto out;
 		ARGV("ndx-transform", "--product", "public-health", "-o",
 		    path[PH], path[PSEUDO]);
-		STAGE("transform-public-health");
+		rc = stage(r, "transform-public-health", av, NULL);
 		if (rc != 0)
 			goto out;
 		f[nf++] = names[PH];
@@ -552,8 +551,8 @@ pipeline(struct run *r)
 			av[n++] = path[i == 0 ? PCC : PCCHTML];
 			av[n++] = path[VALID];
 			av[n] = NULL;
-			STAGE(i == 0 ? "transform-pcc-return" :
-			    "transform-pcc-return-html");
+			rc = stage(r, i == 0 ? "transform-pcc-return" :
+			    "transform-pcc-return-html", av, NULL);
 			if (rc != 0)
 				goto out;
 			f[nf++] = names[i == 0 ? PCC : PCCHTML];
@@ -562,7 +561,7 @@ pipeline(struct run *r)
 	if (p & NDX_PRODUCT_VALIDATION_REPORT) {
 		ARGV("ndx-transform", "--product", "validation-report", "-o",
 		    path[VREP], path[REPXML]);
-		STAGE("transform-validation-report");
+		rc = stage(r, "transform-validation-report", av, NULL);
 		if (rc != 0)
 			goto out;
 		f[nf++] = names[VREP];
@@ -608,7 +607,6 @@ pipeline(struct run *r)
 	}
 	rc = write_manifest(r, archive);
 #undef ARGV
-#undef STAGE
 out:
 	for (i = 0; i < NFILES; i++)
 		free(path[i]);

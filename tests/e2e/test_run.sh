@@ -117,8 +117,18 @@ grep -F "$TOP" "$R/run.log" >/dev/null && bad "run.log holds the source path"
     awk '{ print $1 "  " $3 }' | sha256sum -c --quiet) >"$T/sums" 2>&1 ||
     bad "MANIFEST checksums"
 want_fixed "$R/MANIFEST" "  ndx-2026Q2.zip"
-[ -x "$BIN/ndx-pack" ] || { bsdtar -tf "$R/ndx-2026Q2.zip" >"$T/list" &&
-    want_fixed "$T/list" MANIFEST; }
+if [ -x "$BIN/ndx-pack" ]; then
+	# The encrypted archive verifies and holds the products and MANIFEST.
+	"$BIN/ndx-pack" unpack --passphrase-file "$T/pass" \
+	    "$R/ndx-2026Q2.zip" "$T/unpacked" 2>"$T/unpack.err" ||
+	    bad "ndx-pack unpack failed"
+	for f in $PRODUCTS MANIFEST; do
+		[ -s "$T/unpacked/$f" ] || bad "no $f in the archive"
+	done
+else
+	bsdtar -tf "$R/ndx-2026Q2.zip" >"$T/list" 2>&1 || :
+	want_fixed "$T/list" MANIFEST
+fi
 [ "$(stat -c %a "$R")" = 700 ] || bad "run directory mode $(stat -c %a "$R")"
 end
 

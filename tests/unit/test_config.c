@@ -157,6 +157,26 @@ test_config_missing_file(void **state)
 	    &err), NDX_EX_NOINPUT);
 }
 
+/* The shipped example is a valid configuration. */
+static void
+test_config_example(void **state)
+{
+	struct ndx_config cfg;
+	struct ndx_error err;
+	const char *src = getenv("NDX_SRCDIR");
+	char file[4096];
+
+	(void)state;
+	if (src == NULL)
+		skip();
+	snprintf(file, sizeof(file), "%s/examples/ndx.conf", src);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(ndx_config_read(file, &cfg, &err), 0);
+	assert_string_equal(cfg.area, "Cleveland");
+	assert_int_equal(cfg.products, NDX_PRODUCT_ALL);
+	ndx_config_free(&cfg);
+}
+
 static void
 test_config_scheme(void **state)
 {
@@ -180,6 +200,7 @@ main(void)
 		cmocka_unit_test(test_config_value_keeps_inner_blanks),
 		cmocka_unit_test(test_config_refused),
 		cmocka_unit_test(test_config_missing_file),
+		cmocka_unit_test(test_config_example),
 		cmocka_unit_test(test_config_scheme),
 	};
 
