@@ -16,7 +16,7 @@ ALL_LDFLAGS = $(LDFLAGS)
 # main.c with only main(); the rest is <prog>_main() and its helpers so
 # tests and fuzzers can drive a program in-process.
 ALL_PROGS = ndx-extract ndx-fixtures ndx-pseudonymise ndx-transform \
-	    ndx-validate ndx-run ndx
+	    ndx-validate ndx-run ndx ndx-pack
 ndx-extract_DIR      = extract
 ndx-fixtures_DIR     = fixtures
 ndx-pseudonymise_DIR = pseudonymise
@@ -24,6 +24,7 @@ ndx-transform_DIR    = transform
 ndx-validate_DIR     = validate
 ndx-run_DIR          = run
 ndx_DIR              = dispatch
+ndx-pack_DIR         = pack
 
 LIB_SRCS = $(sort $(wildcard lib/*.c))
 LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o)

@@ -1,0 +1,7 @@
+#include "pack_main.h"
+
+int
+main(int argc, char **argv)
+{
+	return pack_main(argc, argv);
+}

@@ -1,0 +1,359 @@
+#!/bin/sh
+# ndx-pack: MANIFEST content, reproducible archives, AES zips that 7-Zip
+# and bsdtar open with the passphrase and not without, verify naming what
+# differs, unpack refusing unsafe entries, passphrase rules, a full disk.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+P=$DATA/pack
+W=$T/pack
+mkdir -p "$W"
+FILES="$P/commissioner.csv $P/episodes.xml $P/rejects.csv"
+PASS='correct horse battery'
+printf '%s\n' "$PASS" >"$W/pass"
+chmod 600 "$W/pass"
+
+# pack ARG...: ndx-pack with FILES appended.
+pack() {
+	# shellcheck disable=SC2086 # FILES is a list of paths without spaces
+	run ndx-pack "$@" $FILES
+}
+
+# sha FILE: its SHA-256 in hex.
+sha() {
+	sha256sum "$1" | cut -d ' ' -f 1
+}
+
+# size FILE: its size in bytes.
+size() {
+	wc -c <"$1" | tr -d ' '
+}
+
+# --- packing and the MANIFEST
+
+for fmt in zip tar.gz; do
+	begin "pack $fmt"
+	pack -o "$W/a.$fmt" --period 2026-10
+	want_rc 0
+	want_empty "$T/out" stdout
+	want_empty "$T/err" stderr
+	bsdtar -tf "$W/a.$fmt" >"$W/list" 2>&1 || bad "bsdtar cannot list it"
+	printf 'MANIFEST\ncommissioner.csv\nepisodes.xml\nrejects.csv\n' \
+	    >"$W/want"
+	want_same "$W/list" "$W/want" "entries (MANIFEST first, sorted)"
+	end
+
+	begin "reproducible $fmt"
+	pack -o "$W/b.$fmt" --period 2026-10
+	want_rc 0
+	cmp -s "$W/a.$fmt" "$W/b.$fmt" || bad "two packs differ"
+	bsdtar -tvf "$W/a.$fmt" >"$W/listv" 2>&1
+	grep -v '^-rw-r--r-- *[0-9]* *0 *0 .*Jan  1  2000 ' "$W/listv" \
+	    >"$W/odd" && bad "modes, owners or times not fixed" && show "$W/odd"
+	end
+
+	begin "verify $fmt"
+	run ndx-pack verify "$W/a.$fmt"
+	want_rc 0
+	want_empty "$T/err" stderr
+	end
+done
+
+begin "manifest"
+bsdtar -xOf "$W/a.zip" MANIFEST >"$W/manifest" 2>&1
+{
+	printf 'ndx-manifest 1\nndx-version %s\ndataset-version 1\n' \
+	    "$("$BIN/ndx-pack" --version | cut -d ' ' -f 2)"
+	printf 'period 2026-10\nxsd-sha256 %s\n' "$(sha "$TOP/schemas/episodes.xsd")"
+	printf 'file %s %s 3 commissioner.csv\n' "$(sha "$P/commissioner.csv")" \
+	    "$(size "$P/commissioner.csv")"
+	printf 'file %s %s - episodes.xml\n' "$(sha "$P/episodes.xml")" \
+	    "$(size "$P/episodes.xml")"
+	printf 'file %s %s 0 rejects.csv\n' "$(sha "$P/rejects.csv")" \
+	    "$(size "$P/rejects.csv")"
+} >"$W/want"
+want_same "$W/manifest" "$W/want" MANIFEST
+end
+
+begin "no period"
+run ndx-pack -o "$W/np.tar.gz" "$P/rejects.csv"
+want_rc 0
+bsdtar -xOf "$W/np.tar.gz" MANIFEST | grep -qx 'period -' ||
+    bad "no 'period -' line"
+end
+
+# --- refusals when packing
+
+t_rc() {
+	_n=$1
+	_want=$2
+	shift 2
+	begin "$_n"
+	run ndx-pack "$@"
+	want_rc "$_want"
+	want_prefixed "$T/err" ndx-pack
+	[ -s "$T/err" ] || bad "nothing said"
+	end
+}
+mkdir -p "$W/d2"
+cp "$P/rejects.csv" "$W/d2/"
+t_rc "same basename" 64 -o "$W/x.zip" "$P/rejects.csv" "$W/d2/rejects.csv"
+t_rc "bad suffix" 64 -o "$W/x.rar" "$P/rejects.csv"
+t_rc "encrypt tar.gz" 64 -o "$W/x.tar.gz" --encrypt "$P/rejects.csv"
+t_rc "no passphrase" 64 -o "$W/x.zip" --encrypt "$P/rejects.csv"
+t_rc "missing input" 66 -o "$W/x.zip" "$W/nonesuch.csv"
+t_rc "no --passphrase option" 64 -o "$W/x.zip" --encrypt --passphrase \
+    s3cret "$P/rejects.csv"
+grep -F s3cret "$T/err" >/dev/null && bad "the argument was shown"
+
+begin "no operands"
+run ndx-pack -o "$W/x.zip"
+want_rc 64
+want_fixed "$T/err" "usage: ndx-pack"
+end
+[ ! -e "$W/x.zip" ] && [ ! -e "$W/x.tar.gz" ] ||
+    bad "an output appeared after a refusal"
+
+begin "passphrase file 0644"
+cp "$W/pass" "$W/pass644"
+chmod 644 "$W/pass644"
+pack -o "$W/x.zip" --encrypt --passphrase-file "$W/pass644"
+want_rc 77
+want_fixed "$T/err" pass644
+[ -e "$W/x.zip" ] && bad "archive written"
+grep -F "$PASS" "$T/err" >/dev/null && bad "passphrase shown"
+end
+
+# --- encryption: 7-Zip and bsdtar open it with the passphrase only
+
+begin "encrypted zip"
+pack -o "$W/e.zip" --encrypt --passphrase-file "$W/pass" --period 2026-10
+want_rc 0
+want_empty "$T/err" stderr
+7z l -slt "$W/e.zip" >"$W/7zl" 2>&1
+grep -q '^Method = AES-256' "$W/7zl" || bad "7z does not see AES-256"
+mkdir -p "$W/7z"
+if 7z x -y -o"$W/7z" -p"$PASS" "$W/e.zip" >"$W/7zout" 2>&1; then
+	for f in $FILES; do
+		cmp -s "$f" "$W/7z/${f##*/}" || bad "7z: ${f##*/} differs"
+	done
+else
+	bad "7z x with the passphrase failed"
+	show "$W/7zout"
+fi
+7z t -pwrong "$W/e.zip" >/dev/null 2>&1 && bad "7z t with a wrong passphrase"
+7z t "$W/e.zip" </dev/null >/dev/null 2>&1 && bad "7z t without passphrase"
+mkdir -p "$W/bsd" "$W/bsd2"
+if bsdtar -xf "$W/e.zip" --passphrase "$PASS" -C "$W/bsd" 2>"$W/bsderr"
+then
+	for f in $FILES; do
+		cmp -s "$f" "$W/bsd/${f##*/}" || bad "bsdtar: ${f##*/} differs"
+	done
+else
+	bad "bsdtar -x with the passphrase failed"
+	show "$W/bsderr"
+fi
+bsdtar -xf "$W/e.zip" --passphrase wrong -C "$W/bsd2" >/dev/null 2>&1 &&
+    bad "bsdtar -x with a wrong passphrase"
+cmp -s "$P/rejects.csv" "$W/bsd2/rejects.csv" && bad "bsdtar read it wrong"
+end
+
+begin "verify encrypted"
+run ndx-pack verify --passphrase-file "$W/pass" "$W/e.zip"
+want_rc 0
+want_empty "$T/err" stderr
+end
+
+begin "NDX_PASSPHRASE"
+NDX_PASSPHRASE=$PASS run ndx-pack verify "$W/e.zip"
+want_rc 0
+NDX_PASSPHRASE=$PASS pack -o "$W/e2.zip" --encrypt
+want_rc 0
+7z t -p"$PASS" "$W/e2.zip" >/dev/null 2>&1 || bad "7z t failed"
+end
+
+begin "verify wrong passphrase"
+NDX_PASSPHRASE=wrong run ndx-pack verify "$W/e.zip"
+want_rc 1
+want_fixed "$T/err" "e.zip: commissioner.csv: wrong passphrase or damaged archive"
+want_prefixed "$T/err" ndx-pack
+end
+
+begin "verify no passphrase"
+run ndx-pack verify "$W/e.zip"
+want_rc 64
+want_fixed "$T/err" "encrypted"
+end
+
+# --- verify: tampering, missing and extra files
+
+# flip ARCHIVE ENTRY: flips one byte in the middle of ENTRY's data in a
+# zip (after its local header, before the next).
+flip() {
+	python3 - "$1" "$2" <<'PY'
+import struct, sys, zipfile
+path, name = sys.argv[1], sys.argv[2]
+zi = zipfile.ZipFile(path).getinfo(name)
+data = bytearray(open(path, 'rb').read())
+o = zi.header_offset
+n, m = struct.unpack('<HH', data[o + 26:o + 30])
+start = o + 30 + n + m
+data[start + zi.compress_size // 2] ^= 0x55
+open(path, 'wb').write(data)
+PY
+}
+
+begin "tampered zip"
+cp "$W/a.zip" "$W/t.zip"
+flip "$W/t.zip" commissioner.csv
+run ndx-pack verify "$W/t.zip"
+want_rc 1
+want_fixed "$T/err" "t.zip: commissioner.csv: "
+want_prefixed "$T/err" ndx-pack
+grep -v commissioner.csv "$T/err" >"$W/others" && bad "others named" &&
+    show "$W/others"
+end
+
+begin "tampered encrypted zip"
+cp "$W/e.zip" "$W/te.zip"
+flip "$W/te.zip" episodes.xml
+NDX_PASSPHRASE=$PASS run ndx-pack verify "$W/te.zip"
+want_rc 1
+want_fixed "$T/err" "te.zip: episodes.xml: "
+end
+
+begin "missing file"
+rm -rf "$W/m"
+mkdir -p "$W/m"
+bsdtar -xf "$W/a.tar.gz" -C "$W/m"
+(cd "$W/m" && bsdtar -czf "$W/m.tar.gz" MANIFEST commissioner.csv \
+    rejects.csv)
+run ndx-pack verify "$W/m.tar.gz"
+want_rc 1
+want_fixed "$T/err" "m.tar.gz: episodes.xml: missing"
+want_lines "$T/err" 1 stderr
+end
+
+begin "extra file"
+printf 'x\n' >"$W/m/extra.txt"
+(cd "$W/m" && bsdtar -czf "$W/x.tar.gz" MANIFEST commissioner.csv \
+    episodes.xml rejects.csv extra.txt)
+run ndx-pack verify "$W/x.tar.gz"
+want_rc 1
+want_fixed "$T/err" "x.tar.gz: extra.txt: not in the manifest"
+want_lines "$T/err" 1 stderr
+end
+
+begin "changed file"
+printf 'A1,C009,new\n' >>"$W/m/commissioner.csv"
+(cd "$W/m" && bsdtar -cf "$W/c.tar" MANIFEST commissioner.csv \
+    episodes.xml rejects.csv)
+run ndx-pack verify "$W/c.tar"
+want_rc 1
+want_fixed "$T/err" "c.tar: commissioner.csv: checksum differs"
+want_lines "$T/err" 1 stderr
+end
+
+begin "not an archive"
+run ndx-pack verify "$P/episodes.xml"
+want_rc 65
+want_prefixed "$T/err" ndx-pack
+end
+
+begin "archive missing"
+run ndx-pack verify "$W/nonesuch.zip"
+want_rc 66
+want_prefixed "$T/err" ndx-pack
+end
+
+# --- unpack
+
+begin "unpack"
+run ndx-pack unpack "$W/a.tar.gz" "$W/u"
+want_rc 0
+want_empty "$T/err" stderr
+for f in $FILES; do
+	cmp -s "$f" "$W/u/${f##*/}" || bad "${f##*/} differs"
+done
+[ -f "$W/u/MANIFEST" ] || bad "no MANIFEST"
+run ndx-pack unpack "$W/a.tar.gz" "$W/u"
+want_rc 73
+want_fixed "$T/err" "exists"
+run ndx-pack unpack --force "$W/a.tar.gz" "$W/u"
+want_rc 0
+end
+
+begin "unpack encrypted"
+NDX_PASSPHRASE=$PASS run ndx-pack unpack "$W/e.zip" "$W/ue"
+want_rc 0
+cmp -s "$P/commissioner.csv" "$W/ue/commissioner.csv" || bad "differs"
+end
+
+begin "unpack tampered"
+run ndx-pack unpack "$W/t.zip" "$W/ut"
+want_rc 1
+[ -e "$W/ut" ] && bad "something was written"
+end
+
+# evil KIND ARCHIVE: a tar holding a valid MANIFEST and files plus one
+# unsafe entry of KIND.
+evil() {
+	python3 - "$1" "$2" "$W/m" <<'PY'
+import io, os, sys, tarfile
+kind, out, src = sys.argv[1:4]
+with tarfile.open(out, 'w') as t:
+    for n in ('MANIFEST', 'episodes.xml', 'rejects.csv'):
+        t.add(os.path.join(src, n), arcname=n)
+    i = tarfile.TarInfo({'dotdot': '../evil', 'abs': '/tmp/evil',
+                         'symlink': 'link', 'hardlink': 'hard',
+                         'device': 'dev', 'fifo': 'fifo'}[kind])
+    if kind == 'symlink':
+        i.type, i.linkname = tarfile.SYMTYPE, '/etc/passwd'
+    elif kind == 'hardlink':
+        i.type, i.linkname = tarfile.LNKTYPE, 'rejects.csv'
+    elif kind == 'device':
+        i.type, i.devmajor, i.devminor = tarfile.CHRTYPE, 1, 3
+    elif kind == 'fifo':
+        i.type = tarfile.FIFOTYPE
+    t.addfile(i, io.BytesIO(b''))
+PY
+}
+for kind in dotdot abs symlink hardlink device fifo; do
+	begin "unpack refuses $kind"
+	evil "$kind" "$W/evil-$kind.tar"
+	run ndx-pack unpack "$W/evil-$kind.tar" "$W/ev"
+	want_rc 1
+	want_fixed "$T/err" "refused"
+	want_prefixed "$T/err" ndx-pack
+	[ -e "$W/ev" ] && bad "something was written"
+	[ -e "$T/evil" ] && bad "evil escaped"
+	end
+done
+
+# --- a full disk
+
+begin "full disk"
+ln -s /dev/full "$W/full.zip"
+pack -o "$W/full.zip"
+want_rc 74
+want_prefixed "$T/err" ndx-pack
+ln -s /dev/full "$W/full.tar.gz"
+pack -o "$W/full.tar.gz"
+want_rc 74
+end
+
+begin "full disk, no partial output"
+if [ "$(id -u)" -eq 0 ] && mkdir -p "$W/tmpfs" &&
+    mount -t tmpfs -o size=64k tmpfs "$W/tmpfs" 2>/dev/null; then
+	head -c 200000 /dev/urandom >"$W/big.bin"
+	run ndx-pack -o "$W/tmpfs/big.zip" "$W/big.bin"
+	want_rc 74
+	ls -A "$W/tmpfs" >"$W/tmpfs.ls"
+	want_empty "$W/tmpfs.ls" "the small file system"
+	umount "$W/tmpfs"
+	end
+else
+	skip "full disk, no partial output" "cannot mount a small tmpfs"
+fi
+
+finish
