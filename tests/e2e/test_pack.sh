@@ -59,6 +59,12 @@ for fmt in zip tar.gz; do
 	end
 done
 
+begin "standard tools read them"
+gzip -t "$W/a.tar.gz" >"$W/gz" 2>&1 || bad "gzip -t fails"
+want_empty "$W/gz" "gzip -t output"
+unzip -tq "$W/a.zip" >/dev/null 2>&1 || bad "unzip -t fails"
+end
+
 begin "manifest"
 bsdtar -xOf "$W/a.zip" MANIFEST >"$W/manifest" 2>&1
 {
