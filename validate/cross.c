@@ -16,14 +16,6 @@
 #include "ndx/diag.h"
 #include "validate.h"
 
-static int
-same(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
 /* NULL sorts first. */
 static int
 cmp_str(const char *a, const char *b)
@@ -41,7 +33,7 @@ same_identity(const char *a, const char *b, int item)
 	    b != NULL && strlen(a) == 1 && strlen(b) == 1)
 		return toupper((unsigned char)a[0]) ==
 		    toupper((unsigned char)b[0]);
-	return same(a, b);
+	return same_value(a, b);
 }
 
 static void
@@ -93,7 +85,7 @@ run_end(const struct epref *r, size_t i, size_t n)
 {
 	size_t j = i + 1;
 
-	while (j < n && same(NDX_E(r[j].e, NDX_EPISODID),
+	while (j < n && same_value(NDX_E(r[j].e, NDX_EPISODID),
 	    NDX_E(r[i].e, NDX_EPISODID)))
 		j++;
 	return j;
@@ -117,7 +109,7 @@ r122(struct rules_ctx *ctx, struct epref *r, size_t i, size_t end)
 			}
 		for (int item = NDX_EPISODE_FIRST;
 		    item < NDX_INTERVENTION_FIRST; item++)
-			if (!same(NDX_E(first->e, item), NDX_E(r[k].e, item))) {
+			if (!same_value(NDX_E(first->e, item), NDX_E(r[k].e, item))) {
 				problem_add(ctx, r[k].c, r[k].e, NULL, item,
 				    "R122", "rows of this episode disagree "
 				    "on %s", ndx_items[item].code);
@@ -222,7 +214,7 @@ r123_r124(struct rules_ctx *ctx, struct epref *r, size_t i, size_t end,
 		size_t j = k + 1, lead = k;
 		int conflict = 0;
 
-		while (j < n && same(NDX_I(v[j].iv, NDX_MODID),
+		while (j < n && same_value(NDX_I(v[j].iv, NDX_MODID),
 		    NDX_I(v[k].iv, NDX_MODID)))
 			j++;
 		if (NDX_I(v[k].iv, NDX_MODID) != NULL)

@@ -8,6 +8,14 @@
 #include "ndx/diag.h"
 #include "validate.h"
 
+int
+same_value(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
 long
 episode_line(const struct ndx_episode *e)
 {

@@ -117,12 +117,6 @@ rules_client(struct rules_ctx *ctx, struct ndx_client *c)
 	    "LA is outside the %s police force area", ctx->las[0].area);
 }
 
-static int
-substance_is(const char *v, const char *code)
-{
-	return v != NULL && strcmp(v, code) == 0;
-}
-
 static void
 rules_substances(struct rules_ctx *ctx, struct ndx_client *c,
     struct ndx_episode *e)
@@ -138,7 +132,7 @@ rules_substances(struct rules_ctx *ctx, struct ndx_client *c,
 	for (int i = 1; i < 3; i++)
 		for (int j = 0; j < i; j++)
 			if (OK(drugs[i]) != NULL &&
-			    substance_is(OK(drugs[j]), OK(drugs[i]))) {
+			    is(OK(drugs[j]), OK(drugs[i]))) {
 				problem_add(ctx, c, e, NULL, drugs[i], "R040",
 				    "%s repeats %s: the substances must differ",
 				    ndx_items[drugs[i]].code,

@@ -83,18 +83,10 @@ fatal(const struct ndx_error *err)
 }
 
 static int
-same(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-static int
 same_group(const struct ndx_client *a, const struct ndx_client *b)
 {
-	return same(NDX_C(a, NDX_AGNCY), NDX_C(b, NDX_AGNCY)) &&
-	    same(NDX_C(a, NDX_CLIENTID), NDX_C(b, NDX_CLIENTID));
+	return same_value(NDX_C(a, NDX_AGNCY), NDX_C(b, NDX_AGNCY)) &&
+	    same_value(NDX_C(a, NDX_CLIENTID), NDX_C(b, NDX_CLIENTID));
 }
 
 /* The innermost record of the group whose element starts at or before

@@ -73,6 +73,8 @@ struct problem *problem_add(struct rules_ctx *, struct ndx_client *,
     struct ndx_episode *, struct ndx_intervention *, int field,
     const char *rule_id, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
+/* Two values are the same: both absent, or equal text. */
+int same_value(const char *, const char *);
 long client_line(const struct ndx_client *);
 long episode_line(const struct ndx_episode *);
 /* A value as the CSV layout shows it (dates DD/MM/YYYY), in the arena. */
