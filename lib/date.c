@@ -54,8 +54,8 @@ ndx_date_to_ymd(ndx_day z, int *y, int *m, int *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
-static int
-digits(const char *s, int n, int *out)
+int
+ndx_date_digits(const char *s, int n, int *out)
 {
 	int v = 0;
 
@@ -64,7 +64,8 @@ digits(const char *s, int n, int *out)
 			return -1;
 		v = v * 10 + (s[i] - '0');
 	}
-	*out = v;
+	if (out != NULL)
+		*out = v;
 	return 0;
 }
 
@@ -84,7 +85,8 @@ ndx_date_parse_iso(const char *s, ndx_day *out)
 	int y, m, d;
 
 	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-	    digits(s, 4, &y) || digits(s + 5, 2, &m) || digits(s + 8, 2, &d))
+	    ndx_date_digits(s, 4, &y) || ndx_date_digits(s + 5, 2, &m) ||
+	    ndx_date_digits(s + 8, 2, &d))
 		return NDX_DATE_SHAPE;
 	return check_ymd(y, m, d, out);
 }
@@ -95,7 +97,8 @@ ndx_date_parse_dmy(const char *s, ndx_day *out)
 	int y, m, d;
 
 	if (s == NULL || strlen(s) != 10 || s[2] != '/' || s[5] != '/' ||
-	    digits(s, 2, &d) || digits(s + 3, 2, &m) || digits(s + 6, 4, &y))
+	    ndx_date_digits(s, 2, &d) || ndx_date_digits(s + 3, 2, &m) ||
+	    ndx_date_digits(s + 6, 4, &y))
 		return NDX_DATE_SHAPE;
 	return check_ymd(y, m, d, out);
 }
@@ -181,20 +184,12 @@ ndx_date_today(void)
 	    tm.tm_mday);
 }
 
-static int
-is_digits(const char *s, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
 int
 ndx_date_dmy_to_iso(const char *s, char out[11])
 {
 	if (strlen(s) != 10 || s[2] != '/' || s[5] != '/' ||
-	    !is_digits(s, 2) || !is_digits(s + 3, 2) || !is_digits(s + 6, 4))
+	    ndx_date_digits(s, 2, NULL) || ndx_date_digits(s + 3, 2, NULL) ||
+	    ndx_date_digits(s + 6, 4, NULL))
 		return -1;
 	memcpy(out, s + 6, 4);
 	out[4] = '-';
@@ -209,7 +204,8 @@ int
 ndx_date_iso_to_dmy(const char *s, char out[11])
 {
 	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-	    !is_digits(s, 4) || !is_digits(s + 5, 2) || !is_digits(s + 8, 2))
+	    ndx_date_digits(s, 4, NULL) || ndx_date_digits(s + 5, 2, NULL) ||
+	    ndx_date_digits(s + 8, 2, NULL))
 		return -1;
 	memcpy(out, s + 8, 2);
 	out[2] = '/';

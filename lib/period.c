@@ -8,20 +8,6 @@
 
 #include "ndx/period.h"
 
-static int
-number(const char *s, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 static void
 set_month(int y, int m, struct ndx_period *p)
 {
@@ -37,8 +23,9 @@ ndx_period_month(const char *s, struct ndx_period *p)
 {
 	int y, m;
 
-	if (s == NULL || strlen(s) != 7 || s[4] != '-' || number(s, 4, &y) ||
-	    number(s + 5, 2, &m) || y < 1900 || m < 1 || m > 12)
+	if (s == NULL || strlen(s) != 7 || s[4] != '-' ||
+	    ndx_date_digits(s, 4, &y) || ndx_date_digits(s + 5, 2, &m) ||
+	    y < 1900 || m < 1 || m > 12)
 		return -1;
 	set_month(y, m, p);
 	return 0;
@@ -62,8 +49,9 @@ ndx_period_quarter(const char *s, struct ndx_period *p)
 {
 	int y, q;
 
-	if (s == NULL || strlen(s) != 6 || s[4] != 'Q' || number(s, 4, &y) ||
-	    number(s + 5, 1, &q) || y < 1900 || y > 9998 || q < 1 || q > 4)
+	if (s == NULL || strlen(s) != 6 || s[4] != 'Q' ||
+	    ndx_date_digits(s, 4, &y) || ndx_date_digits(s + 5, 1, &q) ||
+	    y < 1900 || y > 9998 || q < 1 || q > 4)
 		return -1;
 	set_quarter(y, q, p);
 	return 0;

@@ -20,6 +20,10 @@ enum ndx_date_status ndx_date_parse_iso(const char *, ndx_day *);
 /* "DD/MM/YYYY" (exactly). */
 enum ndx_date_status ndx_date_parse_dmy(const char *, ndx_day *);
 
+/* Exactly n decimal digits at s: 0 and their value in *out (when out is
+ * not NULL), or -1. */
+int ndx_date_digits(const char *s, int n, int *out);
+
 int ndx_date_is_leap(int year);
 int ndx_date_days_in_month(int year, int month);
 ndx_day ndx_date_from_ymd(int y, int m, int d);	/* no validation */
