@@ -1,7 +1,6 @@
 /*
  * The episodes XML: a streaming reader on xmlTextReader (optionally
- * validating against the dataset's XSD as it goes) and a writer on
- * xmlTextWriter.
+ * validating against the dataset's XSD as it goes) and a writer.
  *
  * The reader returns one <client> at a time.  libxml2 validates ahead of
  * the node the reader returns, so XSD problems are collected as they come
@@ -18,7 +17,6 @@
 
 #include <libxml/xmlreader.h>
 #include <libxml/xmlschemas.h>
-#include <libxml/xmlwriter.h>
 
 #include "ndx/arena.h"
 #include "ndx/dataset.h"
@@ -641,64 +639,166 @@ epxml_quiet(void)
 	xmlSetStructuredErrorFunc(NULL, drop_error);
 }
 
-/* Writer */
+/*
+ * Writer.  The output is exactly what xmlTextWriter with two-space
+ * indentation produced (the goldens hold it), written straight into a
+ * buffer: the writer is on the hot path of every program that passes
+ * episodes on, and xmlTextWriter's per-call state machine and output
+ * buffer layers cost more than the rest of ndx-validate's own work.
+ */
+
+#define WRITER_BUFSIZE (64 * 1024)
 
 struct epxml_writer {
-	xmlTextWriterPtr w;
+	FILE *fp;
 	int pseudonymised;
+	int failed;
+	int nonempty;	/* a client written: the root's start tag is closed */
+	size_t n;
+	char buf[WRITER_BUFSIZE];
 };
 
 static int
 writer_failed(struct ndx_error *err)
 {
 	ndx_error_set(err, NDX_EX_IOERR, "", 0, "write error: %s",
-	    errno ? strerror(errno) : "XML writer failed");
+	    errno ? strerror(errno) : "short write");
 	return -1;
 }
+
+static void
+flush_buf(struct epxml_writer *ew)
+{
+	if (ew->n > 0 && !ew->failed &&
+	    fwrite(ew->buf, 1, ew->n, ew->fp) != ew->n)
+		ew->failed = 1;
+	ew->n = 0;
+}
+
+static void
+put(struct epxml_writer *ew, const char *s, size_t len)
+{
+	if (len > sizeof(ew->buf) - ew->n) {
+		flush_buf(ew);
+		if (len > sizeof(ew->buf)) {
+			if (!ew->failed && fwrite(s, 1, len, ew->fp) != len)
+				ew->failed = 1;
+			return;
+		}
+	}
+	memcpy(ew->buf + ew->n, s, len);
+	ew->n += len;
+}
+
+static void
+puts_(struct epxml_writer *ew, const char *s)
+{
+	put(ew, s, strlen(s));
+}
+
+/* Text content, escaped as xmlEncodeSpecialChars does. */
+static void
+put_text(struct epxml_writer *ew, const char *s)
+{
+	const char *run = s;
+
+	for (; *s != '\0'; s++) {
+		const char *esc;
+
+		switch (*s) {
+		case '&': esc = "&amp;"; break;
+		case '<': esc = "&lt;"; break;
+		case '>': esc = "&gt;"; break;
+		case '"': esc = "&quot;"; break;
+		case '\r': esc = "&#13;"; break;
+		default: continue;
+		}
+		put(ew, run, (size_t)(s - run));
+		puts_(ew, esc);
+		run = s + 1;
+	}
+	put(ew, run, (size_t)(s - run));
+}
+
+/*
+ * An attribute value, escaped as libxml2 serialises attributes of a
+ * document with no declared encoding: markup and white space other than
+ * the space as references, and non-ASCII characters as &#xHEX;.
+ */
+static void
+put_attr(struct epxml_writer *ew, const char *name, const char *value)
+{
+	const unsigned char *s = (const unsigned char *)value;
+	char ref[16];
+
+	put(ew, " ", 1);
+	puts_(ew, name);
+	put(ew, "=\"", 2);
+	while (*s != '\0') {
+		unsigned cp = *s, extra = 0;
+
+		switch (*s) {
+		case '&': puts_(ew, "&amp;"); s++; continue;
+		case '<': puts_(ew, "&lt;"); s++; continue;
+		case '>': puts_(ew, "&gt;"); s++; continue;
+		case '"': puts_(ew, "&quot;"); s++; continue;
+		case '\n': puts_(ew, "&#10;"); s++; continue;
+		case '\r': puts_(ew, "&#13;"); s++; continue;
+		case '\t': puts_(ew, "&#9;"); s++; continue;
+		default: break;
+		}
+		if (cp < 0x80) {
+			put(ew, (const char *)s++, 1);
+			continue;
+		}
+		if ((cp & 0xe0) == 0xc0)
+			cp &= 0x1f, extra = 1;
+		else if ((cp & 0xf0) == 0xe0)
+			cp &= 0x0f, extra = 2;
+		else if ((cp & 0xf8) == 0xf0)
+			cp &= 0x07, extra = 3;
+		s++;
+		for (; extra > 0 && (*s & 0xc0) == 0x80; extra--)
+			cp = cp << 6 | (*s++ & 0x3f);
+		if (extra > 0) {
+			/* Not UTF-8: libxml2 refuses it too. */
+			ew->failed = 1;
+			errno = EILSEQ;
+			return;
+		}
+		snprintf(ref, sizeof(ref), "&#x%X;", cp);
+		puts_(ew, ref);
+	}
+	put(ew, "\"", 1);
+}
+
+static const char indent[] = "          ";	/* depth 5 at most */
 
 struct epxml_writer *
 epxml_writer_open(FILE *fp, const struct ndx_header *h, struct ndx_error *err)
 {
 	struct epxml_writer *ew = xcalloc(1, sizeof(*ew));
-	xmlOutputBufferPtr out = xmlOutputBufferCreateFile(fp, NULL);
-	xmlTextWriterPtr w;
 
-	if (out == NULL || (w = xmlNewTextWriter(out)) == NULL) {
-		if (out != NULL)
-			xmlOutputBufferClose(out);
+	ew->fp = fp;
+	ew->pseudonymised = h->pseudonymised;
+	puts_(ew, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<");
+	puts_(ew, h->pseudonymised ? ROOT_PSEUDONYMISED : ROOT_IDENTIFIABLE);
+	put_attr(ew, "dataset", NDX_DATASET_VERSION);
+	put_attr(ew, "asof", h->asof);
+	if (h->period[0] != '\0') {
+		put_attr(ew, "period", h->period);
+		put_attr(ew, "start", h->start);
+		put_attr(ew, "end", h->end);
+	}
+	if (h->source[0] != '\0')
+		put_attr(ew, "source", h->source);
+	put_attr(ew, "xmlns", NDX_NS_EPISODES);
+	if (ew->failed) {
 		free(ew);
 		writer_failed(err);
 		return NULL;
 	}
-	ew->w = w;
-	ew->pseudonymised = h->pseudonymised;
-	xmlTextWriterSetIndent(w, 1);
-	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
-	if (xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL) < 0 ||
-	    xmlTextWriterStartElementNS(w, NULL, BAD_CAST(h->pseudonymised ?
-	    ROOT_PSEUDONYMISED : ROOT_IDENTIFIABLE),
-	    BAD_CAST NDX_NS_EPISODES) < 0 ||
-	    xmlTextWriterWriteAttribute(w, BAD_CAST "dataset",
-	    BAD_CAST NDX_DATASET_VERSION) < 0 ||
-	    xmlTextWriterWriteAttribute(w, BAD_CAST "asof",
-	    BAD_CAST h->asof) < 0)
-		goto fail;
-	if (h->period[0] != '\0' && (xmlTextWriterWriteAttribute(w,
-	    BAD_CAST "period", BAD_CAST h->period) < 0 ||
-	    xmlTextWriterWriteAttribute(w, BAD_CAST "start",
-	    BAD_CAST h->start) < 0 ||
-	    xmlTextWriterWriteAttribute(w, BAD_CAST "end",
-	    BAD_CAST h->end) < 0))
-		goto fail;
-	if (h->source[0] != '\0' && xmlTextWriterWriteAttribute(w,
-	    BAD_CAST "source", BAD_CAST h->source) < 0)
-		goto fail;
 	return ew;
-fail:
-	xmlFreeTextWriter(w);
-	free(ew);
-	writer_failed(err);
-	return NULL;
 }
 
 /* Whether an item belongs in the form being written. */
@@ -710,63 +810,105 @@ in_form(const struct epxml_writer *ew, int item)
 	return !ndx_items[item].pseudo;
 }
 
-static int
-write_items(struct epxml_writer *ew, const char *const *v, uint64_t raw,
-    int first, int last)
+/* A start tag on its own line at this depth, left open for attributes. */
+static void
+open_tag(struct epxml_writer *ew, int depth, const char *name)
 {
+	put(ew, "\n", 1);
+	put(ew, indent, 2 * (size_t)depth);
+	put(ew, "<", 1);
+	puts_(ew, name);
+}
+
+static void
+close_tag(struct epxml_writer *ew, int depth, const char *name)
+{
+	put(ew, "\n", 1);
+	put(ew, indent, 2 * (size_t)depth);
+	put(ew, "</", 2);
+	puts_(ew, name);
+	put(ew, ">", 1);
+}
+
+/* Items of one level; returns whether any was written. */
+static int
+write_items(struct epxml_writer *ew, int depth, const char *const *v,
+    uint64_t raw, int first, int last)
+{
+	int any = 0;
+
 	for (int i = first; i < last; i++) {
+		const char *code = ndx_items[i].code;
+
 		if (v[i - first] == NULL || !in_form(ew, i))
 			continue;
-		if (xmlTextWriterStartElement(ew->w,
-		    BAD_CAST ndx_items[i].code) < 0)
-			return -1;
-		if ((raw >> (i - first) & 1) && xmlTextWriterWriteAttribute(
-		    ew->w, BAD_CAST "raw", BAD_CAST "true") < 0)
-			return -1;
-		if (xmlTextWriterWriteString(ew->w, BAD_CAST v[i - first]) < 0 ||
-		    xmlTextWriterEndElement(ew->w) < 0)
-			return -1;
+		if (!any)
+			put(ew, ">", 1);
+		any = 1;
+		open_tag(ew, depth, code);
+		if (raw >> (i - first) & 1)
+			put_attr(ew, "raw", "true");
+		put(ew, ">", 1);
+		put_text(ew, v[i - first]);
+		put(ew, "</", 2);
+		puts_(ew, code);
+		put(ew, ">", 1);
 	}
-	return 0;
+	return any;
 }
 
 int
 epxml_write_client(struct epxml_writer *ew, const struct ndx_client *c,
     struct ndx_error *err)
 {
-	xmlTextWriterPtr w = ew->w;
+	int content;
 
-	if (xmlTextWriterStartElement(w, BAD_CAST "client") < 0 ||
-	    write_items(ew, c->v, c->raw, NDX_CLIENT_FIRST,
-	    NDX_EPISODE_FIRST) < 0)
-		return writer_failed(err);
+	if (!ew->nonempty)
+		put(ew, ">", 1);
+	ew->nonempty = 1;
+	open_tag(ew, 1, "client");
+	content = write_items(ew, 2, c->v, c->raw, NDX_CLIENT_FIRST,
+	    NDX_EPISODE_FIRST);
 	for (size_t i = 0; i < c->nep; i++) {
 		const struct ndx_episode *e = &c->ep[i];
+		int econtent;
 
-		if (xmlTextWriterStartElement(w, BAD_CAST "episode") < 0 ||
-		    write_items(ew, e->v, e->raw, NDX_EPISODE_FIRST,
-		    NDX_INTERVENTION_FIRST) < 0)
-			return writer_failed(err);
+		if (!content)
+			put(ew, ">", 1);
+		content = 1;
+		open_tag(ew, 2, "episode");
+		econtent = write_items(ew, 3, e->v, e->raw, NDX_EPISODE_FIRST,
+		    NDX_INTERVENTION_FIRST);
 		for (size_t j = 0; j < e->niv; j++) {
 			const struct ndx_intervention *iv = &e->iv[j];
+			char line[32];
 
-			if (xmlTextWriterStartElement(w,
-			    BAD_CAST "intervention") < 0)
-				return writer_failed(err);
-			if (iv->line > 0 && xmlTextWriterWriteFormatAttribute(w,
-			    BAD_CAST "line", "%ld", iv->line) < 0)
-				return writer_failed(err);
-			if (write_items(ew, iv->v, iv->raw,
-			    NDX_INTERVENTION_FIRST, NDX_NITEMS) < 0 ||
-			    xmlTextWriterEndElement(w) < 0)
-				return writer_failed(err);
+			if (!econtent)
+				put(ew, ">", 1);
+			econtent = 1;
+			open_tag(ew, 3, "intervention");
+			if (iv->line > 0) {
+				snprintf(line, sizeof(line), "%ld", iv->line);
+				put_attr(ew, "line", line);
+			}
+			if (write_items(ew, 4, iv->v, iv->raw,
+			    NDX_INTERVENTION_FIRST, NDX_NITEMS))
+				close_tag(ew, 3, "intervention");
+			else
+				put(ew, "/>", 2);
 		}
-		if (xmlTextWriterEndElement(w) < 0)
-			return writer_failed(err);
+		if (econtent)
+			close_tag(ew, 2, "episode");
+		else
+			put(ew, "/>", 2);
 	}
-	if (xmlTextWriterEndElement(w) < 0)
-		return writer_failed(err);
-	return 0;
+	if (content)
+		close_tag(ew, 1, "client");
+	else
+		put(ew, "/>", 2);
+	if (ew->n > sizeof(ew->buf) / 2)
+		flush_buf(ew);
+	return ew->failed || ferror(ew->fp) ? writer_failed(err) : 0;
 }
 
 int
@@ -775,9 +917,15 @@ epxml_writer_close(struct epxml_writer *ew, struct ndx_error *err)
 	int rc = 0;
 
 	errno = 0;
-	if (xmlTextWriterEndDocument(ew->w) < 0 || xmlTextWriterFlush(ew->w) < 0)
+	if (ew->nonempty)
+		close_tag(ew, 0, ew->pseudonymised ? ROOT_PSEUDONYMISED :
+		    ROOT_IDENTIFIABLE);
+	else
+		put(ew, "/>", 2);
+	put(ew, "\n", 1);
+	flush_buf(ew);
+	if (ew->failed || fflush(ew->fp) != 0 || ferror(ew->fp))
 		rc = writer_failed(err);
-	xmlFreeTextWriter(ew->w);
 	free(ew);
 	return rc;
 }
