@@ -140,6 +140,18 @@ outfile_release(struct ndx_outfile *o)
 	free(o);
 }
 
+int
+ndx_outfile_flush(struct ndx_outfile *o, struct ndx_error *err)
+{
+	if (fflush(o->fp) != 0 || ferror(o->fp) ||
+	    (o->path != NULL && !o->special && fsync(o->fd) != 0)) {
+		ndx_error_set(err, NDX_EX_IOERR, ndx_outfile_name(o), 0,
+		    "write error: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Gives the unnamed file a temporary name, then renames it into place. */
 static int
 publish(struct ndx_outfile *o)

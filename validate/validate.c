@@ -244,7 +244,7 @@ write_valid(struct validate *v, const struct ndx_client *c)
 	}
 	if (epxml_write_client(v->writer, &out, &err) != 0) {
 		snprintf(err.file, sizeof(err.file), "%s",
-		    v->out_path ? v->out_path : "standard output");
+		    ndx_outfile_name(v->out));
 		fatal(&err);
 	}
 }
@@ -377,16 +377,26 @@ close_outputs(struct validate *v)
 			    "write error");
 			fatal(&err);
 		}
-		if (ndx_outfile_commit(v->rep[r], &err) != 0)
-			fatal(&err);
 	}
-	if (v->rej != NULL && ndx_outfile_commit(v->rej, &err) != 0)
-		fatal(&err);
 	if (epxml_writer_close(v->writer, &err) != 0) {
 		snprintf(err.file, sizeof(err.file), "%s",
-		    v->out_path ? v->out_path : "standard output");
+		    ndx_outfile_name(v->out));
 		fatal(&err);
 	}
+	/* All written out before any is published: a write error leaves
+	 * none of them, not a report without its valid episodes. */
+	for (size_t r = 0; r < v->nreports; r++)
+		if (ndx_outfile_flush(v->rep[r], &err) != 0)
+			fatal(&err);
+	if (v->rej != NULL && ndx_outfile_flush(v->rej, &err) != 0)
+		fatal(&err);
+	if (ndx_outfile_flush(v->out, &err) != 0)
+		fatal(&err);
+	for (size_t r = 0; r < v->nreports; r++)
+		if (ndx_outfile_commit(v->rep[r], &err) != 0)
+			fatal(&err);
+	if (v->rej != NULL && ndx_outfile_commit(v->rej, &err) != 0)
+		fatal(&err);
 	if (ndx_outfile_commit(v->out, &err) != 0)
 		fatal(&err);
 }

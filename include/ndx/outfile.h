@@ -18,6 +18,12 @@ struct ndx_outfile;
 struct ndx_outfile *ndx_outfile_open(const char *path, struct ndx_error *);
 FILE *ndx_outfile_fp(struct ndx_outfile *);
 const char *ndx_outfile_name(const struct ndx_outfile *);
+/*
+ * Writes out and syncs what was written so far, publishing nothing; 74 on
+ * a write failure.  A program with several outputs flushes them all before
+ * it commits any, so a full disk or a closed pipe leaves none of them.
+ */
+int ndx_outfile_flush(struct ndx_outfile *, struct ndx_error *);
 /* Publishes the file; 74 on a write failure (then nothing is published). */
 int ndx_outfile_commit(struct ndx_outfile *, struct ndx_error *);
 /* Discards; NULL is a no-op. */
