@@ -243,7 +243,7 @@ stream(struct pseudonymise *p, struct ndx_error *err)
 			return -1;
 		if (epxml_write_client(p->writer, c, err) != 0) {
 			snprintf(err->file, sizeof(err->file), "%s",
-			    p->out_path ? p->out_path : "standard output");
+			    ndx_outfile_name(p->out));
 			return -1;
 		}
 		p->clients++;
@@ -262,7 +262,7 @@ close_output(struct pseudonymise *p, struct ndx_error *err)
 	p->writer = NULL;
 	if (rc != 0) {
 		snprintf(err->file, sizeof(err->file), "%s",
-		    p->out_path ? p->out_path : "standard output");
+		    ndx_outfile_name(p->out));
 		return -1;
 	}
 	rc = ndx_outfile_commit(p->out, err);
@@ -280,6 +280,8 @@ pseudonymise_main(int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	diag_setprogname("ndx-pseudonymise");
 	signal(SIGPIPE, SIG_IGN);
+	/* A write error is told once, by us, not also by libxml2. */
+	epxml_quiet();
 	if (ndx_secret_nodump(&err) != 0)
 		return diag_error(&err);
 	if (argc > 1 && strcmp(argv[1], "keygen") == 0)

@@ -923,6 +923,8 @@ build_doc(struct pcc *p, const struct ndx_header *h)
 static int
 write_doc(struct pcc *p, xmlDocPtr doc, FILE *out, struct ndx_error *err)
 {
+	int failed;
+
 	switch (p->t->format) {
 	case FORMAT_CSV:
 		return render_xslt("pcc-csv.xsl", doc, NULL, out, err);
@@ -931,8 +933,12 @@ write_doc(struct pcc *p, xmlDocPtr doc, FILE *out, struct ndx_error *err)
 	case FORMAT_XML:
 		break;
 	}
-	if (xmlDocFormatDump(out, doc, 1) < 0 || fflush(out) != 0 ||
-	    ferror(out)) {
+	/* A write error is told once, by us, not also by libxml2. */
+	epxml_quiet();
+	failed = xmlDocFormatDump(out, doc, 1) < 0 || fflush(out) != 0 ||
+	    ferror(out);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	if (failed) {
 		ndx_error_set(err, NDX_EX_IOERR, "", 0, "write error");
 		return -1;
 	}
