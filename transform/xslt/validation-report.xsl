@@ -25,10 +25,11 @@
   <xsl:key name="rule" match="r:summary/r:rule" use="@id"/>
 
   <xsl:variable name="summary" select="/r:report/r:summary"/>
-  <!-- The first problem of each rule stands for its group. -->
+  <!-- Rules with problems, from the summary: finding each rule's first
+       problem among the problems themselves (key(...)[1] per problem)
+       costs time quadratic in the number of problems. -->
   <xsl:variable name="groups"
-      select="/r:report/r:problem[generate-id() =
-              generate-id(key('problems', @rule)[1])]"/>
+      select="$summary/r:rule[key('problems', @id)]"/>
 
   <xsl:template match="/r:report">
     <html lang="en-GB">
@@ -80,8 +81,10 @@
                 <xsl:sort select="(@severity = 'warning') +
                     2 * (@severity != 'error' and @severity != 'warning')"
                     data-type="number"/>
-                <xsl:sort select="@rule"/>
-                <xsl:call-template name="group"/>
+                <xsl:sort select="@id"/>
+                <xsl:for-each select="key('problems', @id)[1]">
+                  <xsl:call-template name="group"/>
+                </xsl:for-each>
               </xsl:for-each>
             </section>
           </xsl:if>
@@ -194,16 +197,15 @@
                 <xsl:sort select="(@severity = 'warning') +
                     2 * (@severity != 'error' and @severity != 'warning')"
                     data-type="number"/>
-                <xsl:sort select="@rule"/>
-                <xsl:variable name="rule" select="key('rule', @rule)"/>
+                <xsl:sort select="@id"/>
                 <tr class="{@severity}">
-                  <td><a href="#{@rule}"><xsl:value-of select="@rule"/></a></td>
+                  <td><a href="#{@id}"><xsl:value-of select="@id"/></a></td>
                   <td><xsl:call-template name="severity"/></td>
                   <td class="num">
-                    <xsl:value-of select="count(key('problems', @rule))"/>
+                    <xsl:value-of select="count(key('problems', @id))"/>
                   </td>
-                  <td><xsl:value-of select="$rule/@title"/></td>
-                  <td><xsl:value-of select="$rule/@action"/></td>
+                  <td><xsl:value-of select="@title"/></td>
+                  <td><xsl:value-of select="@action"/></td>
                 </tr>
               </xsl:for-each>
             </tbody>
