@@ -24,7 +24,38 @@
 #include "ndx/outfile.h"
 #include "pack.h"
 
-/* Opens path for reading, or exits 66 (missing) or 65 (not an archive). */
+/* libarchive's reason, which it does not always give. */
+static const char *
+reason(struct archive *a)
+{
+	const char *s = archive_error_string(a);
+
+	return s != NULL ? s : "cut short";
+}
+
+/*
+ * Says why an archive cannot be read from its start, and returns the exit
+ * code: 1 when it is a gzip, tar or zip (libarchive knew its format, or
+ * fd starts with a gzip or zip signature: cut short or damaged, it does
+ * not verify), 65 when it is none of them (an empty file, something else).
+ */
+static int
+unreadable(struct archive *a, int fd, const char *path)
+{
+	unsigned char m[4];
+
+	if (archive_format(a) != 0 || (fd >= 0 &&
+	    pread(fd, m, sizeof(m), 0) == (ssize_t)sizeof(m) &&
+	    ((m[0] == 0x1f && m[1] == 0x8b) || memcmp(m, "PK\3\4", 4) == 0 ||
+	    memcmp(m, "PK\5\6", 4) == 0))) {
+		diag_warnx("%s: damaged archive: %s", path, reason(a));
+		return NDX_EX_REJECTED;
+	}
+	diag_warnx("%s: not an archive: %s", path, reason(a));
+	return NDX_EX_DATAERR;
+}
+
+/* Opens path for reading, or exits 66 (missing), 1 or 65 (unreadable). */
 static struct archive *
 reader_open(struct pack *p, const char *path, int *fdp)
 {
@@ -47,11 +78,11 @@ reader_open(struct pack *p, const char *path, int *fdp)
 	    archive_read_add_passphrase(a, p->passphrase) != ARCHIVE_OK)
 		diag_errx(NDX_EX_OSERR, "out of memory");
 	if (archive_read_open_fd(a, fd, PACK_BUFSIZE) != ARCHIVE_OK) {
-		diag_warnx("%s: not an archive: %s", path,
-		    archive_error_string(a));
+		int rc = unreadable(a, fd, path);
+
 		archive_read_free(a);
 		close(fd);
-		exit(NDX_EX_DATAERR);
+		exit(rc);
 	}
 	*fdp = fd;
 	return a;
@@ -132,7 +163,7 @@ scan(struct pack *p, const char *path, struct archive *a, int *truncated)
 {
 	struct archive_entry *e;
 	struct ndx_error err;
-	int problems = 0, r, w = 0;
+	int problems = 0, r, w = 0, headers = 0;
 
 	*truncated = 0;
 	while ((r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
@@ -140,16 +171,14 @@ scan(struct pack *p, const char *path, struct archive *a, int *truncated)
 		struct pack_seen *s;
 
 		if (r < ARCHIVE_WARN) {
-			if (p->nseen == 0 && p->manifest == NULL) {
-				diag_warnx("%s: not an archive: %s", path,
-				    archive_error_string(a));
-				exit(NDX_EX_DATAERR);
-			}
+			if (headers == 0)
+				exit(unreadable(a, -1, path));
 			diag_warnx("%s: damaged archive: %s", path,
-			    archive_error_string(a));
+			    reason(a));
 			*truncated = 1;
 			return problems + 1;
 		}
+		headers++;
 		name = archive_entry_pathname(e);
 		why = ndx_entry_refusal(name, archive_entry_filetype(e),
 		    archive_entry_hardlink(e) != NULL);
@@ -207,6 +236,49 @@ scan(struct pack *p, const char *path, struct archive *a, int *truncated)
 	return problems;
 }
 
+/*
+ * Whether a zip ends with its end of central directory record, after its
+ * comment, and the central directory ends where that record begins.
+ * libarchive reads a zip as a stream of entries and stops at the central
+ * directory unread, so a zip cut short there (a copy interrupted) would
+ * otherwise verify, and other tools (7-Zip, unzip) could not open it.
+ */
+static int
+zip_end_ok(int fd)
+{
+	enum { EOCD = 22, LOC64 = 20 };
+	static unsigned char buf[EOCD + 65535 + LOC64];
+	struct stat st;
+	off_t start;
+	size_t n, i;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return 1;	/* not seekable: nothing more to check */
+	start = st.st_size > (off_t)sizeof(buf) ?
+	    st.st_size - (off_t)sizeof(buf) : 0;
+	n = (size_t)(st.st_size - start);
+	if (n < EOCD || pread(fd, buf, n, start) != (ssize_t)n)
+		return 0;
+	for (i = n - EOCD + 1; i-- > 0;) {
+		const unsigned char *e = buf + i;
+		unsigned long size, off;
+
+		if (memcmp(e, "PK\5\6", 4) != 0 ||
+		    i + EOCD + (e[20] | (size_t)e[21] << 8) != n)
+			continue;
+		size = e[12] | e[13] << 8 | (unsigned long)e[14] << 16 |
+		    (unsigned long)e[15] << 24;
+		off = e[16] | e[17] << 8 | (unsigned long)e[18] << 16 |
+		    (unsigned long)e[19] << 24;
+		/* Zip64 keeps the real numbers in a record of its own. */
+		if (off == 0xffffffffUL || size == 0xffffffffUL ||
+		    (i >= LOC64 && memcmp(e - LOC64, "PK\6\7", 4) == 0))
+			return 1;
+		return (off_t)(off + size) == start + (off_t)i;
+	}
+	return 0;
+}
+
 int
 pack_verify(struct pack *p, const char *path)
 {
@@ -214,6 +286,12 @@ pack_verify(struct pack *p, const char *path)
 	struct archive *a = reader_open(p, path, &fd);
 
 	problems = scan(p, path, a, &truncated);
+	if (!truncated && (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) ==
+	    ARCHIVE_FORMAT_ZIP && !zip_end_ok(fd)) {
+		diag_warnx("%s: damaged archive: its central directory is "
+		    "missing or cut short", path);
+		problems++;
+	}
 	reader_close(a, fd);
 	if (p->manifest == NULL) {
 		/* Said already when it was there but unreadable. */
@@ -254,18 +332,25 @@ pack_verify_free(struct pack *p)
 	ndx_manifest_free(p->manifest);
 }
 
-/* Makes dir if needed; refuses to replace any file unless --force. */
-static void
+/*
+ * Makes dir if needed; refuses to replace any file unless --force.
+ * Returns whether it made dir.
+ */
+static int
 prepare_dir(struct pack *p, const char *dir)
 {
 	struct stat st;
+	int made = 1;
 
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		diag_err(NDX_EX_CANTCREAT, "%s", dir);
+	if (mkdir(dir, 0700) != 0) {
+		if (errno != EEXIST)
+			diag_err(NDX_EX_CANTCREAT, "%s", dir);
+		made = 0;
+	}
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		diag_errx(NDX_EX_CANTCREAT, "%s: not a directory", dir);
 	if (p->force)
-		return;
+		return made;
 	for (size_t i = 0; i <= p->manifest->nfile; i++) {
 		const char *name = i < p->manifest->nfile ?
 		    p->manifest->file[i].name : NDX_MANIFEST_NAME;
@@ -278,6 +363,26 @@ prepare_dir(struct pack *p, const char *dir)
 			    "replaces it", dir, name);
 		close(fd);
 	}
+	return made;
+}
+
+/*
+ * Removes what a failed unpack wrote (the first n entries), and dir when
+ * it made it, so a full disk or an archive changed since verify leaves
+ * nothing behind.
+ */
+static void
+unpack_undo(const char *dir, char **written, size_t n, int made)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *path = xmalloc(strlen(dir) + strlen(written[i]) + 2);
+
+		sprintf(path, "%s/%s", dir, written[i]);
+		(void)unlink(path);
+		free(path);
+	}
+	if (made)
+		(void)rmdir(dir);
 }
 
 /* Writes one entry as dir/name; returns an exit code. */
@@ -334,18 +439,20 @@ pack_unpack(struct pack *p, const char *archive, const char *dir)
 {
 	struct archive *a;
 	struct archive_entry *e;
-	int fd, rc, r;
+	char **written = NULL;
+	size_t nwritten = 0;
+	int fd, rc, r, made;
 
 	if ((rc = pack_verify(p, archive)) != NDX_EX_OK)
 		return rc;
-	prepare_dir(p, dir);
+	made = prepare_dir(p, dir);
 	a = reader_open(p, archive, &fd);
 	while ((r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
 		const char *name = archive_entry_pathname(e);
 
 		if (r < ARCHIVE_WARN) {
 			diag_warnx("%s: damaged archive: %s", archive,
-			    archive_error_string(a));
+			    reason(a));
 			rc = NDX_EX_REJECTED;
 			break;
 		}
@@ -358,7 +465,15 @@ pack_unpack(struct pack *p, const char *archive, const char *dir)
 		}
 		if ((rc = unpack_entry(p, a, archive, dir, name)) != 0)
 			break;
+		written = xreallocarray(written, nwritten + 1,
+		    sizeof(*written));
+		written[nwritten++] = xstrdup(name);
 	}
 	reader_close(a, fd);
+	if (rc != 0)
+		unpack_undo(dir, written, nwritten, made);
+	for (size_t i = 0; i < nwritten; i++)
+		free(written[i]);
+	free(written);
 	return rc;
 }
