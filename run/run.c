@@ -9,6 +9,7 @@
  * reach the children only as file names.
  */
 #include <sys/file.h>
+#include <sys/poll.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -38,12 +39,35 @@
 #define RUN_MAXARGS 32
 #define RUN_KEEP_STDERR (1 << 20)	/* bytes of a stage's stderr parsed */
 
+#define RUN_MAXJOBS 8	/* stages running at once, at most */
+
 /*
  * The signal handler needs these, and a handler can reach nothing else:
- * the signal that stops the run, and the stage to pass it on to.
+ * the signal that stops the run, and the stages to pass it on to.
  */
 static volatile sig_atomic_t run_signal;
-static volatile pid_t run_child;
+static volatile pid_t run_children[RUN_MAXJOBS];
+
+/*
+ * A stage: one child process.  Stages whose inputs are ready run side by
+ * side, as many as there are processors; their standard error reaches
+ * ours and the log a whole line at a time, so lines never interleave.
+ */
+struct job {
+	const char *name;
+	const char *av[RUN_MAXARGS];
+	const char *cwd;	/* NULL: ours */
+	int after;		/* the job whose output it reads, or -1 */
+	const char *product;	/* file it makes for the archive, or NULL */
+	enum { JOB_WAITING, JOB_RUNNING, JOB_DONE } state;
+	int rc, number, slot, fd;
+	pid_t pid;
+	double t0;
+	char *err;		/* its standard error, up to RUN_KEEP_STDERR */
+	size_t errlen, errcap;
+	char pend[4096];	/* a line not yet complete */
+	size_t npend;
+};
 
 struct run {
 	struct ndx_config cfg;	/* --config */
@@ -59,8 +83,7 @@ struct run {
 	int lockfd;
 	FILE *log;		/* tmp/run.log */
 	int nstages, stage;	/* progress: [stage/nstages] */
-	char *err;		/* the running stage's standard error */
-	size_t errlen, errcap;
+	int maxjobs;		/* stages at once: the processors */
 };
 
 static void
@@ -76,8 +99,9 @@ static void
 on_signal(int sig)
 {
 	run_signal = sig;
-	if (run_child > 0)
-		kill(run_child, SIGTERM);
+	for (int i = 0; i < RUN_MAXJOBS; i++)
+		if (run_children[i] > 0)
+			kill(run_children[i], SIGTERM);
 }
 
 static char *
@@ -142,48 +166,75 @@ logf_line(struct run *r, const char *fmt, ...)
 	fflush(r->log);
 }
 
-/* Copies a stage's standard error to ours, to the log and to r->err. */
 static void
-stage_output(struct run *r, const char *buf, size_t n)
+copy_out(struct run *r, const char *buf, size_t n)
 {
 	fwrite(buf, 1, n, stderr);
 	if (r->log != NULL) {
 		fwrite(buf, 1, n, r->log);
 		fflush(r->log);
 	}
-	if (r->errlen + n > RUN_KEEP_STDERR)
-		return;
-	if (r->errlen + n + 1 > r->errcap) {
-		r->errcap = r->errlen + n + 4096;
-		r->err = xrealloc(r->err, r->errcap);
+}
+
+/* Takes n bytes of a stage's standard error: whole lines go out. */
+static void
+job_output(struct run *r, struct job *j, const char *buf, size_t n)
+{
+	if (j->errlen + n <= RUN_KEEP_STDERR) {
+		if (j->errlen + n + 1 > j->errcap) {
+			j->errcap = j->errlen + n + 4096;
+			j->err = xrealloc(j->err, j->errcap);
+		}
+		memcpy(j->err + j->errlen, buf, n);
+		j->errlen += n;
+		j->err[j->errlen] = '\0';
 	}
-	memcpy(r->err + r->errlen, buf, n);
-	r->errlen += n;
-	r->err[r->errlen] = '\0';
+	while (n > 0) {
+		size_t take = sizeof(j->pend) - j->npend, end;
+
+		if (take > n)
+			take = n;
+		memcpy(j->pend + j->npend, buf, take);
+		j->npend += take;
+		buf += take;
+		n -= take;
+		for (end = j->npend; end > 0 && j->pend[end - 1] != '\n';
+		    end--)
+			continue;
+		/* A line longer than the buffer goes out in pieces. */
+		if (end == 0 && j->npend == sizeof(j->pend))
+			end = j->npend;
+		copy_out(r, j->pend, end);
+		memmove(j->pend, j->pend + end, j->npend - end);
+		j->npend -= end;
+	}
 }
 
 /*
- * Runs bindir/av[0] with av in cwd (NULL: ours), its standard error
- * captured; returns its exit code, 70 when it could not run or died.
+ * Starts bindir/av[0] with av in cwd, its standard error on a pipe;
+ * returns 0, or the exit code when it could not start.
  */
 static int
-stage_exec(struct run *r, const char **av, const char *cwd)
+job_start(struct run *r, struct job *j)
 {
-	char *path, buf[4096];
-	int fds[2], st, devnull;
+	char *path;
+	int fds[2], devnull, slot;
 	pid_t pid, parent = getpid();
-	ssize_t n;
 
-	path = xasprintf_path(r->bindir, av[0]);
-	r->errlen = 0;
-	if (r->err != NULL)
-		r->err[0] = '\0';
+	for (slot = 0; run_children[slot] != 0; slot++)
+		continue;
 	if (pipe2(fds, O_CLOEXEC) == -1) {
 		diag_warn("pipe");
-		free(path);
 		return NDX_EX_OSERR;
 	}
+	path = xasprintf_path(r->bindir, j->av[0]);
+	r->stage++;
+	j->number = r->stage;
+	if (r->progress)
+		fprintf(stderr, "ndx-run: [%d/%d] %s\n", j->number, r->nstages,
+		    j->name);
 	fflush(NULL);
+	j->t0 = now();
 	if ((pid = fork()) == -1) {
 		diag_warn("fork");
 		close(fds[0]);
@@ -205,69 +256,148 @@ stage_exec(struct run *r, const char **av, const char *cwd)
 			_exit(NDX_EX_OSERR);
 		if (devnull > 2)
 			close(devnull);
-		if (cwd != NULL && chdir(cwd) == -1)
+		if (j->cwd != NULL && chdir(j->cwd) == -1)
 			_exit(NDX_EX_CANTCREAT);
-		execv(path, (char *const *)av);
+		execv(path, (char *const *)j->av);
 		dprintf(2, "ndx-run: %s: %s\n", path, strerror(errno));
 		_exit(NDX_EX_SOFTWARE);
 	}
-	run_child = pid;
+	run_children[slot] = pid;
+	/* A signal that came before the slot was set has missed it. */
+	if (run_signal)
+		kill(pid, SIGTERM);
 	close(fds[1]);
-	for (;;) {
-		n = read(fds[0], buf, sizeof(buf));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		stage_output(r, buf, (size_t)n);
-	}
-	close(fds[0]);
-	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-		continue;
-	run_child = 0;
 	free(path);
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	return NDX_EX_SOFTWARE;
+	j->pid = pid;
+	j->slot = slot;
+	j->fd = fds[0];
+	j->state = JOB_RUNNING;
+	return 0;
 }
 
-/* Runs one stage with progress and its summary line in the log. */
-static int
-stage(struct run *r, const char *name, const char **av, const char *cwd)
+/* After its standard error closed: reaps the stage and logs it. */
+static void
+job_finish(struct run *r, struct job *j)
 {
-	double t0, secs;
 	long er = 0, ev = 0, ej = 0, rr = 0, rw = 0, rj = 0;
 	const char *p;
-	int rc;
+	double secs;
+	int st;
 
+	close(j->fd);
+	if (j->npend > 0)
+		copy_out(r, j->pend, j->npend);
+	j->npend = 0;
+	while (waitpid(j->pid, &st, 0) == -1 && errno == EINTR)
+		continue;
+	run_children[j->slot] = 0;
+	secs = now() - j->t0;
+	j->rc = WIFEXITED(st) ? WEXITSTATUS(st) : NDX_EX_SOFTWARE;
 	if (run_signal)
-		return 128 + run_signal;
-	r->stage++;
-	if (r->progress)
-		fprintf(stderr, "ndx-run: [%d/%d] %s\n", r->stage, r->nstages,
-		    name);
-	t0 = now();
-	rc = stage_exec(r, av, cwd);
-	secs = now() - t0;
-	if (run_signal)
-		rc = 128 + run_signal;
-	if (r->err != NULL &&
-	    (p = strstr(r->err, "episodes: ")) != NULL &&
+		j->rc = 128 + run_signal;
+	j->state = JOB_DONE;
+	if (j->err != NULL &&
+	    (p = strstr(j->err, "episodes: ")) != NULL &&
 	    sscanf(p, "episodes: %ld read, %ld valid, %ld rejected",
 	    &er, &ev, &ej) == 3 &&
-	    (p = strstr(r->err, "rows: ")) != NULL &&
+	    (p = strstr(j->err, "rows: ")) != NULL &&
 	    sscanf(p, "rows: %ld read, %ld written, %ld rejected",
 	    &rr, &rw, &rj) == 3)
 		logf_line(r, "stage=%s exit=%d seconds=%.3f episodes_read=%ld "
 		    "episodes_valid=%ld episodes_rejected=%ld rows_read=%ld "
-		    "rows_written=%ld rows_rejected=%ld", name, rc, secs,
+		    "rows_written=%ld rows_rejected=%ld", j->name, j->rc, secs,
 		    er, ev, ej, rr, rw, rj);
 	else
-		logf_line(r, "stage=%s exit=%d seconds=%.3f", name, rc, secs);
+		logf_line(r, "stage=%s exit=%d seconds=%.3f", j->name, j->rc,
+		    secs);
 	if (r->progress)
 		fprintf(stderr, "ndx-run: [%d/%d] %s: exit %d, %.2f s\n",
-		    r->stage, r->nstages, name, rc, secs);
-	return rc;
+		    j->number, r->nstages, j->name, j->rc, secs);
+	free(j->err);
+	j->err = NULL;
+}
+
+/*
+ * Runs jobs, each once the job it reads from has succeeded, up to
+ * r->maxjobs at once.  After a failure nothing new starts and the
+ * running ones finish.  Returns 0, or the exit code of the first stage
+ * to fail (128 + signal when the run was stopped).
+ */
+static int
+run_jobs(struct run *r, struct job *jobs, int n)
+{
+	struct pollfd pfd[RUN_MAXJOBS];
+	int who[RUN_MAXJOBS], running = 0, failed = 0, i, k, np;
+	char buf[4096];
+	ssize_t got;
+
+	for (;;) {
+		for (i = 0; i < n && !run_signal && !failed &&
+		    running < r->maxjobs; i++) {
+			if (jobs[i].state != JOB_WAITING ||
+			    (jobs[i].after >= 0 &&
+			    jobs[jobs[i].after].state != JOB_DONE))
+				continue;
+			if ((failed = job_start(r, &jobs[i])) != 0)
+				break;
+			running++;
+		}
+		if (running == 0)
+			break;
+		for (i = np = 0; i < n; i++)
+			if (jobs[i].state == JOB_RUNNING) {
+				pfd[np].fd = jobs[i].fd;
+				pfd[np].events = POLLIN;
+				who[np++] = i;
+			}
+		if (poll(pfd, (nfds_t)np, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			diag_warn("poll");
+			failed = NDX_EX_OSERR;
+			/* Without poll, read each to its end in turn. */
+			for (k = 0; k < np; k++)
+				pfd[k].revents = POLLIN;
+		}
+		for (k = 0; k < np; k++) {
+			struct job *j = &jobs[who[k]];
+
+			if (pfd[k].revents == 0)
+				continue;
+			got = read(j->fd, buf, sizeof(buf));
+			if (got == -1 && errno == EINTR)
+				continue;
+			if (got > 0) {
+				job_output(r, j, buf, (size_t)got);
+				continue;
+			}
+			job_finish(r, j);
+			running--;
+			if (j->rc != 0 && !failed)
+				failed = j->rc;
+		}
+	}
+	if (run_signal)
+		return 128 + run_signal;
+	return failed;
+}
+
+/* One stage on its own. */
+static int
+stage(struct run *r, const char *name, const char **av, const char *cwd)
+{
+	struct job j;
+	size_t n;
+
+	memset(&j, 0, sizeof(j));
+	j.name = name;
+	j.cwd = cwd;
+	j.after = -1;
+	for (n = 0; av[n] != NULL; n++)
+		j.av[n] = av[n];
+	if (run_signal)
+		return 128 + run_signal;
+	return run_jobs(r, &j, 1);
 }
 
 /* Takes the lock and removes what killed runs left behind. */
@@ -461,11 +591,12 @@ pipeline(struct run *r)
 {
 	const char *av[RUN_MAXARGS];
 	const char *f[16];
+	struct job jobs[8];
 	char *archive = NULL, scheme[32], asof[11];
 	const char *lab = r->period.label, *per = r->quarterly ? "--quarter" :
 	    "--month";
 	unsigned p = r->cfg.products;
-	int i, n, nf = 0, rc, worst = 0;
+	int i, n, nf = 0, nj = 0, rc, worst = 0;
 
 	static const char *const names[] = { "episodes.xml", "valid.xml",
 	    "rejects.csv", "report.csv", "report.xml", "pseudonymised.xml",
@@ -473,6 +604,7 @@ pipeline(struct run *r)
 	    "pcc-return.html", "validation-report.html" };
 	enum { EPI, VALID, REJ, REPCSV, REPXML, PSEUDO, COMM, PH, PCC,
 	    PCCHTML, VREP, NFILES };
+	static const int packed[] = { COMM, PH, PCC, PCCHTML, VREP };
 	char *path[NFILES];
 
 	for (i = 0; i < NFILES; i++)
@@ -510,62 +642,61 @@ pipeline(struct run *r)
 		worst = rc;
 	else if (rc != 0)
 		goto out;
-	if (p & NDX_PRODUCT_COMMISSIONER) {
-		ARGV("ndx-transform", "--product", "commissioner", "-o",
-		    path[COMM], path[VALID]);
-		rc = stage(r, "transform-commissioner", av, NULL);
-		if (rc != 0)
-			goto out;
-		f[nf++] = names[COMM];
-	}
+
+	/* The products read valid.xml (public-health its pseudonymised
+	 * form) and report.xml: independent, so they run side by side. */
+#define JOB(name_, after_, product_, ...) do {				\
+	const char *a_[] = { __VA_ARGS__, NULL };			\
+	memset(&jobs[nj], 0, sizeof(jobs[nj]));				\
+	jobs[nj].name = (name_);					\
+	jobs[nj].after = (after_);					\
+	jobs[nj].product = (product_);					\
+	memcpy(jobs[nj].av, a_, sizeof(a_));				\
+	nj++;								\
+} while (0)
 	if (p & NDX_PRODUCT_PUBLIC_HEALTH) {
-		ARGV("ndx-pseudonymise", "--key-file", r->cfg.key_file, "-o",
-		    path[PSEUDO], path[VALID]);
-		rc = stage(r, "pseudonymise", av, NULL);
-		if (rc != 0)
-			goto out;
-		ARGV("ndx-transform", "--product", "public-health", "-o",
+		JOB("pseudonymise", -1, NULL, "ndx-pseudonymise",
+		    "--key-file", r->cfg.key_file, "-o", path[PSEUDO],
+		    path[VALID]);
+		JOB("transform-public-health", nj - 1, names[PH],
+		    "ndx-transform", "--product", "public-health", "-o",
 		    path[PH], path[PSEUDO]);
-		rc = stage(r, "transform-public-health", av, NULL);
-		if (rc != 0)
-			goto out;
-		f[nf++] = names[PH];
 	}
+	if (p & NDX_PRODUCT_COMMISSIONER)
+		JOB("transform-commissioner", -1, names[COMM], "ndx-transform",
+		    "--product", "commissioner", "-o", path[COMM],
+		    path[VALID]);
 	if (p & NDX_PRODUCT_PCC_RETURN) {
 		for (i = 0; i < 2; i++) {
-			n = 0;
-			av[n++] = "ndx-transform";
-			av[n++] = "--product";
-			av[n++] = "pcc-return";
-			av[n++] = "--format";
-			av[n++] = i == 0 ? "csv" : "html";
-			av[n++] = "--area";
-			av[n++] = r->cfg.area;
-			av[n++] = per;
-			av[n++] = lab;
+			JOB(i == 0 ? "transform-pcc-return" :
+			    "transform-pcc-return-html", -1,
+			    names[i == 0 ? PCC : PCCHTML], "ndx-transform",
+			    "--product", "pcc-return", "--format",
+			    i == 0 ? "csv" : "html", "--area", r->cfg.area,
+			    per, lab, "-o", path[i == 0 ? PCC : PCCHTML]);
+			/* Optional --disclosure, then the input. */
+			for (n = 0; jobs[nj - 1].av[n] != NULL; n++)
+				continue;
 			if (r->cfg.disclosure != NULL) {
-				av[n++] = "--disclosure";
-				av[n++] = r->cfg.disclosure;
+				jobs[nj - 1].av[n++] = "--disclosure";
+				jobs[nj - 1].av[n++] = r->cfg.disclosure;
 			}
-			av[n++] = "-o";
-			av[n++] = path[i == 0 ? PCC : PCCHTML];
-			av[n++] = path[VALID];
-			av[n] = NULL;
-			rc = stage(r, i == 0 ? "transform-pcc-return" :
-			    "transform-pcc-return-html", av, NULL);
-			if (rc != 0)
-				goto out;
-			f[nf++] = names[i == 0 ? PCC : PCCHTML];
+			jobs[nj - 1].av[n++] = path[VALID];
+			jobs[nj - 1].av[n] = NULL;
 		}
 	}
-	if (p & NDX_PRODUCT_VALIDATION_REPORT) {
-		ARGV("ndx-transform", "--product", "validation-report", "-o",
+	if (p & NDX_PRODUCT_VALIDATION_REPORT)
+		JOB("transform-validation-report", -1, names[VREP],
+		    "ndx-transform", "--product", "validation-report", "-o",
 		    path[VREP], path[REPXML]);
-		rc = stage(r, "transform-validation-report", av, NULL);
-		if (rc != 0)
-			goto out;
-		f[nf++] = names[VREP];
-	}
+#undef JOB
+	if ((rc = run_jobs(r, jobs, nj)) != 0)
+		goto out;
+	/* The archive's order is fixed, whatever finished first. */
+	for (i = 0; i < (int)(sizeof(packed) / sizeof(packed[0])); i++)
+		for (n = 0; n < nj; n++)
+			if (jobs[n].product == names[packed[i]])
+				f[nf++] = names[packed[i]];
 
 	archive = xmalloc(strlen(lab) + 9);
 	sprintf(archive, "ndx-%s.zip", lab);
@@ -718,6 +849,11 @@ run_main(int argc, char **argv)
 			    r.cfg.passphrase_file);
 	}
 	r.progress = isatty(2);
+	r.maxjobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (r.maxjobs < 1)
+		r.maxjobs = 1;
+	if (r.maxjobs > RUN_MAXJOBS)
+		r.maxjobs = RUN_MAXJOBS;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -793,7 +929,6 @@ out:
 	free(r.passphrase);
 	free(r.tmp);
 	free(r.final);
-	free(r.err);
 	free(logpath);
 	return rc;
 }
