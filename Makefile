@@ -141,7 +141,13 @@ fuzz: $(FUZZ_BINS)
 			$(FUZZ_B)/corpus/$$n $$seeds; \
 	done
 
-$(FUZZ_B)/lib/%.o: lib/%.c
+# A harness of a program's internals lists the program's sources it
+# needs in <name>_SRCS; they are built with the sanitizers like lib/.
+fuzz_rules_SRCS = validate/rules.c validate/cross.c validate/problem.c \
+		  validate/report.c
+fuzz_objs = $(patsubst %.c,$(FUZZ_B)/%.o,$($(1)_SRCS))
+
+$(FUZZ_B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
@@ -149,10 +155,14 @@ $(FUZZ_LIB): $(LIB_SRCS:%.c=$(FUZZ_B)/%.o)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB) $(PKG_LIBS)
+define fuzz_rule
+$(FUZZ_B)/$(1): tests/fuzz/$(1).c $(call fuzz_objs,$(1)) $(FUZZ_LIB)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $$< $(call fuzz_objs,$(1)) \
+		$$(FUZZ_LIB) $$(PKG_LIBS)
+endef
+$(foreach f,$(FUZZ_BINS:$(FUZZ_B)/%=%),$(eval $(call fuzz_rule,$(f))))
 
--include $(wildcard $(FUZZ_B)/*.d $(FUZZ_B)/lib/*.d)
+-include $(shell find $(FUZZ_B) -name '*.d' 2>/dev/null)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) \
