@@ -12,7 +12,8 @@
 #   - a corrupted archive: ndx-pack verify and unpack on a truncated zip or
 #     tar.gz, a flipped byte, a changed MANIFEST, a wrong passphrase, a
 #     zero-byte file; unpack leaves nothing behind, on a full disk too;
-#   - SIGTERM to ndx-run while the real extract, validate or pack runs:
+#   - SIGTERM to ndx-run while the real extract, validate, pseudonymise,
+#     a transform (products run side by side) or pack runs:
 #     143, no run directory, no temporary one, no stage left running, the
 #     lock released (a second run works).
 #
@@ -550,7 +551,9 @@ cp "$BIN/ndx-run" "$TB/"
 for s in extract validate pseudonymise transform pack; do
 	cat >"$TB/ndx-$s" <<SH
 #!/bin/sh
-if [ "\${NDX_TEST_STOP-}" = $s ] && [ ! -e "\$NDX_TEST_STOPPED" ]; then
+# mkdir: once, even when stages run side by side.
+if [ "\${NDX_TEST_STOP-}" = $s ] && mkdir "\$NDX_TEST_STOPPED.once" 2>/dev/null
+then
 	(
 		sleep "\$NDX_TEST_DELAY"
 		kill -STOP \$\$
@@ -572,7 +575,7 @@ conf "$W/small.conf" "$KEY" "$OUT"
 # in, then SIGTERM to the run, then the stage let go.  rc is the run's
 # status; child the stage's pid, empty when it was not caught running.
 term() {
-	rm -f "$T/stopped"
+	rm -rf "$T/stopped" "$T/stopped.once"
 	NDX_TEST_STOP=$1 NDX_TEST_DELAY=$2 NDX_TEST_STOPPED=$T/stopped \
 	    "$TB/ndx-run" --config "$W/big.conf" --quarter 2026Q2 \
 	    >"$T/out" 2>"$T/err" &
@@ -584,8 +587,10 @@ term() {
 		_n=$((_n + 1))
 	done
 	child=
+	_stopped=
 	if [ -e "$T/stopped" ]; then
-		child=$(cat "$T/stopped")
+		_stopped=$(cat "$T/stopped")
+		child=$_stopped
 		# Caught while the real program ran, not after it ended.
 		if [ "$(readlink "/proc/$child/exe" 2>/dev/null)" != \
 		    "$BIN/ndx-$1" ] ||
@@ -597,12 +602,12 @@ term() {
 	kill -TERM "$_run" 2>/dev/null || :
 	# Let the run pass SIGTERM on before the stage goes on.
 	sleep 0.2
-	[ -z "$child" ] || kill -CONT "$child" 2>/dev/null || :
+	[ -z "$_stopped" ] || kill -CONT "$_stopped" 2>/dev/null || :
 	rc=0
 	wait "$_run" || rc=$?
 }
 
-for s in extract validate pack; do
+for s in extract validate pseudonymise transform pack; do
 	begin "SIGTERM while $s runs"
 	for d in 0.03 0.01 0; do
 		term "$s" "$d"
