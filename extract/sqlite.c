@@ -96,7 +96,9 @@ sqlite_open(const char *path, const char *sqlname, struct ndx_error *err)
 	name = xmalloc(strlen(path) + 3);
 	strcpy(name, strncmp(path, "file:", 5) == 0 ? "./" : "");
 	strcat(name, path);
-	rc = sqlite3_open_v2(name, &db, SQLITE_OPEN_READONLY, NULL);
+	/* One thread: no mutex on every column read (a tenth of the time). */
+	rc = sqlite3_open_v2(name, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL);
 	free(name);
 	if (rc != SQLITE_OK) {
 		sqlite_fail(db, rc, path, sqlname, err);
