@@ -102,6 +102,26 @@ $(B)/demo.db: $(B)/ndx-fixtures
 		--errors 0.03 --errors-list $(B)/demo-errors.csv \
 		--target sqlite:$@
 
+# Benchmarks (bench/run.sh): every program and ndx-run on BENCH_ROWS rows
+# of ndx-fixtures data (cached in $(B)/bench/), BENCH_RUNS runs each,
+# medians, beside xmllint, xsltproc and Python doing the comparable job.
+# make bench BENCH_ROWS="100000 1000000 10000000" for more sizes.  What
+# is timed is a snapshot of the build installed in $(B)/bench/ndx, so a
+# rebuild or a stylesheet edited meanwhile cannot change it halfway.
+BENCH_ROWS ?= 1000000
+BENCH_RUNS ?= 5
+BENCH_SEED ?= 1
+BENCH_NDX   = $(abspath $(B))/bench/ndx
+.PHONY: bench
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@rm -rf $(BENCH_NDX)
+	@$(MAKE) --no-print-directory install PREFIX=$(BENCH_NDX) DESTDIR= \
+		>/dev/null
+	@CC="$(CC)" CFLAGS="$(CFLAGS)" sh bench/run.sh $(BENCH_NDX) \
+		$(abspath $(B))/bench "$(BENCH_ROWS)" "$(BENCH_RUNS)" \
+		"$(BENCH_SEED)"
+
 asan:
 	$(MAKE) B=build-asan WERROR=$(WERROR) \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
