@@ -1,8 +1,12 @@
 /*
  * The validation report for a data officer: the validator's XML report
  * (urn:ndx:report:1) laid out as HTML by xslt/validation-report.xsl.
- * A report is small beside the episodes it describes (one element per
- * problem), so it is read whole: the stylesheet groups problems by rule.
+ * The report grows with the data (one element per problem) and the
+ * stylesheet needs a tree, so the report is streamed into one holding
+ * its summary and at most REPORT_PER_RULE problems of each rule: memory
+ * stays flat, and a page listing more than that of one rule would not be
+ * read anyway.  The page gives every rule's full count and points to the
+ * CSV report, which lists them all.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,11 +17,14 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+#include <libxml/xmlreader.h>
 
 #include "ndx/ndx.h"
 #include "transform.h"
 
 #define NDX_NS_REPORT "urn:ndx:report:1"
+#define REPORT_PER_RULE 500
+#define REPORT_MAX_RULES 256	/* distinct rule ids counted */
 
 /* The first error libxml2 reports while parsing, with its line. */
 struct parse_error {
@@ -51,17 +58,132 @@ is_report_element(xmlNodePtr n, const char *name)
 	    xmlStrEqual(n->name, BAD_CAST name);
 }
 
+/* Problems seen so far of each rule, to cap those kept. */
+struct rule_counts {
+	xmlChar *id[REPORT_MAX_RULES];
+	long n[REPORT_MAX_RULES];
+	size_t len;
+};
+
+/* Whether the problem under the reader is within its rule's cap. */
+static int
+keep_problem(xmlTextReaderPtr reader, struct rule_counts *rc)
+{
+	xmlChar *rule = xmlTextReaderGetAttribute(reader, BAD_CAST "rule");
+	size_t i;
+
+	if (rule == NULL)
+		return 1;
+	for (i = 0; i < rc->len && !xmlStrEqual(rc->id[i], rule); i++)
+		continue;
+	if (i == rc->len) {
+		/* More distinct rules than any dataset has: keep them all
+		 * rather than guess. */
+		if (rc->len == REPORT_MAX_RULES) {
+			xmlFree(rule);
+			return 1;
+		}
+		rc->id[rc->len] = rule;
+		rc->n[rc->len++] = 0;
+	} else
+		xmlFree(rule);
+	return ++rc->n[i] <= REPORT_PER_RULE;
+}
+
+/*
+ * Reads the report from fd into a tree: the root, its summary and the
+ * capped problems.  Returns the tree, or NULL with err set.
+ */
+static xmlDocPtr
+read_report(int fd, const char *url, const char *name, struct ndx_error *err)
+{
+	struct parse_error pe;
+	struct rule_counts counts;
+	xmlTextReaderPtr reader;
+	xmlDocPtr doc = NULL;
+	xmlNodePtr root = NULL, n;
+	int ret, summary = 0;
+
+	memset(&pe, 0, sizeof(pe));
+	memset(&counts, 0, sizeof(counts));
+	/* No network, no entity substitution: a report is data, and a
+	 * hostile one must not fetch or expand anything. */
+	if ((reader = xmlReaderForFd(fd, url, NULL, XML_PARSE_NONET)) ==
+	    NULL) {
+		ndx_error_set(err, NDX_EX_SOFTWARE, name, 0,
+		    "cannot start the XML reader");
+		return NULL;
+	}
+	xmlTextReaderSetStructuredErrorHandler(reader, on_parse_error, &pe);
+	doc = xmlNewDoc(BAD_CAST "1.0");
+	ret = xmlTextReaderRead(reader);
+	while (ret == 1) {
+		int depth = xmlTextReaderDepth(reader);
+
+		if (xmlTextReaderNodeType(reader) != XML_READER_TYPE_ELEMENT ||
+		    depth > 1) {
+			ret = xmlTextReaderRead(reader);
+			continue;
+		}
+		if (depth == 0) {
+			n = xmlTextReaderCurrentNode(reader);
+			if (!is_report_element(n, "report")) {
+				ndx_error_set(err, NDX_EX_DATAERR, name,
+				    xmlGetLineNo(n), "not a validation report "
+				    "(ndx-validate --report FILE.xml writes "
+				    "one: <report> in namespace %s, with its "
+				    "<summary>)", NDX_NS_REPORT);
+				goto fail;
+			}
+			root = xmlDocCopyNode(n, doc, 2);
+			xmlDocSetRootElement(doc, root);
+			ret = xmlTextReaderRead(reader);
+			continue;
+		}
+		n = xmlTextReaderCurrentNode(reader);
+		if (is_report_element(n, "summary"))
+			summary = 1;
+		if (!is_report_element(n, "problem") ||
+		    keep_problem(reader, &counts)) {
+			if ((n = xmlTextReaderExpand(reader)) == NULL) {
+				ret = -1;
+				break;
+			}
+			xmlAddChild(root, xmlDocCopyNode(n, doc, 1));
+		}
+		ret = xmlTextReaderNext(reader);
+	}
+	if (ret == -1 || pe.seen || root == NULL) {
+		ndx_error_set(err, NDX_EX_DATAERR, name, pe.line,
+		    "not well-formed XML: %s", pe.seen ? pe.msg : "empty");
+		goto fail;
+	}
+	if (!summary) {
+		ndx_error_set(err, NDX_EX_DATAERR, name, xmlGetLineNo(root),
+		    "not a validation report (ndx-validate --report FILE.xml "
+		    "writes one: <report> in namespace %s, with its "
+		    "<summary>)", NDX_NS_REPORT);
+		goto fail;
+	}
+	goto out;
+fail:
+	xmlFreeDoc(doc);
+	doc = NULL;
+out:
+	for (size_t i = 0; i < counts.len; i++)
+		xmlFree(counts.id[i]);
+	xmlFreeTextReader(reader);
+	return doc;
+}
+
 int
 product_validation_report(struct transform *t, FILE *out,
     struct ndx_error *err)
 {
 	const char *name = t->input;
-	struct parse_error pe;
-	xmlDocPtr doc = NULL;
-	xmlNodePtr root, n;
+	xmlDocPtr doc;
 	int fd = STDIN_FILENO, rc = -1;
 
-	memset(&pe, 0, sizeof(pe));
 	if (strcmp(t->input, "-") == 0)
 		name = "standard input";
 	else if ((fd = open(t->input, O_RDONLY | O_CLOEXEC)) < 0) {
@@ -69,33 +191,12 @@ product_validation_report(struct transform *t, FILE *out,
 		    strerror(errno));
 		return -1;
 	}
-	/* No network, no entity substitution: a report is data, and a
-	 * hostile one must not fetch or expand anything. */
-	xmlSetStructuredErrorFunc(&pe, on_parse_error);
-	doc = xmlReadFd(fd, fd == STDIN_FILENO ? NULL : t->input, NULL,
-	    XML_PARSE_NONET);
-	xmlSetStructuredErrorFunc(NULL, NULL);
-	if (doc == NULL) {
-		ndx_error_set(err, NDX_EX_DATAERR, name, pe.line,
-		    "not well-formed XML: %s", pe.seen ? pe.msg : "empty");
-		goto out;
-	}
-	root = xmlDocGetRootElement(doc);
-	for (n = root != NULL ? root->children : NULL; n != NULL; n = n->next)
-		if (is_report_element(n, "summary"))
-			break;
-	if (!is_report_element(root, "report") || n == NULL) {
-		ndx_error_set(err, NDX_EX_DATAERR, name,
-		    root != NULL ? xmlGetLineNo(root) : 0,
-		    "not a validation report (ndx-validate --report FILE.xml "
-		    "writes one: <report> in namespace %s, with its "
-		    "<summary>)", NDX_NS_REPORT);
-		goto out;
-	}
-	rc = render_xslt("validation-report.xsl", doc, NULL, out, err);
-out:
-	if (doc != NULL)
+	doc = read_report(fd, fd == STDIN_FILENO ? NULL : t->input, name,
+	    err);
+	if (doc != NULL) {
+		rc = render_xslt("validation-report.xsl", doc, NULL, out, err);
 		xmlFreeDoc(doc);
+	}
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return rc;

@@ -202,7 +202,7 @@
                   <td><a href="#{@id}"><xsl:value-of select="@id"/></a></td>
                   <td><xsl:call-template name="severity"/></td>
                   <td class="num">
-                    <xsl:value-of select="count(key('problems', @id))"/>
+                    <xsl:value-of select="@count"/>
                   </td>
                   <td><xsl:value-of select="@title"/></td>
                   <td><xsl:value-of select="@action"/></td>
@@ -218,7 +218,10 @@
   <!-- Context: the first problem of a rule. -->
   <xsl:template name="group">
     <xsl:variable name="rule" select="key('rule', @rule)"/>
-    <xsl:variable name="n" select="count(key('problems', @rule))"/>
+    <!-- ndx-transform keeps the first problems of each rule only: the
+         summary has the full count. -->
+    <xsl:variable name="shown" select="count(key('problems', @rule))"/>
+    <xsl:variable name="n" select="number($rule/@count)"/>
     <section class="rule {@severity}" id="{@rule}">
       <h3>
         <xsl:call-template name="severity"/>
@@ -238,6 +241,15 @@
         <p class="action">
           <b>What to do: </b>
           <xsl:value-of select="$rule/@action"/>
+        </p>
+      </xsl:if>
+      <xsl:if test="$shown &lt; $n">
+        <p class="more">
+          <xsl:text>The first </xsl:text>
+          <xsl:value-of select="$shown"/>
+          <xsl:text> are listed here; the CSV report lists all </xsl:text>
+          <xsl:value-of select="$n"/>
+          <xsl:text>.</xsl:text>
         </p>
       </xsl:if>
       <table class="problems">
