@@ -431,8 +431,16 @@ writer_new(struct pack *p)
 	 * trailing garbage. */
 	if (archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK)
 		goto fail;
+	/*
+	 * Deflate level 1: on the products' CSV it is four times as fast
+	 * as the default 6 for an archive about a third larger (136 MiB of
+	 * a 1M-row quarter: 21 MiB in 2.6 s against 15 MiB in 12 s), and
+	 * packing was the longest stage of a run.
+	 */
 	if (has_suffix(p->out_path, ".zip")) {
-		if (archive_write_set_format_zip(a) != ARCHIVE_OK)
+		if (archive_write_set_format_zip(a) != ARCHIVE_OK ||
+		    archive_write_set_format_option(a, "zip",
+		    "compression-level", "1") != ARCHIVE_OK)
 			goto fail;
 		if (p->encrypt &&
 		    (archive_write_set_options(a, "zip:encryption=aes256") !=
@@ -444,7 +452,9 @@ writer_new(struct pack *p)
 	    archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
 	    /* No time in the gzip header: same bytes on every run. */
 	    archive_write_set_filter_option(a, "gzip", "timestamp", NULL) !=
-	    ARCHIVE_OK)
+	    ARCHIVE_OK ||
+	    archive_write_set_filter_option(a, "gzip", "compression-level",
+	    "1") != ARCHIVE_OK)
 		goto fail;
 	return a;
 fail:
