@@ -157,14 +157,11 @@ ndx_row_put(struct ndx_client *c, struct ndx_episode *e,
 struct ndx_episode *
 ndx_client_add_episode(struct ndx_arena *a, struct ndx_client *c)
 {
+	/* Half as much again: realloc moves no large array, so slack costs
+	 * more than growing often (a client may have a million children). */
 	if (c->nep == c->epcap) {
-		size_t cap = c->epcap ? c->epcap * 2 : 4;
-		struct ndx_episode *ep = arena_alloc(a, cap * sizeof(*ep));
-
-		if (c->nep)
-			memcpy(ep, c->ep, c->nep * sizeof(*ep));
-		c->ep = ep;
-		c->epcap = cap;
+		c->epcap += c->epcap / 2 + 1;
+		c->ep = arena_realloc(a, c->ep, c->epcap * sizeof(*c->ep));
 	}
 	memset(&c->ep[c->nep], 0, sizeof(c->ep[0]));
 	return &c->ep[c->nep++];
@@ -174,13 +171,8 @@ struct ndx_intervention *
 ndx_episode_add_intervention(struct ndx_arena *a, struct ndx_episode *e)
 {
 	if (e->niv == e->ivcap) {
-		size_t cap = e->ivcap ? e->ivcap * 2 : 4;
-		struct ndx_intervention *iv = arena_alloc(a, cap * sizeof(*iv));
-
-		if (e->niv)
-			memcpy(iv, e->iv, e->niv * sizeof(*iv));
-		e->iv = iv;
-		e->ivcap = cap;
+		e->ivcap += e->ivcap / 2 + 1;
+		e->iv = arena_realloc(a, e->iv, e->ivcap * sizeof(*e->iv));
 	}
 	memset(&e->iv[e->niv], 0, sizeof(e->iv[0]));
 	return &e->iv[e->niv++];
@@ -209,7 +201,8 @@ ndx_client_copy(struct ndx_arena *a, const struct ndx_client *src)
 	*c = *src;
 	for (int i = 0; i < NDX_NCLIENT; i++)
 		c->v[i] = copy_value(a, src->v[i]);
-	c->ep = arena_alloc(a, (src->nep ? src->nep : 1) * sizeof(*c->ep));
+	c->ep = arena_realloc(a, NULL, (src->nep ? src->nep : 1) *
+	    sizeof(*c->ep));
 	c->epcap = c->nep;
 	for (size_t k = 0; k < src->nep; k++) {
 		const struct ndx_episode *se = &src->ep[k];
@@ -218,7 +211,7 @@ ndx_client_copy(struct ndx_arena *a, const struct ndx_client *src)
 		*e = *se;
 		for (int i = 0; i < NDX_NEPISODE; i++)
 			e->v[i] = copy_value(a, se->v[i]);
-		e->iv = arena_alloc(a, (se->niv ? se->niv : 1) *
+		e->iv = arena_realloc(a, NULL, (se->niv ? se->niv : 1) *
 		    sizeof(*e->iv));
 		e->ivcap = e->niv;
 		for (size_t j = 0; j < se->niv; j++) {

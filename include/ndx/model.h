@@ -152,7 +152,12 @@ void ndx_row_put(struct ndx_client *, struct ndx_episode *,
 struct ndx_client *ndx_client_copy(struct ndx_arena *,
     const struct ndx_client *);
 
-/* Growing children inside the arena; the new child is zeroed. */
+/*
+ * Growing children: the arrays are the arena's (arena_realloc), grown
+ * without leaving old copies behind, so a client of a million rows costs
+ * its rows and no more.  The new child is zeroed; earlier children may
+ * move.
+ */
 struct ndx_episode *ndx_client_add_episode(struct ndx_arena *,
     struct ndx_client *);
 struct ndx_intervention *ndx_episode_add_intervention(struct ndx_arena *,

@@ -59,7 +59,9 @@ test_arena_alignment(void **state)
 		assert_int_equal((uintptr_t)p % 16, 0);
 	}
 	assert_int_equal((uintptr_t)arena_alloc(a, 100000) % 16, 0);
-	assert_int_equal((uintptr_t)arena_strdup(a, "x") % 16, 0);
+	/* A packed string does not unalign what follows it. */
+	(void)arena_strdup(a, "x");
+	assert_int_equal((uintptr_t)arena_alloc(a, 1) % 16, 0);
 }
 
 static void
@@ -82,6 +84,57 @@ test_arena_strdup(void **state)
 	assert_int_equal(t[3], '\0');
 	e = arena_strdup(a, "");
 	assert_string_equal(e, "");
+}
+
+/* Strings are packed: a value of a few bytes costs a few bytes. */
+static void
+test_arena_strings_packed(void **state)
+{
+	struct ndx_arena *a = *state;
+	char *s = arena_strdup(a, "M1"), *t = arena_strdup(a, "94"), *u;
+
+	assert_ptr_equal(t, s + 3);
+	assert_string_equal(s, "M1");
+	assert_string_equal(t, "94");
+	/* Past the end of a block they go on in the next. */
+	for (int i = 0; i < 100000; i++) {
+		u = arena_strdup(a, "2026-07-03");
+		assert_string_equal(u, "2026-07-03");
+	}
+	assert_string_equal(s, "M1");
+	assert_true(arena_size(a) < 100000 * 16);
+}
+
+/*
+ * Growing arrays keep their contents, are counted in arena_size and
+ * freed by a reset; a grown array leaves nothing behind in the blocks.
+ */
+static void
+test_arena_realloc(void **state)
+{
+	struct ndx_arena *a = *state;
+	size_t base = arena_size(a);
+	uint32_t *v = NULL, *w = NULL;
+
+	for (uint32_t n = 1; n <= 100000; n++) {
+		v = arena_realloc(a, v, n * sizeof(*v));
+		assert_int_equal((uintptr_t)v % 16, 0);
+		v[n - 1] = n;
+		if (n % 1000 == 0)
+			w = arena_realloc(a, w, n / 1000 * sizeof(*w));
+		if (w != NULL)
+			w[0] = 7;
+	}
+	for (uint32_t n = 1; n <= 100000; n++)
+		assert_int_equal(v[n - 1], n);
+	assert_int_equal(w[0], 7);
+	assert_int_equal(arena_size(a), base + 100000 * sizeof(*v) +
+	    100 * sizeof(*w));
+	(void)arena_strdup(a, "x");
+	arena_reset(a);
+	assert_int_equal(arena_size(a), base);
+	v = arena_realloc(a, NULL, 10);
+	assert_non_null(v);
 }
 
 /* An allocation larger than a block gets a block of its own. */
@@ -142,6 +195,39 @@ test_arena_reset_keeps_memory_flat(void **state)
 	arena_reset(a);
 	arena_reset(a);
 	assert_int_equal(arena_size(a), base);
+}
+
+/*
+ * A rewind gives back what came after its mark, blocks and growing arrays
+ * alike, and keeps what came before, however it has grown since.
+ */
+static void
+test_arena_mark_rewind(void **state)
+{
+	struct ndx_arena *a = *state;
+	struct ndx_arena_mark m;
+	char *before = arena_strdup(a, "kept");
+	size_t n = 4, size;
+	int *old = arena_realloc(a, NULL, n * sizeof(*old));
+
+	old[0] = 42;
+	for (int round = 0; round < 3; round++) {
+		m = arena_mark(a);
+		size = arena_size(a) - n * sizeof(*old);
+		for (int i = 0; i < 20000; i++)
+			(void)arena_strdup(a, "2026-07-03 TS1 3QY");
+		(void)arena_alloc(a, 300000);
+		(void)arena_realloc(a, NULL, 100000);
+		n *= 10;
+		old = arena_realloc(a, old, n * sizeof(*old));
+		arena_rewind(a, &m);
+		/* The array made before the mark stays, at its new size. */
+		assert_int_equal(arena_size(a), size + n * sizeof(*old));
+		assert_string_equal(before, "kept");
+		assert_int_equal(old[0], 42);
+	}
+	/* Allocation goes on from the mark. */
+	assert_string_equal(arena_strdup(a, "next"), "next");
 }
 
 static void
@@ -207,6 +293,9 @@ main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_arena_alignment),
 		T(test_arena_strdup),
+		T(test_arena_strings_packed),
+		T(test_arena_realloc),
+		T(test_arena_mark_rewind),
 		T(test_arena_big_allocation),
 		T(test_arena_reset_keeps_memory_flat),
 		T(test_arena_free_null),
