@@ -110,7 +110,7 @@ int csv_read(FILE *fp, const char *name,
     unsigned long long *rows_read, struct ndx_error *);
 
 /*
- * External sort (sort.c) by AGNCY, CLIENTID, line, then EPISODID, MODID
+ * External sort (sort.c) by AGNCY, CLIENTID, EPISODID, line, then MODID
  * and the rest of the row, in byte order.
  * Runs of at most runmax bytes are sorted in memory; when the input
  * needs more than one, they go to unnamed temporary files in $TMPDIR and
@@ -129,11 +129,11 @@ size_t sorter_runs(const struct sorter *);
 void sorter_free(struct sorter *);
 
 /*
- * The grouper (group.c).  Feed it rows ordered by AGNCY, CLIENTID (byte
- * order; within a client, by line or arrival); it keeps the episodes of
- * the period (every episode when period is NULL) and hands each client
- * variant to emit, which must not keep the client after it returns.
- * Rows out of order are an internal error (70).
+ * The grouper (group.c).  Feed it rows ordered by AGNCY, CLIENTID,
+ * EPISODID (byte order; within an episode, by line or arrival); it keeps
+ * the episodes of the period (every episode when period is NULL) and
+ * hands each client variant to emit, which must not keep the client after
+ * it returns.  Rows out of order are an internal error (70).
  */
 struct group;
 

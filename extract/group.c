@@ -1,19 +1,27 @@
 /*
  * Grouping rows into clients, episodes and interventions.
  *
- * Rows arrive ordered by AGNCY, CLIENTID; all rows of one such pair (a
- * "group") are kept in an arena until the pair changes, then written and
- * the arena reset, so memory follows the largest client, not the input.
+ * Rows arrive ordered by AGNCY, CLIENTID (a "group"), then EPISODID (a
+ * "run"), then line, or from a database MODID and content (sort.c).  The
+ * extract converts but never judges: rows of one AGNCY+CLIENTID that
+ * disagree on a client item become separate adjacent <client> elements
+ * (client variants), and rows sharing an EPISODID that disagree on an
+ * episode item become separate <episode> elements, so that the validator
+ * sees the conflict (R121, R122) instead of a silent choice of one value.
  *
- * The extract converts but never judges: rows of one AGNCY+CLIENTID that
- * disagree on a client item become separate adjacent <client> elements,
- * and rows sharing an EPISODID that disagree on an episode item become
- * separate <episode> elements, so that the validator sees the conflict
- * (R121, R122) instead of a silent choice of one value.  Variants are
- * found by sorting rather than hashing: a group is usually a few rows,
- * and sorting keeps a pathological one (every row of a file under one
- * empty CLIENTID) at n log n.
+ * The XML orders the client variants by their first row, each one's
+ * episodes by EPISODID and then by first row, and their interventions by
+ * row.  Runs come in EPISODID order and a run's rows in row order, so a
+ * row goes straight into its place: what the group holds is its output
+ * (the writer takes a whole <client>), one ndx_intervention a row, not
+ * the rows.  An episode belongs to the period when any of its rows does,
+ * which is known at the end of its run; a run outside the period is taken
+ * back out by rewinding the arena to where the run began.  Variants are
+ * found by hashing, so a pathological group (every row of a file under
+ * one CLIENTID, each with its own DOB) stays linear.
  */
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,15 +32,41 @@
 
 #include "extract.h"
 
-/* A row of the current group, its strings in the arena. */
-struct grow {
-	long line;
-	uint64_t raw;
-	const char *v[NDX_NITEMS];
-	size_t seq;		/* arrival order within the group */
-	size_t cv;		/* seq of the first row of its client variant */
-	size_t ev;		/* seq of the first row of its episode variant */
-	int keep;		/* its episode is in the period */
+/* Values remembered per intervention item, shared by the rows repeating
+ * them: dates and codes recur from row to row, MODIDs do not. */
+#define RECENT 4
+
+#define HASH_SEED 0xcbf29ce484222325u	/* FNV-1a's offset basis */
+#define VTAB_MIN 64
+#define VTAB_EMPTY SIZE_MAX
+#define VTAB_GONE (SIZE_MAX - 1)
+
+/* A hash table of variants: each slot holds a hash and an index. */
+struct vtab {
+	struct vslot {
+		uint64_t hash;
+		size_t idx;	/* VTAB_EMPTY, VTAB_GONE, or the variant */
+	} *slot;
+	size_t cap;		/* a power of two, or 0 */
+	size_t used;		/* slots not empty, removed ones included */
+};
+
+/* A client variant: one <client> element of the group. */
+struct cvar {
+	uint64_t hash;
+	struct ndx_client *c;
+	long line;		/* its first row in the period (line, then */
+	size_t seq;		/* arrival): the order of the <client>s */
+	unsigned long run;	/* the last run with a row of it */
+	size_t run_nep;		/* c->nep before that run */
+	long run_line;		/* its first row in that run */
+	size_t run_seq;
+};
+
+/* An episode variant of the current run: c->ep[ep] of client variant cv. */
+struct evar {
+	uint64_t hash;
+	size_t cv, ep;
 };
 
 struct group {
@@ -40,10 +74,33 @@ struct group {
 	int (*emit)(void *, const struct ndx_client *, struct ndx_error *);
 	void *arg;
 	struct extract_counts *counts;
-	struct ndx_arena *arena;
-	struct grow *row;	/* the group's rows, reused between groups */
-	size_t nrow, rowcap;
-	struct grow **p;	/* the same, for sorting; rowcap long */
+	struct ndx_arena *arena;	/* the group's elements and values */
+
+	int open;		/* a group is under way */
+	const char *agncy, *clientid;	/* its key */
+	size_t seq;		/* its rows so far */
+	unsigned long long kept;	/* its rows in the period */
+	struct cvar *cv;
+	size_t ncv, cvcap;
+	struct vtab cvtab;
+	size_t last_cv;		/* the previous row's, tried first */
+
+	/* The current run. */
+	unsigned long run;	/* runs so far */
+	const char *episodid;
+	int take;		/* its episode is in the period */
+	unsigned long long run_rows;
+	struct ndx_arena_mark mark;	/* the arena before it */
+	size_t run_ncv;		/* client variants before it */
+	size_t *touched;	/* client variants with rows in it */
+	size_t ntouched, touchedcap;
+	struct evar *ev;
+	size_t nev, evcap;
+	struct vtab evtab;
+	size_t last_ev;
+
+	const char *recent[NDX_NINTERVENTION][RECENT];
+	unsigned nextrecent[NDX_NINTERVENTION];
 };
 
 struct group *
@@ -67,8 +124,11 @@ group_free(struct group *g)
 	if (g == NULL)
 		return;
 	arena_free(g->arena);
-	free(g->row);
-	free(g->p);
+	free(g->cv);
+	free(g->cvtab.slot);
+	free(g->touched);
+	free(g->ev);
+	free(g->evtab.slot);
 	free(g);
 }
 
@@ -78,75 +138,230 @@ str_cmp(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "");
 }
 
-/* Compares items [first, last) of two rows, the raw bit included. */
 static int
-items_cmp(const struct grow *a, const struct grow *b, int first, int last)
+same_str(const char *a, const char *b)
 {
-	int c;
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
 
+/* Whether items [first, last) of row equal v[] and raw of one level. */
+static int
+same_items(const struct extract_row *row, const char *const *v, uint64_t raw,
+    int first, int last)
+{
+	for (int i = first; i < last; i++)
+		if (!same_str(row->v[i], v[i - first]) ||
+		    (row->raw >> i & 1) != (raw >> (i - first) & 1))
+			return 0;
+	return 1;
+}
+
+/* FNV-1a over items [first, last) of row, raw bits included. */
+static uint64_t
+items_hash(const struct extract_row *row, int first, int last, uint64_t h)
+{
 	for (int i = first; i < last; i++) {
-		if ((c = str_cmp(a->v[i], b->v[i])) != 0)
-			return c;
-		if ((c = (int)(a->raw >> i & 1) - (int)(b->raw >> i & 1)) != 0)
-			return c;
+		const unsigned char *s = (const unsigned char *)row->v[i];
+
+		if (s != NULL)
+			for (; *s != '\0'; s++)
+				h = (h ^ *s) * 0x100000001b3u;
+		h = (h ^ (s == NULL ? 1u : 2u + (row->raw >> i & 1))) *
+		    0x100000001b3u;
 	}
-	return 0;
+	return h;
+}
+
+static void
+vtab_clear(struct vtab *t)
+{
+	/* A table grown by one large group or run is not kept for all. */
+	if (t->cap > VTAB_MIN) {
+		free(t->slot);
+		t->slot = NULL;
+		t->cap = 0;
+	}
+	for (size_t i = 0; i < t->cap; i++)
+		t->slot[i].idx = VTAB_EMPTY;
+	t->used = 0;
+}
+
+static void vtab_add(struct vtab *, uint64_t, size_t);
+
+static void
+vtab_grow(struct vtab *t)
+{
+	struct vslot *old = t->slot;
+	size_t oldcap = t->cap;
+
+	t->cap = t->cap ? t->cap * 2 : VTAB_MIN;
+	t->slot = xreallocarray(NULL, t->cap, sizeof(*t->slot));
+	for (size_t i = 0; i < t->cap; i++)
+		t->slot[i].idx = VTAB_EMPTY;
+	t->used = 0;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].idx != VTAB_EMPTY && old[i].idx != VTAB_GONE)
+			vtab_add(t, old[i].hash, old[i].idx);
+	free(old);
+}
+
+static void
+vtab_add(struct vtab *t, uint64_t hash, size_t idx)
+{
+	size_t i;
+
+	if (2 * (t->used + 1) > t->cap)
+		vtab_grow(t);
+	for (i = hash & (t->cap - 1); t->slot[i].idx != VTAB_EMPTY;
+	    i = (i + 1) & (t->cap - 1))
+		;
+	t->slot[i].hash = hash;
+	t->slot[i].idx = idx;
+	t->used++;
+}
+
+/* The variant with this hash for which same(g, idx, row) holds, or
+ * VTAB_EMPTY. */
+static size_t
+vtab_find(struct vtab *t, uint64_t hash,
+    int (*same)(const struct group *, size_t, const struct extract_row *),
+    const struct group *g, const struct extract_row *row)
+{
+	if (t->cap == 0)
+		return VTAB_EMPTY;
+	for (size_t i = hash & (t->cap - 1); t->slot[i].idx != VTAB_EMPTY;
+	    i = (i + 1) & (t->cap - 1))
+		if (t->slot[i].idx != VTAB_GONE && t->slot[i].hash == hash &&
+		    same(g, t->slot[i].idx, row))
+			return t->slot[i].idx;
+	return VTAB_EMPTY;
+}
+
+static void
+vtab_remove(struct vtab *t, uint64_t hash, size_t idx)
+{
+	for (size_t i = hash & (t->cap - 1); t->slot[i].idx != VTAB_EMPTY;
+	    i = (i + 1) & (t->cap - 1))
+		if (t->slot[i].idx == idx) {
+			t->slot[i].idx = VTAB_GONE;
+			return;
+		}
 }
 
 static int
-size_cmp(size_t a, size_t b)
+same_client(const struct group *g, size_t k, const struct extract_row *row)
 {
-	return (a > b) - (a < b);
+	const struct ndx_client *c = g->cv[k].c;
+
+	return same_items(row, c->v, c->raw, NDX_CLIENT_FIRST,
+	    NDX_EPISODE_FIRST);
 }
 
-/* By EPISODID, then arrival. */
+/* Episode variant k is row's: g->last_cv is already row's client variant. */
 static int
-by_episodid(const void *pa, const void *pb)
+same_episode(const struct group *g, size_t k, const struct extract_row *row)
 {
-	const struct grow *a = *(struct grow *const *)pa;
-	const struct grow *b = *(struct grow *const *)pb;
-	int c = str_cmp(a->v[NDX_EPISODID], b->v[NDX_EPISODID]);
+	const struct evar *ev = &g->ev[k];
+	const struct ndx_episode *e = &g->cv[ev->cv].c->ep[ev->ep];
 
-	return c ? c : size_cmp(a->seq, b->seq);
+	return ev->cv == g->last_cv && same_items(row, e->v, e->raw,
+	    NDX_EPISODE_FIRST, NDX_INTERVENTION_FIRST);
 }
 
-/* By client items, then arrival. */
-static int
-by_client(const void *pa, const void *pb)
+static void
+set_items(struct group *g, struct ndx_client *c, struct ndx_episode *e,
+    const struct extract_row *row, int first, int last)
 {
-	const struct grow *a = *(struct grow *const *)pa;
-	const struct grow *b = *(struct grow *const *)pb;
-	int c = items_cmp(a, b, NDX_CLIENT_FIRST, NDX_EPISODE_FIRST);
-
-	return c ? c : size_cmp(a->seq, b->seq);
+	for (int i = first; i < last; i++)
+		if (row->v[i] != NULL)
+			ndx_row_set(g->arena, c, e, NULL, i, row->v[i],
+			    (int)(row->raw >> i & 1));
 }
 
-/* By client variant, episode items, then arrival. */
-static int
-by_episode(const void *pa, const void *pb)
+/* The row's client variant, made if new; sets g->last_cv. */
+static void
+find_client(struct group *g, const struct extract_row *row)
 {
-	const struct grow *a = *(struct grow *const *)pa;
-	const struct grow *b = *(struct grow *const *)pb;
-	int c = size_cmp(a->cv, b->cv);
+	uint64_t h;
+	size_t k = g->last_cv;
+	struct cvar *cv;
 
-	if (c == 0)
-		c = items_cmp(a, b, NDX_EPISODE_FIRST, NDX_INTERVENTION_FIRST);
-	return c ? c : size_cmp(a->seq, b->seq);
+	if (k < g->ncv && same_client(g, k, row))
+		return;
+	h = items_hash(row, NDX_CLIENT_FIRST, NDX_EPISODE_FIRST, HASH_SEED);
+	if ((k = vtab_find(&g->cvtab, h, same_client, g, row)) ==
+	    VTAB_EMPTY) {
+		if (g->ncv == g->cvcap) {
+			g->cvcap = g->cvcap ? g->cvcap * 2 : 4;
+			g->cv = xreallocarray(g->cv, g->cvcap, sizeof(*g->cv));
+		}
+		k = g->ncv++;
+		cv = &g->cv[k];
+		memset(cv, 0, sizeof(*cv));
+		cv->hash = h;
+		cv->line = LONG_MAX;
+		cv->seq = SIZE_MAX;
+		cv->c = arena_alloc(g->arena, sizeof(*cv->c));
+		memset(cv->c, 0, sizeof(*cv->c));
+		set_items(g, cv->c, NULL, row, NDX_CLIENT_FIRST,
+		    NDX_EPISODE_FIRST);
+		vtab_add(&g->cvtab, h, k);
+	}
+	g->last_cv = k;
 }
 
-/* The order of the XML: client variant, EPISODID, episode variant, row. */
-static int
-by_output(const void *pa, const void *pb)
+/* The row's episode variant in the current run, made if new. */
+static struct ndx_episode *
+find_episode(struct group *g, const struct extract_row *row)
 {
-	const struct grow *a = *(struct grow *const *)pa;
-	const struct grow *b = *(struct grow *const *)pb;
-	int c = size_cmp(a->cv, b->cv);
+	struct ndx_client *c = g->cv[g->last_cv].c;
+	uint64_t h;
+	size_t k = g->last_ev;
+	struct evar *ev;
 
-	if (c == 0)
-		c = str_cmp(a->v[NDX_EPISODID], b->v[NDX_EPISODID]);
-	if (c == 0)
-		c = size_cmp(a->ev, b->ev);
-	return c ? c : size_cmp(a->seq, b->seq);
+	if (k < g->nev && same_episode(g, k, row))
+		return &c->ep[g->ev[k].ep];
+	h = items_hash(row, NDX_EPISODE_FIRST, NDX_INTERVENTION_FIRST,
+	    g->cv[g->last_cv].hash);
+	if ((k = vtab_find(&g->evtab, h, same_episode, g, row)) ==
+	    VTAB_EMPTY) {
+		if (g->nev == g->evcap) {
+			g->evcap = g->evcap ? g->evcap * 2 : 4;
+			g->ev = xreallocarray(g->ev, g->evcap, sizeof(*g->ev));
+		}
+		k = g->nev++;
+		ev = &g->ev[k];
+		ev->hash = h;
+		ev->cv = g->last_cv;
+		ev->ep = c->nep;
+		set_items(g, c, ndx_client_add_episode(g->arena, c), row,
+		    NDX_EPISODE_FIRST, NDX_INTERVENTION_FIRST);
+		vtab_add(&g->evtab, h, k);
+	}
+	g->last_ev = k;
+	return &c->ep[g->ev[k].ep];
+}
+
+/* The arena's copy of intervention item i's value s. */
+static const char *
+recent_value(struct group *g, int i, const char *s)
+{
+	const char **r = g->recent[i];
+	unsigned *next = &g->nextrecent[i];
+
+	for (int k = 0; k < RECENT; k++)
+		if (r[k] != NULL && strcmp(r[k], s) == 0)
+			return r[k];
+	r[*next] = arena_strdup(g->arena, s);
+	s = r[*next];
+	*next = (*next + 1) % RECENT;
+	return s;
+}
+
+static void
+forget_recent(struct group *g)
+{
+	memset(g->recent, 0, sizeof(g->recent));
 }
 
 /*
@@ -155,7 +370,7 @@ by_output(const void *pa, const void *pb)
  * the validator gets to report it rather than the extract dropping it.
  */
 static int
-row_in_period(const struct ndx_period *p, const struct grow *r)
+row_in_period(const struct ndx_period *p, const struct extract_row *r)
 {
 	const char *refld = r->v[NDX_REFLD], *disd = r->v[NDX_DISD];
 	ndx_day rd, dd;
@@ -171,124 +386,119 @@ row_in_period(const struct ndx_period *p, const struct grow *r)
 	return ndx_period_has_episode(p, rd, 1, dd);
 }
 
-/*
- * Marks the rows of the episodes in the period, counts episodes, and
- * leaves those rows in g->p in arrival order; returns how many.
- */
-static size_t
-select_rows(struct group *g)
+static void
+run_begin(struct group *g, const struct extract_row *row)
 {
-	size_t i, j, k, n = 0;
-	int take;
+	g->episodid = row->v[NDX_EPISODID] ?
+	    arena_strdup(g->arena, row->v[NDX_EPISODID]) : NULL;
+	g->mark = arena_mark(g->arena);
+	g->run++;
+	g->take = g->period == NULL;
+	g->run_rows = 0;
+	g->run_ncv = g->ncv;
+	g->ntouched = 0;
+	g->nev = 0;
+	g->last_ev = SIZE_MAX;
+}
 
-	for (i = 0; i < g->nrow; i++)
-		g->p[i] = &g->row[i];
-	qsort(g->p, g->nrow, sizeof(*g->p), by_episodid);
-	for (i = 0; i < g->nrow; i = j) {
-		take = g->period == NULL;
-		for (j = i; j < g->nrow && str_cmp(g->p[i]->v[NDX_EPISODID],
-		    g->p[j]->v[NDX_EPISODID]) == 0; j++)
-			take = take || row_in_period(g->period, g->p[j]);
-		if (!take) {
-			g->counts->episodes_outside++;
-			continue;
-		}
+/* Keeps the run's rows if its episode is in the period, else drops them. */
+static void
+run_end(struct group *g)
+{
+	if (g->take) {
 		g->counts->episodes_written++;
-		for (k = i; k < j; k++)
-			g->p[k]->keep = 1;
-	}
-	for (i = 0; i < g->nrow; i++)
-		if (g->row[i].keep)
-			g->p[n++] = &g->row[i];
-	return n;
-}
+		g->kept += g->run_rows;
+		for (size_t i = 0; i < g->ntouched; i++) {
+			struct cvar *cv = &g->cv[g->touched[i]];
 
-/* Sets each row's cv to the first row with the same client items. */
-static void
-find_client_variants(struct grow **p, size_t n)
-{
-	qsort(p, n, sizeof(*p), by_client);
-	for (size_t i = 0, first = 0; i < n; i++) {
-		if (items_cmp(p[i], p[first], NDX_CLIENT_FIRST,
-		    NDX_EPISODE_FIRST) != 0)
-			first = i;
-		p[i]->cv = p[first]->seq;
+			if (cv->run_line < cv->line || (cv->run_line ==
+			    cv->line && cv->run_seq < cv->seq)) {
+				cv->line = cv->run_line;
+				cv->seq = cv->run_seq;
+			}
+		}
+	} else {
+		g->counts->episodes_outside++;
+		for (size_t i = 0; i < g->ntouched; i++)
+			g->cv[g->touched[i]].c->nep =
+			    g->cv[g->touched[i]].run_nep;
+		while (g->ncv > g->run_ncv) {
+			g->ncv--;
+			vtab_remove(&g->cvtab, g->cv[g->ncv].hash, g->ncv);
+		}
+		arena_rewind(g->arena, &g->mark);
+		forget_recent(g);
 	}
-}
-
-/* Sets ev to the first row of the client variant with the same episode. */
-static void
-find_episode_variants(struct grow **p, size_t n)
-{
-	qsort(p, n, sizeof(*p), by_episode);
-	for (size_t i = 0, first = 0; i < n; i++) {
-		if (p[i]->cv != p[first]->cv || items_cmp(p[i], p[first],
-		    NDX_EPISODE_FIRST, NDX_INTERVENTION_FIRST) != 0)
-			first = i;
-		p[i]->ev = p[first]->seq;
-	}
+	vtab_clear(&g->evtab);
 }
 
 static void
-set_items(struct group *g, struct ndx_client *c, struct ndx_episode *e,
-    struct ndx_intervention *iv, const struct grow *r, int first, int last)
+add_row(struct group *g, const struct extract_row *row)
 {
-	for (int i = first; i < last; i++)
-		if (r->v[i] != NULL)
-			ndx_row_set(g->arena, c, e, iv, i, r->v[i],
-			    (int)(r->raw >> i & 1));
-}
-
-/* Builds each client variant of the n kept rows and hands it to emit. */
-static int
-write_clients(struct group *g, size_t n, struct ndx_error *err)
-{
-	struct ndx_client *c = NULL;
-	struct ndx_episode *e = NULL;
+	struct cvar *cv;
+	struct ndx_episode *e;
 	struct ndx_intervention *iv;
-	const struct grow *r, *prev = NULL;
 
-	qsort(g->p, n, sizeof(*g->p), by_output);
-	for (size_t i = 0; i < n; prev = r, i++) {
-		r = g->p[i];
-		if (c == NULL || r->cv != prev->cv) {
-			if (c != NULL && g->emit(g->arg, c, err) != 0)
-				return -1;
-			c = arena_alloc(g->arena, sizeof(*c));
-			memset(c, 0, sizeof(*c));
-			set_items(g, c, NULL, NULL, r, NDX_CLIENT_FIRST,
-			    NDX_EPISODE_FIRST);
-			e = NULL;
+	find_client(g, row);
+	cv = &g->cv[g->last_cv];
+	if (cv->run != g->run) {
+		cv->run = g->run;
+		cv->run_nep = cv->c->nep;
+		cv->run_line = row->line;
+		cv->run_seq = g->seq;
+		if (g->ntouched == g->touchedcap) {
+			g->touchedcap = g->touchedcap ? g->touchedcap * 2 : 4;
+			g->touched = xreallocarray(g->touched, g->touchedcap,
+			    sizeof(*g->touched));
 		}
-		if (e == NULL || r->ev != prev->ev) {
-			e = ndx_client_add_episode(g->arena, c);
-			set_items(g, c, e, NULL, r, NDX_EPISODE_FIRST,
-			    NDX_INTERVENTION_FIRST);
-		}
-		iv = ndx_episode_add_intervention(g->arena, e);
-		iv->line = r->line;
-		set_items(g, c, e, iv, r, NDX_INTERVENTION_FIRST, NDX_NITEMS);
+		g->touched[g->ntouched++] = g->last_cv;
 	}
-	return c != NULL ? g->emit(g->arg, c, err) : 0;
+	e = find_episode(g, row);
+	iv = ndx_episode_add_intervention(g->arena, e);
+	iv->line = row->line;
+	for (int i = NDX_INTERVENTION_FIRST; i < NDX_NITEMS; i++)
+		if (row->v[i] != NULL)
+			ndx_row_put(NULL, NULL, iv, i, recent_value(g,
+			    i - NDX_INTERVENTION_FIRST, row->v[i]),
+			    (int)(row->raw >> i & 1));
+	g->take = g->take || row_in_period(g->period, row);
+	g->run_rows++;
+	g->seq++;
+}
+
+static int
+by_first_row(const void *pa, const void *pb)
+{
+	const struct cvar *a = pa, *b = pb;
+
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
 /* Writes the current group and forgets it. */
 static int
 flush(struct group *g, struct ndx_error *err)
 {
-	size_t n;
 	int rc = 0;
 
-	if (g->nrow == 0)
+	if (!g->open)
 		return 0;
-	if ((n = select_rows(g)) > 0) {
+	run_end(g);
+	if (g->kept > 0) {
 		g->counts->clients_written++;
-		g->counts->rows_written += n;
-		find_client_variants(g->p, n);
-		find_episode_variants(g->p, n);
-		rc = write_clients(g, n, err);
+		g->counts->rows_written += g->kept;
 	}
-	g->nrow = 0;
+	qsort(g->cv, g->ncv, sizeof(*g->cv), by_first_row);
+	for (size_t k = 0; k < g->ncv && rc == 0; k++)
+		rc = g->emit(g->arg, g->cv[k].c, err);
+	g->open = 0;
+	g->ncv = 0;
+	g->seq = 0;
+	g->kept = 0;
+	g->last_cv = SIZE_MAX;
+	vtab_clear(&g->cvtab);
+	forget_recent(g);
 	arena_reset(g->arena);
 	return rc;
 }
@@ -297,36 +507,35 @@ int
 group_row(struct group *g, const struct extract_row *row,
     struct ndx_error *err)
 {
-	struct grow *r;
-	int c;
+	int c = 1;
 
-	if (g->nrow > 0) {
-		c = str_cmp(row->v[NDX_AGNCY], g->row[0].v[NDX_AGNCY]);
+	if (g->open) {
+		c = str_cmp(row->v[NDX_AGNCY], g->agncy);
 		if (c == 0)
-			c = str_cmp(row->v[NDX_CLIENTID],
-			    g->row[0].v[NDX_CLIENTID]);
-		if (c < 0) {
+			c = str_cmp(row->v[NDX_CLIENTID], g->clientid);
+		if (c < 0 || (c == 0 &&
+		    str_cmp(row->v[NDX_EPISODID], g->episodid) < 0)) {
 			ndx_error_set(err, NDX_EX_SOFTWARE, "", 0,
-			    "rows reached the grouper out of AGNCY, CLIENTID "
-			    "order (source line %ld)", row->line);
+			    "rows reached the grouper out of AGNCY, CLIENTID, "
+			    "EPISODID order (source line %ld)", row->line);
 			return -1;
 		}
 		if (c > 0 && flush(g, err) != 0)
 			return -1;
 	}
-	if (g->nrow == g->rowcap) {
-		g->rowcap = g->rowcap ? g->rowcap * 2 : 64;
-		g->row = xreallocarray(g->row, g->rowcap, sizeof(*g->row));
-		g->p = xreallocarray(g->p, g->rowcap, sizeof(*g->p));
+	if (c > 0) {
+		g->open = 1;
+		g->agncy = row->v[NDX_AGNCY] ?
+		    arena_strdup(g->arena, row->v[NDX_AGNCY]) : NULL;
+		g->clientid = row->v[NDX_CLIENTID] ?
+		    arena_strdup(g->arena, row->v[NDX_CLIENTID]) : NULL;
+		g->last_cv = SIZE_MAX;
+		run_begin(g, row);
+	} else if (str_cmp(row->v[NDX_EPISODID], g->episodid) != 0) {
+		run_end(g);
+		run_begin(g, row);
 	}
-	r = &g->row[g->nrow];
-	memset(r, 0, sizeof(*r));
-	r->line = row->line;
-	r->raw = row->raw;
-	r->seq = g->nrow++;
-	for (int i = 0; i < NDX_NITEMS; i++)
-		if (row->v[i] != NULL && *row->v[i] != '\0')
-			r->v[i] = arena_strdup(g->arena, row->v[i]);
+	add_row(g, row);
 	return 0;
 }
 

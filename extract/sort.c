@@ -1,6 +1,6 @@
 /*
- * External sort of rows by AGNCY, CLIENTID, line, then the rest of the
- * row (see srec_cmp).
+ * External sort of rows by AGNCY, CLIENTID, EPISODID, line, then the rest
+ * of the row (see srec_cmp).
  *
  * A CSV export may be larger than memory and its rows come in any order,
  * yet the grouper needs all rows of a client together.  Rows are packed
@@ -86,13 +86,15 @@ srec_item(const struct srec *r, int i)
 }
 
 /*
- * AGNCY, CLIENTID, line, then EPISODID, MODID and every item in byte
- * order.  A CSV row's line is unique, so there the line decides.  Rows
- * from a database all have line 0 and come in whatever order the server
- * chose (PostgreSQL orders text by the database's locale, not by byte):
- * ordering them by their whole content makes the XML the same from
- * every source.  Rows that still compare equal are identical, so their
- * order cannot show.
+ * AGNCY, CLIENTID, EPISODID, line, then MODID and every item in byte
+ * order.  The grouper builds each episode as its rows arrive, so they
+ * come together (grouping by EPISODID, as the XML does, does not need
+ * the line).  A CSV row's line is unique, so there the line decides the
+ * rest.  Rows from a database all have line 0 and come in whatever order
+ * the server chose (PostgreSQL orders text by the database's locale, not
+ * by byte): ordering them by their whole content makes the XML the same
+ * from every source.  Rows that still compare equal are identical, so
+ * their order cannot show.
  */
 static int
 srec_cmp(const struct srec *a, const struct srec *b)
@@ -105,10 +107,10 @@ srec_cmp(const struct srec *a, const struct srec *b)
 		return c;
 	if ((c = strcmp(sa + strlen(sa) + 1, sb + strlen(sb) + 1)) != 0)
 		return c;
-	if ((c = (a->line > b->line) - (a->line < b->line)) != 0)
-		return c;
 	if ((c = strcmp(srec_item(a, NDX_EPISODID),
 	    srec_item(b, NDX_EPISODID))) != 0)
+		return c;
+	if ((c = (a->line > b->line) - (a->line < b->line)) != 0)
 		return c;
 	if ((c = strcmp(srec_item(a, NDX_MODID), srec_item(b, NDX_MODID))) != 0)
 		return c;

@@ -294,14 +294,15 @@ feed(struct group *g, const struct extract_row *rows, size_t n)
 static void
 test_extract_group_variants(void **state)
 {
+	/* In the sorter's order: AGNCY, CLIENTID, EPISODID, line. */
 	struct extract_row rows[] = {
-		/* Client A/1: two variants, J first seen. */
-		row_of(2, "A", "1", "J", "E2", "2026-05-01", NULL, "M1"),
+		/* Client A/1: two variants, J first seen (line 2). */
 		row_of(3, "A", "1", "K", "E1", "2026-05-01", NULL, "M1"),
 		row_of(4, "A", "1", "J", "E1", "2026-04-01", NULL, "M1"),
 		/* Same EPISODID, another REFLD: a second episode. */
 		row_of(5, "A", "1", "J", "E1", "2026-04-02", NULL, "M2"),
 		row_of(6, "A", "1", "J", "E1", "2026-04-01", NULL, NULL),
+		row_of(2, "A", "1", "J", "E2", "2026-05-01", NULL, "M1"),
 		row_of(7, "A", "1", "J", "E2", "2026-05-01", NULL, "M2"),
 		row_of(8, "A", "2", "J", "E1", "2026-04-01", NULL, "M1"),
 	};
@@ -354,6 +355,10 @@ test_extract_group_order_and_errors(void **state)
 
 	(void)state;
 	/* A source that does not sort as promised is a bug, not data. */
+	assert_int_equal(feed(g, rows, 2), NDX_EX_SOFTWARE);
+	group_free(g);
+	g = group_new(NULL, capture_emit, &cap, &counts);
+	rows[1] = row_of(3, "B", "1", "J", "E0", "2026-04-01", NULL, "M1");
 	assert_int_equal(feed(g, rows, 2), NDX_EX_SOFTWARE);
 	group_free(g);
 
@@ -430,6 +435,109 @@ test_extract_period_disd_on_start(void **state)
 	assert_int_equal(feed(g, rows, 4), 0);
 	assert_string_equal(cap.text,
 	    "A/1 J [E2 2026-01-01: 3e] [E3 2026-09-30: 4e]\n");
+	group_free(g);
+}
+
+/*
+ * An episode outside the period is taken back out whole: the client
+ * variants it made are gone, those it added to keep their other episodes,
+ * and a variant's place among the <client>s is that of its first row in
+ * the period (K's first row, line 2, is outside).
+ */
+static void
+test_extract_group_period_takes_back(void **state)
+{
+	struct extract_row rows[] = {
+		row_of(2, "A", "1", "K", "E1", "2020-01-01", "2020-02-01", "M1"),
+		row_of(7, "A", "1", "J", "E1", "2020-01-01", "2020-02-01", "M2"),
+		row_of(4, "A", "1", "J", "E2", "2026-07-01", NULL, "M1"),
+		row_of(6, "A", "1", "K", "E2", "2026-07-01", NULL, "M2"),
+		row_of(3, "A", "1", "J", "E3", "2020-01-01", "2020-02-01", "M1"),
+		row_of(9, "A", "1", "L", "E3", "2020-01-01", "2020-02-01", "M2"),
+		row_of(8, "A", "1", "K", "E4", "2026-07-02", NULL, "M1"),
+	};
+	struct extract_counts counts = { 0 };
+	struct capture cap = { 0 };
+	struct ndx_period p;
+	struct group *g;
+
+	(void)state;
+	assert_int_equal(ndx_period_month("2026-07", &p), 0);
+	g = group_new(&p, capture_emit, &cap, &counts);
+	assert_int_equal(feed(g, rows, 7), 0);
+	assert_string_equal(cap.text,
+	    "A/1 J [E2 2026-07-01: 4]\n"
+	    "A/1 K [E2 2026-07-01: 6] [E4 2026-07-02: 8]\n");
+	assert_int_equal(counts.episodes_written, 2);
+	assert_int_equal(counts.episodes_outside, 2);
+	assert_int_equal(counts.rows_written, 3);
+	assert_int_equal(counts.clients_written, 1);
+	group_free(g);
+}
+
+/* One line per client variant: "DOB EPISODID..." */
+static int
+dob_emit(void *arg, const struct ndx_client *c, struct ndx_error *err)
+{
+	struct capture *cap = arg;
+	char *p = cap->text + cap->len;
+	size_t left = sizeof(cap->text) - cap->len;
+	int n = snprintf(p, left, "%s", NDX_C(c, NDX_DOB));
+
+	(void)err;
+	for (size_t i = 0; i < c->nep; i++)
+		n += snprintf(p + n, left - n, " %s",
+		    NDX_E(&c->ep[i], NDX_EPISODID));
+	n += snprintf(p + n, left - n, "\n");
+	cap->len += (size_t)n;
+	return 0;
+}
+
+/*
+ * More variants than the grouper's tables start with, some made by an
+ * episode outside the period and so taken back, then made again.
+ */
+static void
+test_extract_group_many_variants(void **state)
+{
+	struct extract_row rows[300];
+	char dob[300][8];
+	struct extract_counts counts = { 0 };
+	struct capture cap = { 0 }, want = { 0 };
+	struct ndx_period p;
+	struct group *g;
+	size_t n = 0;
+
+	(void)state;
+	/* E1, in the period: D000..D099.  E2, outside (and on earlier
+	 * lines): D050..D149.  E3, in: D100..D149, and D000 again. */
+	for (int i = 0; i < 100; i++)
+		rows[n++] = row_of(1000 + i, "A", "1", "J", "E1", "2026-07-01",
+		    NULL, "M1");
+	for (int i = 0; i < 100; i++)
+		rows[n++] = row_of(10 + i, "A", "1", "J", "E2", "2020-01-01",
+		    "2020-02-01", "M1");
+	for (int i = 0; i < 51; i++)
+		rows[n++] = row_of(2000 + i, "A", "1", "J", "E3", "2026-07-01",
+		    NULL, "M1");
+	for (size_t k = 0; k < n; k++) {
+		int d = k < 100 ? (int)k : k < 200 ? (int)k - 50 :
+		    k < 250 ? (int)k - 100 : 0;
+
+		snprintf(dob[k], sizeof(dob[k]), "D%03d", d);
+		rows[k].v[NDX_DOB] = dob[k];
+	}
+	assert_int_equal(ndx_period_month("2026-07", &p), 0);
+	g = group_new(&p, dob_emit, &cap, &counts);
+	assert_int_equal(feed(g, rows, n), 0);
+	for (int d = 0; d < 150; d++)
+		want.len += (size_t)snprintf(want.text + want.len,
+		    sizeof(want.text) - want.len, "D%03d%s\n", d,
+		    d == 0 ? " E1 E3" : d < 100 ? " E1" : " E3");
+	assert_string_equal(cap.text, want.text);
+	assert_int_equal(counts.episodes_written, 2);
+	assert_int_equal(counts.episodes_outside, 1);
+	assert_int_equal(counts.rows_written, 151);
 	group_free(g);
 }
 
@@ -559,6 +667,8 @@ main(void)
 		cmocka_unit_test(test_extract_group_order_and_errors),
 		cmocka_unit_test(test_extract_period_financial_year),
 		cmocka_unit_test(test_extract_period_disd_on_start),
+		cmocka_unit_test(test_extract_group_period_takes_back),
+		cmocka_unit_test(test_extract_group_many_variants),
 		cmocka_unit_test(test_extract_sort_in_memory),
 		cmocka_unit_test(test_extract_sort_external),
 		cmocka_unit_test(test_extract_main_usage),
