@@ -117,13 +117,29 @@ r122(struct rules_ctx *ctx, struct epref *r, size_t i, size_t end)
 	}
 }
 
-/* Interventions of one EPISODID, for R123 and R124. */
+/*
+ * Interventions of one EPISODID, for R123 and R124: the row is
+ * r[k].e->iv[j], and (k, j) is also its order in the file.  Eight bytes
+ * a row, as one episode may have a million.
+ */
 struct ivref {
-	struct ndx_client *c;
-	struct ndx_episode *e;
-	struct ndx_intervention *iv;
-	size_t pos;	/* order of the row in the file */
+	uint32_t k, j;
 };
+
+/* The row a of the run of episode elements r. */
+static struct ndx_intervention *
+ivref_iv(const struct epref *r, struct ivref a)
+{
+	return &r[a.k].e->iv[a.j];
+}
+
+static int
+ivref_pos(struct ivref a, struct ivref b)
+{
+	if (a.k != b.k)
+		return a.k < b.k ? -1 : 1;
+	return a.j < b.j ? -1 : a.j > b.j;
+}
 
 static int
 cmp_items(const struct ndx_intervention *x, const struct ndx_intervention *y)
@@ -138,97 +154,90 @@ cmp_items(const struct ndx_intervention *x, const struct ndx_intervention *y)
 
 /* Exact duplicates are rows of one episode element with equal items. */
 static int
-ivref_dup_order(const void *x, const void *y)
+ivref_dup_order(const void *x, const void *y, void *r)
 {
 	const struct ivref *a = x, *b = y;
 	int d;
 
-	if (a->e != b->e)
-		return (uintptr_t)a->e < (uintptr_t)b->e ? -1 : 1;
-	if ((d = cmp_items(a->iv, b->iv)) != 0)
+	if (a->k != b->k)
+		return a->k < b->k ? -1 : 1;
+	if ((d = cmp_items(ivref_iv(r, *a), ivref_iv(r, *b))) != 0)
 		return d;
-	return a->pos < b->pos ? -1 : a->pos > b->pos;
+	return ivref_pos(*a, *b);
 }
 
 static int
-ivref_modid_order(const void *x, const void *y)
+ivref_modid_order(const void *x, const void *y, void *r)
 {
 	const struct ivref *a = x, *b = y;
-	int d = cmp_str(NDX_I(a->iv, NDX_MODID), NDX_I(b->iv, NDX_MODID));
+	int d = cmp_str(NDX_I(ivref_iv(r, *a), NDX_MODID),
+	    NDX_I(ivref_iv(r, *b), NDX_MODID));
 
-	if (d != 0)
-		return d;
-	return a->pos < b->pos ? -1 : a->pos > b->pos;
+	return d != 0 ? d : ivref_pos(*a, *b);
 }
 
-static int
-ivref_pos_order(const void *x, const void *y)
-{
-	const struct ivref *a = x, *b = y;
-
-	return a->pos < b->pos ? -1 : a->pos > b->pos;
-}
-
+/* R123 and R124 over the nr elements r of one EPISODID. */
 static void
-r123_r124(struct rules_ctx *ctx, struct epref *r, size_t i, size_t end,
+r123_r124(struct rules_ctx *ctx, struct epref *r, size_t nr,
     struct ivref **buf, size_t *bufcap)
 {
 	struct ivref *v;
-	size_t n = 0, pos = 0;
+	size_t n = 0;
 
-	for (size_t k = i; k < end; k++)
+	for (size_t k = 0; k < nr; k++)
 		n += r[k].e->niv;
+	if (n < 2)
+		return;
 	if (n > *bufcap) {
 		*bufcap = n;
 		*buf = xreallocarray(*buf, n, sizeof(**buf));
 	}
 	v = *buf;
 	n = 0;
-	for (size_t k = i; k < end; k++)
+	for (size_t k = 0; k < nr; k++)
 		for (size_t j = 0; j < r[k].e->niv; j++) {
-			v[n].c = r[k].c;
-			v[n].e = r[k].e;
-			v[n].iv = &r[k].e->iv[j];
-			v[n].pos = pos++;
+			v[n].k = (uint32_t)k;
+			v[n].j = (uint32_t)j;
 			n++;
 		}
-	if (n < 2)
-		return;
 
 	/* R123: within one episode element, equal items are duplicates;
 	 * the first in file order is kept. */
-	qsort(v, n, sizeof(*v), ivref_dup_order);
+	qsort_r(v, n, sizeof(*v), ivref_dup_order, r);
 	for (size_t k = 1; k < n; k++)
-		if (v[k].e == v[k - 1].e && cmp_items(v[k].iv, v[k - 1].iv) == 0)
-			v[k].iv->mark |= MARK_DUPLICATE;
-	qsort(v, n, sizeof(*v), ivref_pos_order);
-	for (size_t k = 0; k < n; k++)
-		if (v[k].iv->mark & MARK_DUPLICATE)
-			problem_add(ctx, v[k].c, v[k].e, v[k].iv, -1, "R123",
-			    "exact duplicate of an earlier row: kept once");
+		if (v[k].k == v[k - 1].k && cmp_items(ivref_iv(r, v[k]),
+		    ivref_iv(r, v[k - 1])) == 0)
+			ivref_iv(r, v[k])->mark |= MARK_DUPLICATE;
+	for (size_t k = 0; k < nr; k++)
+		for (size_t j = 0; j < r[k].e->niv; j++)
+			if (r[k].e->iv[j].mark & MARK_DUPLICATE)
+				problem_add(ctx, r[k].c, r[k].e, &r[k].e->iv[j],
+				    -1, "R123", "exact duplicate of an earlier "
+				    "row: kept once");
 
 	/* R124: once a row with a MODID differs from an earlier row with
 	 * that MODID, it and every later one conflict. */
-	qsort(v, n, sizeof(*v), ivref_modid_order);
+	qsort_r(v, n, sizeof(*v), ivref_modid_order, r);
 	for (size_t k = 0; k < n;) {
+		const char *modid = NDX_I(ivref_iv(r, v[k]), NDX_MODID);
 		size_t j = k + 1, lead = k;
 		int conflict = 0;
 
-		while (j < n && same_value(NDX_I(v[j].iv, NDX_MODID),
-		    NDX_I(v[k].iv, NDX_MODID)))
+		while (j < n && same_value(NDX_I(ivref_iv(r, v[j]),
+		    NDX_MODID), modid))
 			j++;
-		if (NDX_I(v[k].iv, NDX_MODID) != NULL)
+		if (modid != NULL)
 			for (size_t m = k + 1; m < j; m++) {
-				if (v[m].iv->mark & MARK_DUPLICATE)
+				if (ivref_iv(r, v[m])->mark & MARK_DUPLICATE)
 					continue;
-				if (!conflict &&
-				    cmp_items(v[m].iv, v[lead].iv) == 0)
+				if (!conflict && cmp_items(ivref_iv(r, v[m]),
+				    ivref_iv(r, v[lead])) == 0)
 					continue;
 				conflict = 1;
-				problem_add(ctx, v[m].c, v[m].e, v[m].iv,
-				    NDX_MODID, "R124", "another row of this "
-				    "episode has the same MODID with "
-				    "different intervention items");
+				problem_add(ctx, r[v[m].k].c, r[v[m].k].e,
+				    ivref_iv(r, v[m]), NDX_MODID, "R124",
+				    "another row of this episode has the same "
+				    "MODID with different intervention items");
 			}
 		k = j;
 	}
@@ -344,7 +353,7 @@ rules_group(struct rules_ctx *ctx, struct ndx_client *const *cl, size_t n)
 	qsort(r, nr, sizeof(*r), epref_order);
 	for (size_t i = 0; i < nr; i = run_end(r, i, nr)) {
 		r122(ctx, r, i, run_end(r, i, nr));
-		r123_r124(ctx, r, i, run_end(r, i, nr), &ivbuf, &ivcap);
+		r123_r124(ctx, r + i, run_end(r, i, nr) - i, &ivbuf, &ivcap);
 	}
 	r125(ctx, r, nr);
 

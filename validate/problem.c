@@ -8,6 +8,8 @@
 #include "ndx/diag.h"
 #include "validate.h"
 
+#define MSG_SHARE 8	/* earlier problems whose message is reused */
+
 int
 same_value(const char *a, const char *b)
 {
@@ -39,17 +41,16 @@ client_line(const struct ndx_client *c)
 }
 
 const char *
-csv_value(struct ndx_arena *a, const struct ndx_client *c,
-    const struct ndx_episode *e, const struct ndx_intervention *iv, int item)
+csv_value(const struct ndx_client *c, const struct ndx_episode *e,
+    const struct ndx_intervention *iv, int item, char buf[11])
 {
 	const char *v = ndx_row_value(c, e, iv, (enum ndx_item)item);
-	char dmy[11];
 
 	if (v == NULL || !ndx_items[item].is_date ||
 	    ndx_row_is_raw(c, e, iv, (enum ndx_item)item) ||
-	    ndx_date_iso_to_dmy(v, dmy) != 0)
+	    ndx_date_iso_to_dmy(v, buf) != 0)
 		return v;
-	return arena_strdup(a, dmy);
+	return buf;
 }
 
 struct problem *
@@ -60,6 +61,7 @@ problem_add(struct rules_ctx *ctx, struct ndx_client *c, struct ndx_episode *e,
 	const struct ndx_rule *rule = ndx_dataset_rule(ctx->ds, rule_id);
 	struct problems *ps = ctx->out;
 	struct problem *p;
+	char msg[300], dmy[11];
 	va_list ap;
 
 	if (rule == NULL)	/* rules.csv and the code disagree: a bug */
@@ -84,7 +86,7 @@ problem_add(struct rules_ctx *ctx, struct ndx_client *c, struct ndx_episode *e,
 	}
 	p = &ps->p[ps->n];
 	memset(p, 0, sizeof(*p));
-	p->seq = ps->n++;
+	p->seq = (uint32_t)ps->n++;
 	p->c = c;
 	p->e = e;
 	p->iv = iv;
@@ -101,11 +103,20 @@ problem_add(struct rules_ctx *ctx, struct ndx_client *c, struct ndx_episode *e,
 		p->line = client_line(c);
 		p->xml_line = c->xml_line;
 	}
-	if (field >= 0)
-		p->value = csv_value(ctx->arena, c, e, iv, field);
+	if (field >= 0 && (p->value = csv_value(c, e, iv, field, dmy)) == dmy)
+		p->value = arena_strdup(ctx->arena, dmy);
 	va_start(ap, fmt);
-	vsnprintf(p->msg, sizeof(p->msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Messages repeat from row to row (they name items, not values), and
+	 * a client of a million rows may have millions: share recent ones. */
+	for (size_t k = ps->n - 1; k-- > 0 && k + MSG_SHARE >= ps->n;)
+		if (strcmp(ps->p[k].msg, msg) == 0) {
+			p->msg = ps->p[k].msg;
+			break;
+		}
+	if (p->msg == NULL)
+		p->msg = arena_strdup(ctx->arena, msg);
 
 	if (rule->severity == NDX_SEV_ERROR) {
 		if (e != NULL)

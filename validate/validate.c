@@ -28,6 +28,7 @@
 #include "validate_main.h"
 
 #define REPORTS_MAX 2
+#define ADOPT_MIN (1u << 20)	/* a client read this large is not copied */
 
 enum count {
 	EPISODES_READ, EPISODES_VALID, EPISODES_REJECTED, ROWS_READ,
@@ -53,8 +54,14 @@ struct validate {
 	struct epxml_writer *writer;
 	struct report *report[REPORTS_MAX];
 
-	/* The current group: its clients, copied into group_arena. */
+	/*
+	 * The current group: its clients, in group_arena and the arenas
+	 * adopted from the reader (see add_to_group); scratch is the arena
+	 * the next client is read into.
+	 */
 	struct ndx_arena *group_arena, *scratch;
+	struct ndx_arena **adopted;
+	size_t nadopted, adoptedcap;
 	struct ndx_client **group;
 	size_t ngroup, groupcap;
 	struct epxml_problem *xsd;	/* its XSD problems */
@@ -181,6 +188,7 @@ write_rejects(struct validate *v, const struct ndx_client *c,
     const struct ndx_episode *e)
 {
 	const char *f[64];
+	char dmy[64][11];
 	struct ndx_error err;
 
 	for (size_t j = 0; j < e->niv; j++) {
@@ -188,8 +196,8 @@ write_rejects(struct validate *v, const struct ndx_client *c,
 		if (v->rej == NULL)
 			continue;
 		for (size_t k = 0; k < ndx_layout_csv_n; k++)
-			f[k] = csv_value(v->group_arena, c, e, &e->iv[j],
-			    ndx_layout_csv[k]);
+			f[k] = csv_value(c, e, &e->iv[j], ndx_layout_csv[k],
+			    dmy[k]);
 		if (csvrec_write_row(ndx_outfile_fp(v->rej), f,
 		    ndx_layout_csv_n, 1) != 0) {
 			ndx_error_set(&err, NDX_EX_IOERR, v->rejects_path, 0,
@@ -199,38 +207,37 @@ write_rejects(struct validate *v, const struct ndx_client *c,
 	}
 }
 
-/* Writes the valid part of one client element, initials upper-cased. */
+/*
+ * Writes the valid part of one client element, initials upper-cased.
+ * The element is filtered in place: the group is dropped once written,
+ * and a copy would hold a client of a million rows twice.
+ */
 static void
-write_valid(struct validate *v, const struct ndx_client *c)
+write_valid(struct validate *v, struct ndx_client *c)
 {
-	struct ndx_client out = *c;
 	struct ndx_error err;
+	size_t nep = 0;
 	static const enum ndx_item initials[] = { NDX_FINITIAL, NDX_SINITIAL };
 
-	out.ep = arena_alloc(v->group_arena, (c->nep ? c->nep : 1) *
-	    sizeof(*out.ep));
-	out.nep = 0;
 	for (size_t i = 0; i < c->nep; i++) {
-		const struct ndx_episode *e = &c->ep[i];
-		struct ndx_episode *oe;
+		struct ndx_episode *e = &c->ep[i];
+		size_t niv = 0;
 
 		if (e->mark & MARK_REJECTED)
 			continue;
-		oe = &out.ep[out.nep++];
-		*oe = *e;
-		oe->iv = arena_alloc(v->group_arena, (e->niv ? e->niv : 1) *
-		    sizeof(*oe->iv));
-		oe->niv = 0;
 		for (size_t j = 0; j < e->niv; j++) {
 			if (e->iv[j].mark & MARK_DUPLICATE) {
 				v->counts[DUPLICATES]++;
 				continue;
 			}
-			oe->iv[oe->niv++] = e->iv[j];
+			e->iv[niv++] = e->iv[j];
 			v->counts[ROWS_WRITTEN]++;
 		}
+		e->niv = niv;
+		c->ep[nep++] = *e;
 	}
-	if (out.nep == 0)
+	c->nep = nep;
+	if (c->nep == 0)
 		return;
 	for (size_t k = 0; k < 2; k++) {
 		const char *s = NDX_C(c, initials[k]);
@@ -239,10 +246,10 @@ write_valid(struct validate *v, const struct ndx_client *c)
 			char *u = arena_strdup(v->group_arena, s);
 
 			u[0] = (char)(u[0] - 'a' + 'A');
-			NDX_C(&out, initials[k]) = u;
+			NDX_C(c, initials[k]) = u;
 		}
 	}
-	if (epxml_write_client(v->writer, &out, &err) != 0) {
+	if (epxml_write_client(v->writer, c, &err) != 0) {
 		snprintf(err.file, sizeof(err.file), "%s",
 		    ndx_outfile_name(v->out));
 		fatal(&err);
@@ -287,7 +294,7 @@ process_group(struct validate *v)
 	v->counts[EPISODES_REJECTED] += v->ctx.episodes_rejected;
 	v->counts[EPISODES_VALID] += v->ctx.episodes - v->ctx.episodes_rejected;
 	for (size_t a = 0; a < v->ngroup; a++) {
-		const struct ndx_client *c = v->group[a];
+		struct ndx_client *c = v->group[a];
 
 		for (size_t i = 0; i < c->nep; i++)
 			if (c->ep[i].mark & MARK_REJECTED)
@@ -297,18 +304,45 @@ process_group(struct validate *v)
 	v->ngroup = 0;
 	v->nxsd = 0;
 	arena_reset(v->group_arena);
+	while (v->nadopted > 0)
+		arena_free(v->adopted[--v->nadopted]);
 }
 
+/*
+ * Takes c, just read into v->scratch, into the group without copying
+ * what is large: the first client of a group brings its arena along (the
+ * two arenas swap), and so does any other client of ADOPT_MIN bytes.
+ * The many small elements of a client whose rows disagree are copied
+ * instead, so that each does not keep an arena's first block.
+ */
 static void
-add_to_group(struct validate *v, const struct ndx_client *c,
+add_to_group(struct validate *v, struct ndx_client *c,
     const struct epxml_problem *probs, size_t nprobs)
 {
+	struct ndx_arena *t;
+
 	if (v->ngroup == v->groupcap) {
 		v->groupcap = v->groupcap ? v->groupcap * 2 : 4;
 		v->group = xreallocarray(v->group, v->groupcap,
 		    sizeof(*v->group));
 	}
-	v->group[v->ngroup++] = ndx_client_copy(v->group_arena, c);
+	if (v->ngroup == 0) {
+		t = v->group_arena;
+		v->group_arena = v->scratch;
+		v->scratch = t;
+	} else if (arena_size(v->scratch) >= ADOPT_MIN) {
+		if (v->nadopted == v->adoptedcap) {
+			v->adoptedcap = v->adoptedcap ? v->adoptedcap * 2 : 4;
+			v->adopted = xreallocarray(v->adopted, v->adoptedcap,
+			    sizeof(*v->adopted));
+		}
+		v->adopted[v->nadopted++] = v->scratch;
+		v->scratch = arena_new();
+	} else {
+		c = ndx_client_copy(v->group_arena, c);
+		arena_reset(v->scratch);
+	}
+	v->group[v->ngroup++] = c;
 	if (nprobs == 0)
 		return;
 	if (v->nxsd + nprobs > v->xsdcap) {
@@ -513,7 +547,6 @@ validate_main(int argc, char **argv)
 		if (v.ngroup > 0 && !same_group(v.group[0], c))
 			process_group(&v);
 		add_to_group(&v, c, probs, nprobs);
-		arena_reset(v.scratch);
 	}
 	if (rc < 0)
 		fatal(&err);
@@ -532,6 +565,7 @@ validate_main(int argc, char **argv)
 	epxml_reader_close(v.reader);
 	arena_free(v.group_arena);
 	arena_free(v.scratch);
+	free(v.adopted);
 	free(v.group);
 	free(v.xsd);
 	free(v.problems.p);

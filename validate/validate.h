@@ -7,6 +7,7 @@
 #define NDX_VALIDATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "ndx/dataset.h"
@@ -18,15 +19,16 @@ struct ndx_arena;
 struct problem {
 	long line;		/* source CSV line, 0 when unknown */
 	long xml_line;		/* for ordering when there is no CSV line */
-	size_t seq;		/* order found, for a stable sort */
 	const struct ndx_client *c;
 	const struct ndx_episode *e;	/* NULL for a client-level problem */
 	const struct ndx_intervention *iv; /* NULL unless intervention-level */
+	uint32_t seq;		/* order found, for a stable sort */
 	int field;		/* enum ndx_item, or -1 */
 	const char *field_name;	/* when field < 0: an element name, or "" */
 	const struct ndx_rule *rule;
 	const char *value;	/* as in the CSV layout; NULL = empty */
-	char msg[300];
+	const char *msg;	/* in the group's arena: a client of a million
+				   rows may have a million problems */
 };
 
 struct problems {
@@ -77,9 +79,12 @@ struct problem *problem_add(struct rules_ctx *, struct ndx_client *,
 int same_value(const char *, const char *);
 long client_line(const struct ndx_client *);
 long episode_line(const struct ndx_episode *);
-/* A value as the CSV layout shows it (dates DD/MM/YYYY), in the arena. */
-const char *csv_value(struct ndx_arena *, const struct ndx_client *,
-    const struct ndx_episode *, const struct ndx_intervention *, int item);
+/*
+ * A value as the CSV layout shows it (dates DD/MM/YYYY): the item's own
+ * string, or a date converted into buf.
+ */
+const char *csv_value(const struct ndx_client *, const struct ndx_episode *,
+    const struct ndx_intervention *, int item, char buf[11]);
 
 /* report.c */
 struct report;
