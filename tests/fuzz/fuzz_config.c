@@ -12,34 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "ndx/config.h"
 #include "ndx/date.h"
 #include "ndx/ndx.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-		abort();						\
-	}								\
-} while (0)
-
-/* A file descriptor holding the bytes, named for the reader. */
-static int
-memfile(const void *data, size_t size, char *path, size_t pathsize)
-{
-	int fd = memfd_create("fuzz_config", 0);
-
-	CHECK(fd >= 0);
-	CHECK(size == 0 || write(fd, data, size) == (ssize_t)size);
-	snprintf(path, pathsize, "/proc/self/fd/%d", fd);
-	return fd;
-}
 
 /* A value as config.h defines it: no blank at either end, one line. */
 static void
@@ -158,7 +137,7 @@ check_config(const struct ndx_config *cfg)
 	check_scheme(cfg->source);
 
 	text = write_back(cfg, &len);
-	fd = memfile(text, len, path, sizeof(path));
+	fd = fuzz_memfile(text, len, path, sizeof(path));
 	CHECK(ndx_config_read(path, &again, &err) == 0);
 	CHECK(same(cfg->source, again.source));
 	CHECK(same(cfg->agency, again.agency));
@@ -183,7 +162,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char path[64], *text;
 	int fd, rc;
 
-	fd = memfile(data, size, path, sizeof(path));
+	fd = fuzz_memfile(data, size, path, sizeof(path));
 	memset(&err, 0, sizeof(err));
 	rc = ndx_config_read(path, &cfg, &err);
 	if (rc == 0)

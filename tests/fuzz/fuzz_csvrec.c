@@ -14,16 +14,8 @@
 
 #include "ndx/csvrec.h"
 #include "ndx/ndx.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-		abort();						\
-	}								\
-} while (0)
 
 /* Unicode 15 table 3-7, less the controls and nonchars XML refuses. */
 static int

@@ -12,16 +12,8 @@
 
 #include "ndx/date.h"
 #include "ndx/period.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-		abort();						\
-	}								\
-} while (0)
 
 /* Day numbers of 0001-01-01 and 9999-12-31. */
 #define DAY_MIN (-719162)

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
@@ -20,17 +19,9 @@
 #include "ndx/epxml.h"
 #include "ndx/model.h"
 #include "ndx/ndx.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int LLVMFuzzerInitialize(int *, char ***);
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-		abort();						\
-	}								\
-} while (0)
 
 static struct ndx_dataset *ds;
 
@@ -46,18 +37,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	}
 	return 0;
-}
-
-/* A file descriptor holding the bytes, named for the reader. */
-static int
-memfile(const void *data, size_t size, char *path, size_t pathsize)
-{
-	int fd = memfd_create("fuzz_epxml", 0);
-
-	CHECK(fd >= 0);
-	CHECK(size == 0 || write(fd, data, size) == (ssize_t)size);
-	snprintf(path, pathsize, "/proc/self/fd/%d", fd);
-	return fd;
 }
 
 static long
@@ -125,14 +104,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	long n, n2, rows, rows2;
 	int fd, fd2;
 
-	fd = memfile(data, size, path, sizeof(path));
+	fd = fuzz_memfile(data, size, path, sizeof(path));
 	copy = open_memstream(&buf, &len);
 	CHECK(copy != NULL);
 	n = read_all(path, ds, copy, &rows);
 	CHECK(fclose(copy) == 0);
 	/* What the writer wrote from a readable file reads back the same. */
 	if (n >= 0) {
-		fd2 = memfile(buf, len, path2, sizeof(path2));
+		fd2 = fuzz_memfile(buf, len, path2, sizeof(path2));
 		n2 = read_all(path2, NULL, NULL, &rows2);
 		CHECK(n2 == n && rows2 == rows);
 		close(fd2);

@@ -65,18 +65,10 @@
 #include "ndx/epxml.h"
 #include "ndx/model.h"
 #include "ndx/ndx.h"
+#include "fuzz.h"
 #include "../../validate/validate.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int LLVMFuzzerInitialize(int *, char ***);
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-		abort();						\
-	}								\
-} while (0)
 
 #define MAX_CLIENTS 3
 #define MAX_EPISODES 3		/* per client */

@@ -16,16 +16,8 @@
 
 #include "ndx/manifest.h"
 #include "ndx/ndx.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-		abort();						\
-	}								\
-} while (0)
 
 static void
 check_manifest(const char *buf, size_t len)
