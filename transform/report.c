@@ -58,6 +58,14 @@ is_report_element(xmlNodePtr n, const char *name)
 	    xmlStrEqual(n->name, BAD_CAST name);
 }
 
+static void
+not_a_report(struct ndx_error *err, const char *name, long line)
+{
+	ndx_error_set(err, NDX_EX_DATAERR, name, line, "not a validation "
+	    "report (ndx-validate --report FILE.xml writes one: <report> in "
+	    "namespace %s, with its <summary>)", NDX_NS_REPORT);
+}
+
 /* Problems seen so far of each rule, to cap those kept. */
 struct rule_counts {
 	xmlChar *id[REPORT_MAX_RULES];
@@ -128,11 +136,7 @@ read_report(int fd, const char *url, const char *name, struct ndx_error *err)
 		if (depth == 0) {
 			n = xmlTextReaderCurrentNode(reader);
 			if (!is_report_element(n, "report")) {
-				ndx_error_set(err, NDX_EX_DATAERR, name,
-				    xmlGetLineNo(n), "not a validation report "
-				    "(ndx-validate --report FILE.xml writes "
-				    "one: <report> in namespace %s, with its "
-				    "<summary>)", NDX_NS_REPORT);
+				not_a_report(err, name, xmlGetLineNo(n));
 				goto fail;
 			}
 			root = xmlDocCopyNode(n, doc, 2);
@@ -159,10 +163,7 @@ read_report(int fd, const char *url, const char *name, struct ndx_error *err)
 		goto fail;
 	}
 	if (!summary) {
-		ndx_error_set(err, NDX_EX_DATAERR, name, xmlGetLineNo(root),
-		    "not a validation report (ndx-validate --report FILE.xml "
-		    "writes one: <report> in namespace %s, with its "
-		    "<summary>)", NDX_NS_REPORT);
+		not_a_report(err, name, xmlGetLineNo(root));
 		goto fail;
 	}
 	goto out;
