@@ -5,7 +5,9 @@
  * The input is normally ndx-validate's valid output; it is checked against
  * the XSD as it streams, and anything not valid stops the run (65) before
  * a pseudonym could be derived from a wrong value.  The output is the
- * pseudonymised form, written atomically.  `keygen FILE` makes a key.
+ * pseudonymised form, written atomically.  `keygen FILE` makes a key;
+ * `keyid FILE` prints a key's id (exchange.md §4), which names it in a
+ * MANIFEST without revealing it.
  *
  * The key comes only from --key-file, never from argv or the environment.
  * It is read into locked memory (lib/secret.c), turned into a keyed HMAC
@@ -34,6 +36,7 @@
 #include "ndx/dataset.h"
 #include "ndx/diag.h"
 #include "ndx/epxml.h"
+#include "ndx/keyid.h"
 #include "ndx/model.h"
 #include "ndx/ndx.h"
 #include "ndx/outfile.h"
@@ -55,13 +58,21 @@ struct pseudonymise {
 
 static const char usage_text[] =
     "usage: ndx-pseudonymise --key-file KEYFILE [-o OUT.xml] [FILE | -]\n"
-    "       ndx-pseudonymise keygen KEYFILE\n";
+    "       ndx-pseudonymise keygen KEYFILE\n"
+    "       ndx-pseudonymise keyid KEYFILE\n";
 
 static _Noreturn void
 usage(void)
 {
 	fputs(usage_text, stderr);
 	exit(NDX_EX_USAGE);
+}
+
+/* 64 hexadecimal digits: a key, not the name of its file. */
+static int
+looks_like_key(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdefABCDEF") == 64;
 }
 
 static void
@@ -102,8 +113,7 @@ parse_options(struct pseudonymise *p, int argc, char **argv)
 		    "with: ndx-pseudonymise keygen KEYFILE)");
 	/* A key pasted in place of its file name must not be echoed back in
 	 * a "cannot open" message, into a terminal or a log. */
-	if (strlen(p->key_path) == 64 &&
-	    strspn(p->key_path, "0123456789abcdefABCDEF") == 64)
+	if (looks_like_key(p->key_path))
 		diag_errx(NDX_EX_USAGE, "--key-file takes the name of a key "
 		    "file, not a key: a key never goes on the command line");
 	p->input = argc - optind == 1 ? argv[optind] : "-";
@@ -133,6 +143,48 @@ keygen(int argc, char **argv)
 		diag_errx(NDX_EX_USAGE, "keygen writes a key only to a file");
 	if (ndx_key_generate(argv[optind], &err) != 0)
 		return diag_error(&err);
+	return NDX_EX_OK;
+}
+
+/*
+ * keyid KEYFILE: argv[0] is "keyid".  The key file is read as --key-file
+ * reads it, with the same refusals (77 open to others, 78 a link or not a
+ * key), so a key that ndx-pseudonymise would refuse has no id either.
+ */
+static int
+keyid(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char id[NDX_KEY_ID_HEX + 1];
+	struct ndx_secret *key;
+	struct ndx_error err;
+	int ch, rc;
+
+	if ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (ch != 'h')
+			usage();
+		fputs(usage_text, stdout);
+		return NDX_EX_OK;
+	}
+	if (argc - optind != 1)
+		usage();
+	/* A key is a file of its own, never a pipe or an operand. */
+	if (strcmp(argv[optind], "-") == 0)
+		diag_errx(NDX_EX_USAGE, "keyid reads a key only from a file");
+	if (looks_like_key(argv[optind]))
+		diag_errx(NDX_EX_USAGE, "keyid takes the name of a key file, "
+		    "not a key: a key never goes on the command line");
+	if ((key = ndx_key_read(argv[optind], &err)) == NULL)
+		return diag_error(&err);
+	rc = ndx_key_id(key, id, &err);
+	ndx_secret_free(key);
+	if (rc != 0)
+		return diag_error(&err);
+	if (printf("%s\n", id) < 0 || fflush(stdout) != 0 || ferror(stdout))
+		diag_err(NDX_EX_IOERR, "standard output");
 	return NDX_EX_OK;
 }
 
@@ -286,6 +338,8 @@ pseudonymise_main(int argc, char **argv)
 		return diag_error(&err);
 	if (argc > 1 && strcmp(argv[1], "keygen") == 0)
 		return keygen(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "keyid") == 0)
+		return keyid(argc - 1, argv + 1);
 	parse_options(&p, argc, argv);
 	p.ctx.input = strcmp(p.input, "-") == 0 ? "standard input" : p.input;
 

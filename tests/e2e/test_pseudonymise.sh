@@ -186,6 +186,52 @@ printf '%s\n' "$VECTOR_KEY" | cut -c 1-62 >"$W/key-short"
 chmod 600 "$W/key-short"
 refused key-short 78 "$W/key-short" "exactly 64 hexadecimal digits"
 
+# --- keyid: the key id of exchange.md §4, under the same key file rules
+begin keyid-vector
+pseudo keyid "$W/vector.key"
+want_rc 0
+want_empty "$T/err" stderr
+printf 'e59ed32368831696\n' >"$T/keyid.want"
+cmp -s "$T/out" "$T/keyid.want" || { bad "keyid output"; show "$T/out"; }
+end
+
+begin keyid-another-key
+pseudo keyid "$W/k1"
+want_rc 0
+grep -E -x '[0-9a-f]{16}' "$T/out" >/dev/null || bad "not 16 hex digits"
+want_absent "$T/out" e59ed32368831696 stdout
+want_absent "$T/out" "$(cut -c 1-16 "$W/k1")" stdout
+end
+
+# keyid_refused NAME RC KEYFILE TEXT: keyid exits RC, one line, no id.
+keyid_refused() {
+	begin "keyid-$1"
+	pseudo keyid "$3"
+	want_rc "$2"
+	want_empty "$T/out" stdout
+	want_lines "$T/err" 1 stderr
+	want_fixed "$T/err" "$4"
+	want_absent "$T/err" "$VECTOR_KEY" stderr
+	end
+}
+keyid_refused mode-640 77 "$W/key-640" "lets group or others at the key"
+keyid_refused mode-604 77 "$W/key-604" "lets group or others at the key"
+keyid_refused symlink 78 "$W/key-symlink" "is a symbolic link"
+keyid_refused directory 78 "$W/key-dir" "not a regular file"
+keyid_refused missing 66 "$W/no-such-key" "cannot open the key file"
+keyid_refused short 78 "$W/key-short" "exactly 64 hexadecimal digits"
+keyid_refused stdin 64 - "keyid reads a key only from a file"
+keyid_refused in-argv 64 "$VECTOR_KEY" "a key never goes on the command line"
+
+begin keyid-usage
+pseudo keyid
+want_rc 64
+want_fixed "$T/err" "ndx-pseudonymise keyid KEYFILE"
+pseudo keyid "$W/vector.key" "$W/k1"
+want_rc 64
+want_empty "$T/out" stdout
+end
+
 # --- input refused
 begin already-pseudonymised
 pseudo --key-file "$W/vector.key" -o "$W/vector-a.xml" "$W/a.xml"
