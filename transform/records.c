@@ -11,6 +11,10 @@
  * another form) stops the run with exit 65 rather than leaving a column
  * silently empty in a file that goes to a commissioner or to Public
  * Health.
+ *
+ * The Public Health extract also measures its disclosure risk (risk.c):
+ * in the same pass, or with --min-k in a first pass of its own, since
+ * every row of a person may change with what the last row says.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +27,7 @@
 #include "ndx/epxml.h"
 #include "ndx/model.h"
 #include "ndx/ndx.h"
+#include "risk.h"
 #include "transform.h"
 
 /* What R130 makes of an episode with CONSENT = N. */
@@ -68,6 +73,21 @@ struct records {
 	unsigned char reduced[NDX_NITEMS];	/* in consent_n_items */
 	const char *field[NDX_NITEMS];	/* the row being written */
 	char dmy[NDX_NITEMS][11];	/* its dates, DD/MM/YYYY */
+	struct risk *risk;		/* public-health: persons' Q */
+	int generalise;			/* --min-k: write with over[] */
+	unsigned char over[NDX_NITEMS];	/* items the client's rows publish */
+	const char *over_val[NDX_NITEMS]; /* as this (NULL blank) */
+	long episodes, rows, consent_excluded;
+};
+
+/* The values risk.c takes, in the order of enum risk_value. */
+static const enum ndx_item risk_items[RISK_NVALUES] = {
+	[RISK_AGE_AT_TRIAGE] = NDX_AGE_AT_TRIAGE,
+	[RISK_AGE_BAND] = NDX_AGE_BAND,
+	[RISK_SEX] = NDX_SEX,
+	[RISK_ETHNIC] = NDX_ETHNIC,
+	[RISK_LA] = NDX_LA,
+	[RISK_PC_DISTRICT] = NDX_PC_DISTRICT,
 };
 
 static int
@@ -116,6 +136,9 @@ write_row(struct records *rec, const struct ndx_client *c,
 			    ndx_items[item].code, rec->lay->incomplete);
 			return -1;
 		}
+		/* Generalised after the check: the input is still whole. */
+		if (rec->over[item])
+			v = rec->over_val[item];
 		if (v != NULL && ndx_items[item].is_date &&
 		    (ndx_row_is_raw(c, e, iv, item) ||
 		    ndx_date_iso_to_dmy(v, rec->dmy[k]) != 0)) {
@@ -130,11 +153,13 @@ write_row(struct records *rec, const struct ndx_client *c,
 	}
 	if (csvrec_write_row(rec->out, rec->field, n, 1) != 0)
 		return write_failed(err);
+	rec->rows++;
 	return 0;
 }
 
+/* The client's consent, Y or N; -1 with err when it is neither. */
 static int
-write_client(struct records *rec, const struct ndx_client *c,
+consent_of(const struct records *rec, const struct ndx_client *c,
     struct ndx_error *err)
 {
 	const char *consent = NDX_C(c, NDX_CONSENT);
@@ -146,10 +171,76 @@ write_client(struct records *rec, const struct ndx_client *c,
 		    rec->lay->incomplete);
 		return -1;
 	}
+	return consent[0];
+}
+
+/*
+ * Gives risk.c each episode of a client whose rows are in the extract:
+ * every value of Q is the client's or the episode's, so an episode
+ * stands for all its rows.  A client without PSEUDO_CLIENT has no row
+ * either: write_row() stops the run on it.
+ */
+static void
+collect_client(struct records *rec, const struct ndx_client *c)
+{
+	const char *pseudo = NDX_C(c, NDX_PSEUDO_CLIENT);
+	const char *v[RISK_NVALUES];
+
+	if (pseudo == NULL)
+		return;
 	for (size_t i = 0; i < c->nep; i++) {
 		const struct ndx_episode *e = &c->ep[i];
 
-		if (consent[0] == 'N') {
+		for (size_t k = 0; k < RISK_NVALUES; k++)
+			v[k] = ndx_row_value(c, e, NULL, risk_items[k]);
+		risk_row(rec->risk, pseudo, NDX_E(e, NDX_TRIAGED),
+		    NDX_E(e, NDX_PSEUDO_EPISODE), v);
+	}
+}
+
+/*
+ * What the generalised extract publishes for this client's rows
+ * (exchange.md §8): no AGE_AT_TRIAGE or PC_DISTRICT, ETHNIC's broad
+ * group, and for a person still below --min-k no AGE_BAND or ETHNIC.
+ */
+static void
+generalise_client(struct records *rec, const struct ndx_client *c)
+{
+	rec->over[NDX_AGE_AT_TRIAGE] = rec->over[NDX_PC_DISTRICT] = 1;
+	rec->over_val[NDX_AGE_AT_TRIAGE] = rec->over_val[NDX_PC_DISTRICT] =
+	    NULL;
+	rec->over[NDX_ETHNIC] = 1;
+	rec->over_val[NDX_ETHNIC] = risk_broad_ethnic(NDX_C(c, NDX_ETHNIC));
+	rec->over[NDX_AGE_BAND] = 0;
+	if (risk_suppressed(rec->risk, NDX_C(c, NDX_PSEUDO_CLIENT))) {
+		rec->over[NDX_AGE_BAND] = 1;
+		rec->over_val[NDX_AGE_BAND] = rec->over_val[NDX_ETHNIC] = NULL;
+	}
+}
+
+static int
+write_client(struct records *rec, const struct ndx_client *c,
+    struct ndx_error *err)
+{
+	int consent;
+
+	if ((consent = consent_of(rec, c, err)) < 0)
+		return -1;
+	if (consent == 'N' && rec->lay->consent_n == CONSENT_N_OMIT) {
+		rec->consent_excluded += (long)c->nep;
+		return 0;
+	}
+	if (rec->risk != NULL && consent == 'Y') {
+		if (rec->generalise)
+			generalise_client(rec, c);
+		else
+			collect_client(rec, c);
+	}
+	rec->episodes += (long)c->nep;
+	for (size_t i = 0; i < c->nep; i++) {
+		const struct ndx_episode *e = &c->ep[i];
+
+		if (consent == 'N') {
 			if (rec->lay->consent_n == CONSENT_N_REDUCE &&
 			    write_row(rec, c, e, NULL, 1, err) != 0)
 				return -1;
@@ -166,15 +257,46 @@ write_client(struct records *rec, const struct ndx_client *c,
 	return 0;
 }
 
+/*
+ * --min-k's first pass: only the persons' Q, nothing written.  Returns
+ * the episodes read, or -1 with err.
+ */
+static long
+first_pass(struct records *rec, struct epxml_reader *r, struct ndx_error *err)
+{
+	struct ndx_arena *arena = arena_new();
+	const struct epxml_problem *probs;
+	struct ndx_client *c;
+	size_t nprobs;
+	long episodes = 0;
+	int more, consent;
+
+	while ((more = epxml_reader_next(r, arena, &c, &probs, &nprobs,
+	    err)) == 1) {
+		if ((consent = consent_of(rec, c, err)) < 0) {
+			more = -1;
+			break;
+		}
+		if (consent == 'Y')
+			collect_client(rec, c);
+		episodes += (long)c->nep;
+		arena_reset(arena);
+	}
+	arena_free(arena);
+	return more == 0 ? episodes : -1;
+}
+
 static int
 records_run(const struct layout *lay, struct transform *t,
     struct epxml_reader *r, FILE *out, struct ndx_error *err)
 {
 	struct records rec;
 	struct ndx_arena *arena = NULL;
+	struct epxml_reader *again = NULL;
 	struct ndx_client *c;
 	const struct epxml_problem *probs;
 	size_t nprobs;
+	long first = 0;
 	int more, rc = -1;
 
 	memset(&rec, 0, sizeof(rec));
@@ -201,6 +323,19 @@ records_run(const struct layout *lay, struct transform *t,
 	    sizeof(consent_n_items[0]); k++)
 		rec.reduced[consent_n_items[k]] = 1;
 
+	if (lay == &public_health)
+		rec.risk = risk_new();
+	/* A person's rows can only be generalised once all are known. */
+	if (rec.risk != NULL && t->min_k > 0) {
+		if ((first = first_pass(&rec, r, err)) < 0)
+			goto out;
+		risk_measure(rec.risk, t->min_k, &t->risk);
+		if ((again = transform_reread(t, err)) == NULL)
+			goto out;
+		r = again;
+		rec.generalise = 1;
+	}
+
 	for (size_t k = 0; k < *lay->n; k++)
 		rec.field[k] = ndx_items[lay->items[k]].code;
 	if (csvrec_write_row(out, rec.field, *lay->n, 0) != 0) {
@@ -214,9 +349,28 @@ records_run(const struct layout *lay, struct transform *t,
 			goto out;
 		arena_reset(arena);
 	}
-	if (more == 0)
-		rc = 0;
+	if (more != 0)
+		goto out;
+	/* A file rewritten between the passes would publish persons the
+	 * first pass never measured. */
+	if (rec.generalise && rec.episodes + rec.consent_excluded != first) {
+		ndx_error_set(err, NDX_EX_IOERR, rec.name, 0, "changed while "
+		    "it was read: %ld episodes, then %ld", first,
+		    rec.episodes + rec.consent_excluded);
+		goto out;
+	}
+	if (rec.risk != NULL) {
+		if (!rec.generalise)
+			risk_measure(rec.risk, 0, &t->risk);
+		t->measured = 1;
+		t->episodes = rec.episodes;
+		t->rows = rec.rows;
+		t->consent_excluded = rec.consent_excluded;
+	}
+	rc = 0;
 out:
+	epxml_reader_close(again);
+	risk_free(rec.risk);
 	arena_free(arena);
 	return rc;
 }

@@ -8,7 +8,13 @@
  * checked by ndx-validate, so it is read without the XSD: what a product
  * needs and does not find stops the run instead.  The output is an atomic
  * lib/outfile: it appears whole, or not at all.
+ *
+ * public-health also measures its disclosure risk (risk.c), says it on
+ * standard error and, with --summary, in a file ndx-run reads; --min-k
+ * generalises it, which takes two readings of the input (records.c).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxslt/xslt.h>
@@ -58,6 +66,7 @@ static const char *const disclosure_names[] = { "suppress", "round5",
 
 #define THRESHOLD_DEFAULT 5
 #define THRESHOLD_MAX 1000
+#define MIN_K_MAX 1000000
 
 static const char usage_text[] =
     "usage: ndx-transform --product NAME [--format csv|xml|html] "
@@ -65,7 +74,9 @@ static const char usage_text[] =
     "                     [--disclosure suppress|round5|nhs|none] "
     "[--threshold N]\n"
     "                     [--month YYYY-MM | --quarter YYYYQn |\n"
-    "                      --from DATE --to DATE] [-o FILE] [FILE | -]\n";
+    "                      --from DATE --to DATE] [--min-k N] "
+    "[--summary FILE]\n"
+    "                     [-o FILE] [FILE | -]\n";
 
 static const char products_text[] =
     "products:\n"
@@ -157,18 +168,20 @@ static const struct product *
 parse_options(struct transform *t, int argc, char **argv)
 {
 	enum { OPT_AREA = 256, OPT_DISCLOSURE, OPT_FORMAT, OPT_FROM,
-		OPT_MONTH, OPT_PRODUCT, OPT_QUARTER, OPT_THRESHOLD, OPT_TO,
-		OPT_VERSION };
+		OPT_MIN_K, OPT_MONTH, OPT_PRODUCT, OPT_QUARTER, OPT_SUMMARY,
+		OPT_THRESHOLD, OPT_TO, OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "area", required_argument, NULL, OPT_AREA },
 		{ "disclosure", required_argument, NULL, OPT_DISCLOSURE },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "help", no_argument, NULL, 'h' },
+		{ "min-k", required_argument, NULL, OPT_MIN_K },
 		{ "month", required_argument, NULL, OPT_MONTH },
 		{ "output", required_argument, NULL, 'o' },
 		{ "product", required_argument, NULL, OPT_PRODUCT },
 		{ "quarter", required_argument, NULL, OPT_QUARTER },
+		{ "summary", required_argument, NULL, OPT_SUMMARY },
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -213,6 +226,13 @@ parse_options(struct transform *t, int argc, char **argv)
 		case OPT_FROM:
 			po.from = optarg;
 			break;
+		case OPT_MIN_K:
+			t->min_k = (long)ndx_strtonum(optarg, 1, MIN_K_MAX,
+			    &errstr);
+			if (errstr != NULL)
+				bad_usage("--min-k %s: %s (1 to %d)", optarg,
+				    errstr, MIN_K_MAX);
+			break;
 		case OPT_MONTH:
 			po.month = optarg;
 			break;
@@ -221,6 +241,9 @@ parse_options(struct transform *t, int argc, char **argv)
 			break;
 		case OPT_QUARTER:
 			po.quarter = optarg;
+			break;
+		case OPT_SUMMARY:
+			t->summary = optarg;
 			break;
 		case OPT_THRESHOLD:
 			t->threshold = (int)ndx_strtonum(optarg, 1,
@@ -262,6 +285,14 @@ parse_options(struct transform *t, int argc, char **argv)
 	if (!p->aggregate && (aggregate_opt || t->has_period))
 		bad_usage("--area, --disclosure, --threshold and periods are "
 		    "for --product pcc-return, not %s", p->name);
+	if ((t->min_k > 0 || t->summary != NULL) &&
+	    p->episodes != product_public_health)
+		bad_usage("--min-k and --summary are for --product "
+		    "public-health, not %s", p->name);
+	if (t->summary != NULL && strcmp(t->summary, "-") == 0 &&
+	    (t->output == NULL || strcmp(t->output, "-") == 0))
+		bad_usage("--summary - and the extract cannot both go to "
+		    "standard output");
 	return p;
 }
 
@@ -295,6 +326,135 @@ period_of_file(struct transform *t, const struct epxml_reader *r,
 	return 0;
 }
 
+/*
+ * Copies the input to an unnamed temporary file, mode 0600, and puts it
+ * on standard input: a pipe can be read only once.  O_TMPFILE leaves no
+ * name behind for anyone to open, even if the run is killed.
+ */
+static int
+spool(struct transform *t, int in, const char *name, struct ndx_error *err)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096], buf[65536];
+	ssize_t n, w;
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC,
+	    0600)) < 0) {
+		/* A file system without O_TMPFILE: a name, at once gone. */
+		snprintf(path, sizeof(path), "%s/ndx-transform.XXXXXX", dir);
+		if ((fd = mkostemp(path, O_CLOEXEC)) < 0) {
+			ndx_error_set(err, NDX_EX_CANTCREAT, dir, 0, "cannot "
+			    "create a temporary file for --min-k: %s",
+			    strerror(errno));
+			return -1;
+		}
+		unlink(path);
+	}
+	for (;;) {
+		if ((n = read(in, buf, sizeof(buf))) < 0) {
+			if (errno == EINTR)
+				continue;
+			ndx_error_set(err, NDX_EX_IOERR, name, 0,
+			    "read error: %s", strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		for (ssize_t off = 0; off < n; off += w)
+			if ((w = write(fd, buf + off, (size_t)(n - off))) < 0) {
+				if (errno == EINTR) {
+					w = 0;
+					continue;
+				}
+				ndx_error_set(err, NDX_EX_IOERR, dir, 0,
+				    "cannot write the temporary file for "
+				    "--min-k: %s", strerror(errno));
+				goto fail;
+			}
+	}
+	if (dup2(fd, STDIN_FILENO) < 0) {
+		ndx_error_set(err, NDX_EX_OSERR, name, 0, "dup2: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	close(fd);
+	t->reread_stdin = 1;
+	t->stdin_offset = 0;
+	return lseek(STDIN_FILENO, 0, SEEK_SET) < 0 ? -1 : 0;
+fail:
+	close(fd);
+	return -1;
+}
+
+/*
+ * --min-k reads the input twice: a regular file is read again (standard
+ * input from where it started), anything else is spooled first.  A
+ * named input that is not a regular file is then read from the spool,
+ * and the XML reader's messages call it standard input.
+ */
+static int
+prepare_rereading(struct transform *t, struct ndx_error *err)
+{
+	struct stat st;
+	off_t at;
+	int fd, rc;
+
+	if (strcmp(t->input, "-") == 0) {
+		if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (at = lseek(STDIN_FILENO, 0, SEEK_CUR)) >= 0) {
+			t->reread_stdin = 1;
+			t->stdin_offset = (long)at;
+			return 0;
+		}
+		return spool(t, STDIN_FILENO, "standard input", err);
+	}
+	if (stat(t->input, &st) != 0 || S_ISREG(st.st_mode))
+		return 0;	/* the reader says what is wrong */
+	if ((fd = open(t->input, O_RDONLY | O_CLOEXEC)) < 0) {
+		ndx_error_set(err, NDX_EX_NOINPUT, t->input, 0,
+		    "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	rc = spool(t, fd, t->input, err);
+	close(fd);
+	return rc;
+}
+
+struct epxml_reader *
+transform_reread(struct transform *t, struct ndx_error *err)
+{
+	if (t->reread_stdin) {
+		if (lseek(STDIN_FILENO, (off_t)t->stdin_offset,
+		    SEEK_SET) < 0) {
+			ndx_error_set(err, NDX_EX_IOERR, "standard input", 0,
+			    "cannot read it again: %s", strerror(errno));
+			return NULL;
+		}
+		return epxml_reader_open("-", NULL, err);
+	}
+	return epxml_reader_open(t->input, NULL, err);
+}
+
+/* The --summary file's lines (the contract of interfaces.md). */
+static int
+write_summary(const struct transform *t, FILE *fp, struct ndx_error *err)
+{
+	char line[256];
+
+	risk_format(&t->risk, line, sizeof(line));
+	if (fprintf(fp, "episodes %ld\nrows %ld\npersons %ld\n"
+	    "consent-excluded %ld\nrisk %s\n", t->episodes, t->rows,
+	    t->risk.before.persons, t->consent_excluded, line) < 0) {
+		ndx_error_set(err, NDX_EX_IOERR, "", 0, "write error: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 transform_main(int argc, char **argv)
 {
@@ -302,7 +462,8 @@ transform_main(int argc, char **argv)
 	struct ndx_error err;
 	const struct product *p;
 	struct epxml_reader *reader = NULL;
-	struct ndx_outfile *out = NULL;
+	struct ndx_outfile *out = NULL, *summary = NULL;
+	char line[256];
 	const char *area;
 	int rc = NDX_EX_OK, failed;
 
@@ -328,7 +489,11 @@ transform_main(int argc, char **argv)
 	/* The input is opened first: a missing or wrong one touches no
 	 * output. */
 	if (p->episodes != NULL) {
-		if ((reader = epxml_reader_open(t.input, NULL, &err)) == NULL)
+		if (t.min_k > 0 && prepare_rereading(&t, &err) != 0)
+			goto fail;
+		if ((reader = epxml_reader_open(t.reread_stdin &&
+		    strcmp(t.input, "-") != 0 ? "-" : t.input, NULL,
+		    &err)) == NULL)
 			goto fail;
 		if (p->aggregate && !t.has_period &&
 		    period_of_file(&t, reader, &err) != 0)
@@ -336,16 +501,42 @@ transform_main(int argc, char **argv)
 	}
 	if ((out = ndx_outfile_open(t.output, &err)) == NULL)
 		goto fail;
+	if (t.summary != NULL &&
+	    (summary = ndx_outfile_open(t.summary, &err)) == NULL)
+		goto fail;
 	if (p->episodes != NULL)
 		failed = p->episodes(&t, reader, ndx_outfile_fp(out), &err);
 	else
 		failed = p->report(&t, ndx_outfile_fp(out), &err);
 	if (failed)
 		goto fail;
+	/* Both written out before either is published: a full disk leaves
+	 * neither. */
+	if (summary != NULL) {
+		if (write_summary(&t, ndx_outfile_fp(summary), &err) != 0) {
+			snprintf(err.file, sizeof(err.file), "%s",
+			    ndx_outfile_name(summary));
+			goto fail;
+		}
+		if (ndx_outfile_flush(out, &err) != 0 ||
+		    ndx_outfile_flush(summary, &err) != 0)
+			goto fail;
+	}
 	failed = ndx_outfile_commit(out, &err);
 	out = NULL;
 	if (failed)
 		goto fail;
+	if (summary != NULL) {
+		failed = ndx_outfile_commit(summary, &err);
+		summary = NULL;
+		if (failed)
+			goto fail;
+	}
+	/* Figures only, no identifier: fit for a log. */
+	if (t.measured) {
+		risk_format(&t.risk, line, sizeof(line));
+		diag_warnx("risk: %s", line);
+	}
 	goto out;
 fail:
 	/* Products report write errors without knowing the output's name. */
@@ -355,6 +546,7 @@ fail:
 	rc = diag_error(&err);
 out:
 	ndx_outfile_abort(out);
+	ndx_outfile_abort(summary);
 	epxml_reader_close(reader);
 	ndx_dataset_free(t.ds);
 	xsltCleanupGlobals();

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "ndx/period.h"
+#include "risk.h"
 
 struct ndx_dataset;
 struct ndx_error;
@@ -42,10 +43,27 @@ struct transform {
 					   else the episodes file's */
 	const char *output;		/* -o; NULL = standard output */
 	const char *input;		/* operand; "-" = standard input */
+	long min_k;			/* --min-k (public-health); 0 none */
+	const char *summary;		/* --summary FILE (public-health) */
+	int reread_stdin;		/* --min-k: each pass reads standard
+					   input, the input spooled there */
+	long stdin_offset;		/* where on it the input starts */
 	struct ndx_dataset *ds;
+
+	/* What public-health wrote, for --summary and the risk line. */
+	int measured;
+	long episodes, rows, consent_excluded;
+	struct risk_result risk;
 };
 
 int transform_main(int, char **);
+
+/*
+ * --min-k's second reading of the input, from its start: the file again,
+ * or the spool prepare_rereading() put on standard input.
+ */
+struct epxml_reader *transform_reread(struct transform *,
+    struct ndx_error *);
 
 /* records.c */
 int product_commissioner(struct transform *, struct epxml_reader *,
