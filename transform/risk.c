@@ -14,29 +14,29 @@
 #include "ndx/diag.h"
 #include "risk.h"
 
+/* 24 bytes: at a million persons the slots are most of the memory. */
 struct slot {
 	const void *key;	/* NULL: empty; else in an arena */
-	size_t len;
-	uint64_t hash;
-	void *val;
-	long n;
+	uint32_t len;
+	uint32_t hash;
+	union {
+		void *val;	/* persons: the struct person */
+		long n;		/* counts: persons with this Q */
+	} u;
 };
 
 struct table {
 	struct slot *s;
 	size_t cap;		/* a power of two, or 0 */
 	size_t used;
+	int aligned;		/* keys are arrays of pointers, not strings */
 };
-
-/* A PSEUDO_EPISODE of ndx is 32 hex digits: kept inline, longer ones on
- * the heap. */
-#define EPISODE_INLINE 33
 
 struct person {
 	const char *const *row;	/* interned tuple of RISK_NVALUES values */
 	const char *triaged;	/* interned; "" when the row has none */
-	char *episode_long;
-	char episode[EPISODE_INLINE];
+	char *episode;		/* PSEUDO_EPISODE, in the arena */
+	uint32_t episode_cap;	/* its room, so a later row reuses it */
 	unsigned char suppressed;
 };
 
@@ -49,15 +49,16 @@ struct risk {
 	const char *blank;		/* the interned "" */
 };
 
-static uint64_t
+/* FNV-1a. */
+static uint32_t
 hash_of(const void *p, size_t n)
 {
 	const unsigned char *b = p;
-	uint64_t h = 14695981039346656037ULL;
+	uint32_t h = 2166136261u;
 
 	for (size_t i = 0; i < n; i++) {
 		h ^= b[i];
-		h *= 1099511628211ULL;
+		h *= 16777619u;
 	}
 	return h;
 }
@@ -92,7 +93,7 @@ static struct slot *
 table_get(struct table *t, struct ndx_arena *arena, const void *key,
     size_t len, int *made)
 {
-	uint64_t h = hash_of(key, len);
+	uint32_t h = hash_of(key, len);
 	struct slot *s;
 	size_t j;
 	void *copy;
@@ -106,14 +107,16 @@ table_get(struct table *t, struct ndx_arena *arena, const void *key,
 			*made = 0;
 			return s;
 		}
-	copy = arena_alloc(arena, len + 1);
-	memcpy(copy, key, len);
-	((char *)copy)[len] = '\0';
+	/* Strings packed: 33 bytes of a pseudonym are not rounded to 48. */
+	if (t->aligned) {
+		copy = arena_alloc(arena, len);
+		memcpy(copy, key, len);
+	} else
+		copy = arena_strndup(arena, key, len);
 	s->key = copy;
-	s->len = len;
+	s->len = (uint32_t)len;
 	s->hash = h;
-	s->val = NULL;
-	s->n = 0;
+	s->u.n = 0;
 	t->used++;
 	*made = 1;
 	return s;
@@ -123,7 +126,7 @@ table_get(struct table *t, struct ndx_arena *arena, const void *key,
 static const struct slot *
 table_find(const struct table *t, const void *key, size_t len)
 {
-	uint64_t h;
+	uint32_t h;
 	size_t j;
 
 	if (t->cap == 0)
@@ -177,30 +180,24 @@ risk_new(void)
 	struct risk *r = xcalloc(1, sizeof(*r));
 
 	r->arena = arena_new();
+	r->tuples.aligned = 1;
 	r->scratch = arena_new();
 	r->blank = intern(r, "");
 	return r;
 }
 
-static const char *
-episode_of(const struct person *p)
-{
-	return p->episode_long != NULL ? p->episode_long : p->episode;
-}
-
+/* A later, better row's episode reuses the room of the earlier one
+ * (ndx's are all 32 digits), so the arena grows per person, not per row. */
 static void
-set_episode(struct person *p, const char *e)
+set_episode(struct risk *r, struct person *p, const char *e)
 {
 	size_t n = strlen(e);
 
-	free(p->episode_long);
-	p->episode_long = NULL;
-	if (n < EPISODE_INLINE)
-		memcpy(p->episode, e, n + 1);
-	else {
-		p->episode_long = xmalloc(n + 1);
-		memcpy(p->episode_long, e, n + 1);
+	if (p->episode == NULL || n >= p->episode_cap) {
+		p->episode = arena_strndup(r->arena, e, n);
+		p->episode_cap = (uint32_t)(n + 1);
 	}
+	memcpy(p->episode, e, n + 1);
 }
 
 void
@@ -208,10 +205,6 @@ risk_free(struct risk *r)
 {
 	if (r == NULL)
 		return;
-	for (size_t i = 0; i < r->persons.cap; i++)
-		if (r->persons.s[i].key != NULL)
-			free(((struct person *)r->persons.s[i].val)->
-			    episode_long);
 	table_clear(&r->values);
 	table_clear(&r->tuples);
 	table_clear(&r->persons);
@@ -251,15 +244,15 @@ risk_row(struct risk *r, const char *pseudo_client, const char *triaged,
 	if (made) {
 		p = arena_alloc(r->arena, sizeof(*p));
 		memset(p, 0, sizeof(*p));
-		s->val = p;
+		s->u.val = p;
 	} else {
-		p = s->val;
+		p = s->u.val;
 		if (!risk_row_before(triaged, pseudo_episode, p->triaged,
-		    episode_of(p)))
+		    p->episode))
 			return;
 	}
 	p->triaged = intern(r, triaged);
-	set_episode(p, pseudo_episode);
+	set_episode(r, p, pseudo_episode);
 	p->row = intern_tuple(r, v);
 }
 
@@ -327,7 +320,7 @@ q_of(struct risk *r, const struct person *p, enum q_kind q,
 static void
 count(struct risk *r, enum q_kind q, long min_k, struct risk_figures *f)
 {
-	struct table t = { NULL, 0, 0 };
+	struct table t = { NULL, 0, 0, 1 };
 	const char *key[Q_MAX];
 	struct slot *s;
 	size_t n;
@@ -337,18 +330,18 @@ count(struct risk *r, enum q_kind q, long min_k, struct risk_figures *f)
 	for (size_t i = 0; i < r->persons.cap; i++) {
 		if (r->persons.s[i].key == NULL)
 			continue;
-		n = q_of(r, r->persons.s[i].val, q, key);
+		n = q_of(r, r->persons.s[i].u.val, q, key);
 		s = table_get(&t, r->scratch, key, n * sizeof(key[0]), &made);
-		s->n++;
+		s->u.n++;
 	}
 	for (size_t i = 0; i < r->persons.cap; i++) {
-		struct person *p = r->persons.s[i].val;
+		struct person *p = r->persons.s[i].u.val;
 		long k;
 
 		if (r->persons.s[i].key == NULL)
 			continue;
 		n = q_of(r, p, q, key);
-		k = table_find(&t, key, n * sizeof(key[0]))->n;
+		k = table_find(&t, key, n * sizeof(key[0]))->u.n;
 		if (f->persons++ == 0 || k < f->k_min)
 			f->k_min = k;
 		if (k < 5)
@@ -373,7 +366,7 @@ risk_measure(struct risk *r, long min_k, struct risk_result *res)
 	count(r, Q_GENERAL, min_k, &general);
 	for (size_t i = 0; i < r->persons.cap; i++)
 		if (r->persons.s[i].key != NULL &&
-		    ((struct person *)r->persons.s[i].val)->suppressed)
+		    ((struct person *)r->persons.s[i].u.val)->suppressed)
 			res->suppressed++;
 	count(r, Q_PUBLISHED, 0, &res->after);
 }
@@ -386,7 +379,7 @@ risk_suppressed(const struct risk *r, const char *pseudo_client)
 	if (pseudo_client == NULL)
 		return 0;
 	s = table_find(&r->persons, pseudo_client, strlen(pseudo_client));
-	return s != NULL && ((const struct person *)s->val)->suppressed;
+	return s != NULL && ((const struct person *)s->u.val)->suppressed;
 }
 
 int
