@@ -123,6 +123,18 @@ ran() {
 	return 0
 }
 
+# persons DIR: ROWS rows of ROWS / 2 persons (tests/data/risk/persons.awk)
+# piped into the generalised Public Health extract: a pipe read twice
+# through its spool, in memory per person (exchange.md §8).
+persons() {
+	mkdir -p "$1"
+	awk -v ROWS="$ROWS" -f "$DATA/risk/persons.awk" |
+	    timed "$1" min-k ndx-transform --product public-health \
+	    --min-k 5 --summary "$1/summary" -o "$1/ph.csv" -
+	wc -l <"$1/ph.csv" >"$1/ph.count" 2>/dev/null || :
+	rm -f "$1/ph.csv"
+}
+
 # want_file_is FILE TEXT: FILE holds the one line TEXT.
 want_file_is() {
 	_got=$(cat "$1" 2>/dev/null) || :
@@ -147,6 +159,7 @@ pipeline "$T/many" "$EPISODES_MANY" &
 pid_many=$!
 wait "$pid_one" || :
 wait "$pid_many" || :
+persons "$T/persons"
 
 for shape in one many; do
 	D=$T/$shape
@@ -189,7 +202,8 @@ clients written; 0 episodes outside the period"
 
 	begin "$shape: ndx-transform public-health"
 	ran "$D" public-health "$shape"
-	want_empty "$T/err" stderr
+	want_lines "$T/err" 1 stderr
+	want_fixed "$T/err" "ndx-transform: risk: persons=1 k_min=1 below_5=1"
 	want_file_is "$D/public-health.count" "$((ROWS + 1))"
 	end
 
@@ -207,5 +221,18 @@ clients written; 0 episodes outside the period"
 	want_output "$D/report.html" "<html"
 	end
 done
+
+begin "persons: ndx-transform public-health --min-k 5 from a pipe"
+ran "$T/persons" min-k persons
+want_lines "$T/err" 1 stderr
+want_fixed "$T/err" "ndx-transform: risk: persons=$((ROWS / 2)) "
+want_fixed "$T/err" " min_k=5 "
+want_file_is "$T/persons/ph.count" "$((ROWS + 1))"
+for _l in "episodes $((ROWS / 2))" "rows $ROWS" "persons $((ROWS / 2))" \
+    "consent-excluded 0"; do
+	grep -x -F "$_l" "$T/persons/summary" >/dev/null ||
+	    bad "the summary has no line '$_l'"
+done
+end
 
 finish
