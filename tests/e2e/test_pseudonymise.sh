@@ -414,12 +414,25 @@ end
 
 if [ -x "$BIN/ndx-transform" ]; then
 	begin no-identifiers-in-public-health-csv
-	for p in a b; do
-		run ndx-transform --product public-health \
-		    -o "$W/$p.ph.csv" "$W/$p.pseudo.xml"
+	# Also generalised (--min-k), read from a pipe: no identifier in
+	# the extract, its summary or the risk line.
+	for p in a b a.k b.k; do
+		case $p in
+		*.k)
+			run ndx-transform --product public-health --min-k 2 \
+			    --summary "$W/$p.summary" -o "$W/$p.ph.csv" \
+			    <"$W/${p%.k}.pseudo.xml"
+			;;
+		*)
+			run ndx-transform --product public-health \
+			    -o "$W/$p.ph.csv" "$W/$p.pseudo.xml"
+			;;
+		esac
 		want_rc 0
 		# The header is the layout's words (INJSTAT holds "JS").
 		sed 1d "$W/$p.ph.csv" >"$W/$p.ph.rows"
+		cat "$T/err" "$W/$p.summary" >>"$W/$p.ph.rows" 2>/dev/null ||
+		    :
 		leaks "$W/$p.ph.rows" >"$W/leaked"
 		if [ -s "$W/leaked" ]; then
 			bad "provider $p's Public Health CSV holds identifiers"
