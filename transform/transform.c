@@ -383,7 +383,12 @@ spool(struct transform *t, int in, const char *name, struct ndx_error *err)
 	close(fd);
 	t->reread_stdin = 1;
 	t->stdin_offset = 0;
-	return lseek(STDIN_FILENO, 0, SEEK_SET) < 0 ? -1 : 0;
+	if (lseek(STDIN_FILENO, 0, SEEK_SET) < 0) {
+		ndx_error_set(err, NDX_EX_IOERR, name, 0, "cannot rewind the "
+		    "temporary file for --min-k: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 fail:
 	close(fd);
 	return -1;
