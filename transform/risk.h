@@ -35,7 +35,7 @@ struct risk_result {
 	struct risk_figures before;
 	long min_k;		/* 0: not generalised, the rest unset */
 	struct risk_figures after;
-	long suppressed;	/* persons whose AGE_BAND, ETHNIC were blanked */
+	long suppressed;	/* persons with AGE_BAND, ETHNIC blanked */
 };
 
 struct risk;
