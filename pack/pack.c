@@ -26,10 +26,12 @@
 
 #include "ndx/csvrec.h"
 #include "ndx/datadir.h"
+#include "ndx/date.h"
 #include "ndx/diag.h"
 #include "ndx/manifest.h"
 #include "ndx/ndx.h"
 #include "ndx/outfile.h"
+#include "ndx/period.h"
 #include "ndx/secret.h"
 #include "pack.h"
 #include "pack_main.h"
@@ -38,15 +40,25 @@
 
 enum {
 	OPT_ENCRYPT = 256, OPT_FORCE, OPT_PASSPHRASE_FILE, OPT_PERIOD,
-	OPT_VERSION
+	OPT_VERSION, OPT_AS_OF, OPT_AGENCY, OPT_AREA, OPT_RECIPIENT,
+	OPT_KEY_ID, OPT_CONSENT, OPT_RISK, OPT_MANIFEST_DIR, OPT_OPENPGP,
+	OPT_SIGN, OPT_SIGN_PASS, OPT_SIGNER
 };
 
 static const char usage_text[] =
-    "usage: ndx-pack -o OUT.zip|OUT.tar.gz [--encrypt] "
-    "[--passphrase-file F]\n"
-    "                [--period LABEL] FILE ...\n"
-    "       ndx-pack verify [--passphrase-file F] ARCHIVE\n"
-    "       ndx-pack unpack [--force] [--passphrase-file F] ARCHIVE DIR\n";
+    "usage: ndx-pack -o OUT [--encrypt] [--passphrase-file F] "
+    "[--openpgp FPR] ...\n"
+    "                [--sign FPR] [--signing-passphrase-file F] "
+    "[--period LABEL]\n"
+    "                [--as-of YYYY-MM-DD] [--agency LIST] [--area NAME]\n"
+    "                [--recipient NAME] [--key-id HEX16] "
+    "[--consent-excluded N]\n"
+    "                [--risk LINE] ... [--manifest-dir DIR] FILE ...\n"
+    "       ndx-pack verify [--passphrase-file F] [--signer FPR] ... "
+    "ARCHIVE\n"
+    "       ndx-pack unpack [--force] [--passphrase-file F] "
+    "[--signer FPR] ...\n"
+    "                ARCHIVE DIR\n";
 
 static _Noreturn void
 usage(void)
@@ -68,12 +80,94 @@ pack_hex(const unsigned char *md, char out[NDX_SHA256_HEX + 1])
 	    crypto_hash_sha256_BYTES);
 }
 
-static int
-has_suffix(const char *s, const char *suffix)
+int
+pack_has_suffix(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
 
 	return n > m && strcasecmp(s + n - m, suffix) == 0;
+}
+#define has_suffix pack_has_suffix
+
+/* 1 when s is a comma list of agency codes: a capital and four digits. */
+static int
+agency_list_ok(const char *s)
+{
+	for (;;) {
+		if (!(s[0] >= 'A' && s[0] <= 'Z'))
+			return 0;
+		for (int i = 1; i <= 4; i++)
+			if (s[i] < '0' || s[i] > '9')
+				return 0;
+		if (s[5] == '\0')
+			return 1;
+		if (s[5] != ',')
+			return 0;
+		s += 6;
+	}
+}
+
+/* 1 when s is exactly n lower-case hex digits. */
+static int
+lower_hex(const char *s, size_t n)
+{
+	if (strlen(s) != n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (strchr("0123456789abcdef", s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/* A count: decimal digits only, no sign; -1 when not one. */
+static long
+count_arg(const char *s)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	return errno != 0 || *end != '\0' ? -1 : v;
+}
+
+/*
+ * --risk "FILE persons=P k_min=K below_5=B" optionally followed by
+ * " min_k=N after_k_min=K2 after_below_5=B2 suppressed=S"
+ * (exchange.md section 8).  0, or -1 when not that shape.
+ */
+static int
+parse_risk(const char *s, struct ndx_risk *r)
+{
+	static char files[PACK_MAX_SIGNERS * 4][256];
+	static size_t nfiles;
+	const char *sp = strchr(s, ' ');
+	int n = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (sp == NULL || (size_t)(sp - s) >= sizeof(files[0]) ||
+	    nfiles >= sizeof(files) / sizeof(files[0]))
+		return -1;
+	memcpy(files[nfiles], s, (size_t)(sp - s));
+	files[nfiles][sp - s] = '\0';
+	if (!ndx_entry_name_safe(files[nfiles]))
+		return -1;
+	r->file = files[nfiles++];
+	if (sscanf(sp, " persons=%ld k_min=%ld below_5=%ld%n", &r->persons,
+	    &r->k_min, &r->below_5, &n) != 3 || n < 0)
+		return -1;
+	sp += n;
+	if (*sp == '\0')
+		return r->persons < 0 || r->k_min < 0 || r->below_5 < 0 ? -1 : 0;
+	n = -1;
+	if (sscanf(sp, " min_k=%ld after_k_min=%ld after_below_5=%ld "
+	    "suppressed=%ld%n", &r->min_k, &r->after_k_min,
+	    &r->after_below_5, &r->suppressed, &n) != 4 || n < 0 ||
+	    sp[n] != '\0' || r->min_k <= 0)
+		return -1;
+	return 0;
 }
 
 /*
@@ -107,10 +201,25 @@ parse_options(struct pack *p, int argc, char **argv)
 		{ "passphrase-file", required_argument, NULL,
 		    OPT_PASSPHRASE_FILE },
 		{ "period", required_argument, NULL, OPT_PERIOD },
+		{ "as-of", required_argument, NULL, OPT_AS_OF },
+		{ "agency", required_argument, NULL, OPT_AGENCY },
+		{ "area", required_argument, NULL, OPT_AREA },
+		{ "recipient", required_argument, NULL, OPT_RECIPIENT },
+		{ "key-id", required_argument, NULL, OPT_KEY_ID },
+		{ "consent-excluded", required_argument, NULL, OPT_CONSENT },
+		{ "risk", required_argument, NULL, OPT_RISK },
+		{ "manifest-dir", required_argument, NULL, OPT_MANIFEST_DIR },
+		{ "openpgp", required_argument, NULL, OPT_OPENPGP },
+		{ "sign", required_argument, NULL, OPT_SIGN },
+		{ "signing-passphrase-file", required_argument, NULL,
+		    OPT_SIGN_PASS },
+		{ "signer", required_argument, NULL, OPT_SIGNER },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
-	int ch, want;
+	struct ndx_provenance *v = &p->prov;
+	int ch, want, provenance = 0;
+	ndx_day day;
 
 	if (argc > 1 && strcmp(argv[1], "verify") == 0)
 		p->mode = MODE_VERIFY;
@@ -141,6 +250,97 @@ parse_options(struct pack *p, int argc, char **argv)
 		case OPT_PERIOD:
 			p->period = optarg;
 			break;
+		case OPT_AS_OF:
+			if (ndx_date_parse_iso(optarg, &day) != NDX_DATE_OK)
+				diag_errx(NDX_EX_USAGE, "--as-of %s: not a "
+				    "YYYY-MM-DD date", optarg);
+			v->as_of = optarg;
+			provenance = 1;
+			break;
+		case OPT_AGENCY:
+			if (!agency_list_ok(optarg))
+				diag_errx(NDX_EX_USAGE, "--agency %s: not a "
+				    "comma list of agency codes (N0852)",
+				    optarg);
+			v->agency = optarg;
+			provenance = 1;
+			break;
+		case OPT_AREA:
+		case OPT_RECIPIENT:
+			for (const char *c = optarg; *c; c++)
+				if ((unsigned char)*c < 0x20 ||
+				    (unsigned char)*c >= 0x7f)
+					diag_errx(NDX_EX_USAGE, "--%s: not "
+					    "printable text", ch == OPT_AREA ?
+					    "area" : "recipient");
+			if (*optarg == '\0' || strlen(optarg) > 128 ||
+			    optarg[0] == ' ' ||
+			    optarg[strlen(optarg) - 1] == ' ')
+				diag_errx(NDX_EX_USAGE, "--%s: empty, too "
+				    "long or padded", ch == OPT_AREA ?
+				    "area" : "recipient");
+			*(ch == OPT_AREA ? &v->area : &v->recipient) = optarg;
+			provenance = 1;
+			break;
+		case OPT_KEY_ID:
+			if (!lower_hex(optarg, 16))
+				diag_errx(NDX_EX_USAGE, "--key-id %s: not 16 "
+				    "lower-case hex digits", optarg);
+			v->key_id = optarg;
+			provenance = 1;
+			break;
+		case OPT_CONSENT:
+			if ((v->consent_excluded = count_arg(optarg)) < 0)
+				diag_errx(NDX_EX_USAGE, "--consent-excluded "
+				    "%s: not a count", optarg);
+			provenance = 1;
+			break;
+		case OPT_RISK:
+			if (v->nrisk >= PACK_MAX_SIGNERS * 4)
+				diag_errx(NDX_EX_USAGE, "too many --risk");
+			p->risk = xreallocarray(p->risk, v->nrisk + 1,
+			    sizeof(*p->risk));
+			if (parse_risk(optarg, &p->risk[v->nrisk]) != 0)
+				diag_errx(NDX_EX_USAGE, "--risk %s: not 'FILE "
+				    "persons=P k_min=K below_5=B[ min_k=N "
+				    "after_k_min=K after_below_5=B "
+				    "suppressed=S]'", optarg);
+			v->risk = p->risk;
+			v->nrisk++;
+			provenance = 1;
+			break;
+		case OPT_MANIFEST_DIR:
+			p->manifest_dir = optarg;
+			provenance = 1;
+			break;
+		case OPT_OPENPGP:
+			if (!ndx_openpgp_fpr_valid(optarg))
+				diag_errx(NDX_EX_USAGE, "--openpgp %s: not a "
+				    "full fingerprint", optarg);
+			if (p->nopenpgp >= PACK_MAX_SIGNERS)
+				diag_errx(NDX_EX_USAGE, "too many --openpgp");
+			p->openpgp[p->nopenpgp++] = optarg;
+			provenance = 1;
+			break;
+		case OPT_SIGN:
+			if (!ndx_openpgp_fpr_valid(optarg))
+				diag_errx(NDX_EX_USAGE, "--sign %s: not a "
+				    "full fingerprint", optarg);
+			p->sign = optarg;
+			provenance = 1;
+			break;
+		case OPT_SIGN_PASS:
+			p->sign_pass_path = optarg;
+			provenance = 1;
+			break;
+		case OPT_SIGNER:
+			if (!ndx_openpgp_fpr_valid(optarg))
+				diag_errx(NDX_EX_USAGE, "--signer %s: not a "
+				    "full fingerprint", optarg);
+			if (p->nsigner >= PACK_MAX_SIGNERS)
+				diag_errx(NDX_EX_USAGE, "too many --signer");
+			p->signer[p->nsigner++] = optarg;
+			break;
 		case OPT_VERSION:
 			printf("ndx-pack %s\n", NDX_VERSION);
 			exit(NDX_EX_OK);
@@ -152,16 +352,36 @@ parse_options(struct pack *p, int argc, char **argv)
 	p->noperands = argc - optind;
 	switch (p->mode) {
 	case MODE_PACK:
-		if (p->out_path == NULL || p->noperands < 1 || p->force)
+		if (p->out_path == NULL || p->noperands < 1 || p->force ||
+		    p->nsigner > 0)
 			usage();
-		if (!has_suffix(p->out_path, ".zip") &&
+		if (p->nopenpgp > 0 ? !has_suffix(p->out_path, ".zip.gpg") &&
+		    !has_suffix(p->out_path, ".tar.gz.gpg") :
+		    !has_suffix(p->out_path, ".zip") &&
 		    !has_suffix(p->out_path, ".tar.gz") &&
 		    !has_suffix(p->out_path, ".tgz"))
 			diag_errx(NDX_EX_USAGE, "%s: the archive's name must "
-			    "end in .zip or .tar.gz", p->out_path);
-		if (p->encrypt && !has_suffix(p->out_path, ".zip"))
+			    "end in %s", p->out_path, p->nopenpgp > 0 ?
+			    ".zip.gpg or .tar.gz.gpg with --openpgp" :
+			    ".zip or .tar.gz");
+		if (p->encrypt && !has_suffix(p->out_path, ".zip") &&
+		    !has_suffix(p->out_path, ".zip.gpg"))
 			diag_errx(NDX_EX_USAGE, "--encrypt needs a .zip "
 			    "archive");
+		if (p->sign_pass_path != NULL && p->sign == NULL)
+			diag_errx(NDX_EX_USAGE, "--signing-passphrase-file "
+			    "needs --sign");
+		if (p->period != NULL) {
+			struct ndx_period per;
+
+			if (ndx_period_month(p->period, &per) == 0 ||
+			    ndx_period_quarter(p->period, &per) == 0) {
+				ndx_date_format_iso(per.start, p->start);
+				ndx_date_format_iso(per.end, p->end);
+				v->start = p->start;
+				v->end = p->end;
+			}
+		}
 		/* The manifest's reader takes a word of at most 64. */
 		if (p->period != NULL && (!ndx_entry_name_safe(p->period) ||
 		    strlen(p->period) > 64 || strchr(p->period, ' ') != NULL))
@@ -172,7 +392,7 @@ parse_options(struct pack *p, int argc, char **argv)
 	case MODE_UNPACK:
 		want = p->mode == MODE_VERIFY ? 1 : 2;
 		if (p->noperands != want || p->out_path != NULL ||
-		    p->encrypt || p->period != NULL ||
+		    p->encrypt || p->period != NULL || provenance ||
 		    (p->mode == MODE_VERIFY && p->force))
 			usage();
 		return;
@@ -189,7 +409,7 @@ load_passphrase(struct pack *p, int required)
 {
 	struct ndx_error err;
 	struct ndx_secret *s = NULL;
-	const char *src;
+	const char *src, *nl;
 	size_t len;
 
 	if (p->pass_path != NULL) {
@@ -207,14 +427,25 @@ load_passphrase(struct pack *p, int required)
 			    "--passphrase-file or set NDX_PASSPHRASE");
 		return;
 	}
-	len = strcspn(src, "\n") < len ? strcspn(src, "\n") : len;
+	/*
+	 * The secret's bytes end where the file does, with no NUL after
+	 * them (and a guard page soon after): only len bytes are looked at.
+	 * A NUL byte anywhere is refused, as in no passphrase a person
+	 * types: a C string would silently cut the passphrase there.
+	 */
+	if (memchr(src, '\0', len) != NULL) {
+		ndx_secret_free(s);
+		diag_errx(NDX_EX_CONFIG, "%s: the passphrase holds a NUL "
+		    "byte", p->pass_path ? p->pass_path : "NDX_PASSPHRASE");
+	}
+	if ((nl = memchr(src, '\n', len)) != NULL)
+		len = (size_t)(nl - src);
 	if (len > 0 && src[len - 1] == '\r')
 		len--;
-	if (len == 0 || memchr(src, '\0', len) != NULL) {
+	if (len == 0) {
 		ndx_secret_free(s);
-		diag_errx(NDX_EX_USAGE, "%s: the passphrase is empty or holds "
-		    "a NUL byte", p->pass_path ? p->pass_path :
-		    "NDX_PASSPHRASE");
+		diag_errx(NDX_EX_USAGE, "%s: the passphrase is empty",
+		    p->pass_path ? p->pass_path : "NDX_PASSPHRASE");
 	}
 	if ((p->passphrase = sodium_malloc(len + 1)) == NULL)
 		diag_errx(NDX_EX_OSERR, "out of memory for the passphrase");
@@ -247,21 +478,57 @@ hash_stream(FILE *fp, unsigned long long *bytes, char hex[NDX_SHA256_HEX + 1])
 
 /* Data rows of a CSV file (records after the header), via csvrec so that
  * quoted newlines count as the one row they are. */
-static long long
-csv_rows(FILE *fp, const char *path)
+long long
+pack_csv_rows(FILE *fp, const char *path, struct ndx_error *err)
 {
 	struct csvrec_reader *r = csvrec_open(fp, path);
 	const struct csvrec *rec;
-	struct ndx_error err;
 	long long n = 0;
 	int rc;
 
-	while ((rc = csvrec_next(r, &rec, &err)) == 1)
+	while ((rc = csvrec_next(r, &rec, err)) == 1)
 		n++;
 	csvrec_close(r);
 	if (rc < 0)
-		fatal(&err);
+		return -1;
 	return n > 0 ? n - 1 : 0;
+}
+
+static long long
+csv_rows(FILE *fp, const char *path)
+{
+	struct ndx_error err;
+	long long n = pack_csv_rows(fp, path, &err);
+
+	if (n < 0)
+		fatal(&err);
+	return n;
+}
+
+int
+pack_xsd_sha256(char out[NDX_SHA256_HEX + 1])
+{
+	unsigned long long bytes;
+	char *xsd;
+	FILE *fp;
+	int rc = 0;
+
+	if ((xsd = ndx_datafile("episodes.xsd")) == NULL) {
+		diag_warnx("episodes.xsd not found (set NDX_DATADIR)");
+		return NDX_EX_CONFIG;
+	}
+	if ((fp = fopen(xsd, "rb")) == NULL) {
+		diag_warn("%s", xsd);
+		rc = NDX_EX_CONFIG;
+	} else {
+		if (hash_stream(fp, &bytes, out) != 0) {
+			diag_warn("%s", xsd);
+			rc = NDX_EX_IOERR;
+		}
+		fclose(fp);
+	}
+	free(xsd);
+	return rc;
 }
 
 static int
@@ -277,6 +544,9 @@ read_inputs(struct pack *p)
 {
 	struct stat st;
 
+	if (p->noperands > PACK_MAX_ENTRIES - 4)
+		diag_errx(NDX_EX_USAGE, "more than %d files", PACK_MAX_ENTRIES -
+		    4);
 	p->item = xcalloc((size_t)p->noperands, sizeof(*p->item));
 	for (int i = 0; i < p->noperands; i++) {
 		struct pack_item *it = &p->item[p->nitem++];
@@ -286,7 +556,9 @@ read_inputs(struct pack *p)
 		slash = strrchr(it->path, '/');
 		it->name = slash ? slash + 1 : it->path;
 		if (!ndx_entry_name_safe(it->name) ||
-		    strcmp(it->name, NDX_MANIFEST_NAME) == 0)
+		    strcmp(it->name, NDX_MANIFEST_NAME) == 0 ||
+		    strcmp(it->name, NDX_SHA256SUMS_NAME) == 0 ||
+		    strcmp(it->name, NDX_SIGNATURE_NAME) == 0)
 			diag_errx(NDX_EX_USAGE, "%s: cannot be packed under "
 			    "this name", it->path);
 		if ((it->fp = fopen(it->path, "rb")) == NULL)
@@ -314,39 +586,92 @@ read_inputs(struct pack *p)
 static char *
 make_manifest(struct pack *p, size_t *len)
 {
-	char *xsd, *text = NULL;
-	char xsd_hex[NDX_SHA256_HEX + 1];
-	unsigned long long xsd_bytes;
-	FILE *fp, *mf;
+	struct ndx_manifest_file *files;
+	struct ndx_error err;
+	char *text = NULL;
+	FILE *mf;
+	int rc;
 
-	if ((xsd = ndx_datafile("episodes.xsd")) == NULL)
-		diag_errx(NDX_EX_CONFIG, "episodes.xsd not found (set "
-		    "NDX_DATADIR)");
-	if ((fp = fopen(xsd, "rb")) == NULL)
-		diag_err(NDX_EX_CONFIG, "%s", xsd);
-	if (hash_stream(fp, &xsd_bytes, xsd_hex) != 0)
-		diag_err(NDX_EX_IOERR, "%s", xsd);
-	fclose(fp);
-	free(xsd);
-
+	if ((rc = pack_xsd_sha256(p->xsd_sha256)) != 0)
+		exit(rc);
+	p->prov.ndx_version = NDX_VERSION;
+	p->prov.dataset_version = NDX_DATASET_VERSION;
+	p->prov.xsd_sha256 = p->xsd_sha256;
+	p->prov.period = p->period;
+	files = xcalloc(p->nitem + 1, sizeof(*files));
+	for (size_t i = 0; i < p->nitem; i++) {
+		files[i] = p->item[i].mf;
+		files[i].name = (char *)p->item[i].name;
+	}
 	if ((mf = open_memstream(&text, len)) == NULL)
 		diag_err(NDX_EX_OSERR, "manifest");
-	fprintf(mf, "ndx-manifest 1\nndx-version %s\ndataset-version %s\n"
-	    "period %s\nxsd-sha256 %s\n", NDX_VERSION, NDX_DATASET_VERSION,
-	    p->period ? p->period : "-", xsd_hex);
-	for (size_t i = 0; i < p->nitem; i++) {
-		const struct pack_item *it = &p->item[i];
-
-		fprintf(mf, "file %s %llu ", it->mf.sha256, it->mf.bytes);
-		if (it->mf.rows < 0)
-			fputs("-", mf);
-		else
-			fprintf(mf, "%lld", it->mf.rows);
-		fprintf(mf, " %s\n", it->name);
-	}
+	rc = ndx_manifest_write(mf, &p->prov, files, p->nitem, &err);
+	free(files);
 	if (fclose(mf) != 0)
 		diag_err(NDX_EX_OSERR, "manifest");
+	if (rc != 0)
+		fatal(&err);
 	return text;
+}
+
+/* One line of SHA256SUMS, in the format of sha256sum(1). */
+static void
+sums_line(FILE *fp, const void *data, size_t len, const char *sha256,
+    const char *name)
+{
+	unsigned char md[crypto_hash_sha256_BYTES];
+	char hex[NDX_SHA256_HEX + 1];
+
+	if (sha256 == NULL) {
+		crypto_hash_sha256(md, data, len);
+		pack_hex(md, hex);
+		sha256 = hex;
+	}
+	fprintf(fp, "%s  %s\n", sha256, name);
+}
+
+/* SHA256SUMS: every other entry, in archive order; malloc()ed. */
+static char *
+make_sums(struct pack *p, const char *manifest, size_t mlen,
+    const char *sig, size_t siglen, size_t *len)
+{
+	char *text = NULL;
+	FILE *fp;
+
+	if ((fp = open_memstream(&text, len)) == NULL)
+		diag_err(NDX_EX_OSERR, "SHA256SUMS");
+	sums_line(fp, manifest, mlen, NULL, NDX_MANIFEST_NAME);
+	if (sig != NULL)
+		sums_line(fp, sig, siglen, NULL, NDX_SIGNATURE_NAME);
+	for (size_t i = 0; i < p->nitem; i++)
+		sums_line(fp, NULL, 0, p->item[i].mf.sha256, p->item[i].name);
+	if (fclose(fp) != 0)
+		diag_err(NDX_EX_OSERR, "SHA256SUMS");
+	return text;
+}
+
+/* Writes len bytes as DIR/name, atomically, mode 0600; an exit code. */
+static int
+dir_file(const char *dir, const char *name, const void *data, size_t len)
+{
+	struct ndx_outfile *out;
+	struct ndx_error err;
+	char *path = xmalloc(strlen(dir) + strlen(name) + 2);
+	int rc = 0;
+
+	sprintf(path, "%s/%s", dir, name);
+	if ((out = ndx_outfile_open(path, &err)) == NULL) {
+		rc = diag_error(&err);
+		goto out;
+	}
+	/* Provenance of health data: its owner's only. */
+	(void)fchmod(fileno(ndx_outfile_fp(out)), 0600);
+	(void)fwrite(data, 1, len, ndx_outfile_fp(out));
+	if (ndx_outfile_commit(out, &err) != 0)
+		rc = diag_error(&err);
+out:
+	free(path);
+	return rc;
 }
 
 static la_ssize_t
@@ -461,27 +786,41 @@ fail:
 	diag_errx(NDX_EX_SOFTWARE, "libarchive: %s", archive_error_string(a));
 }
 
+/* Writes one whole in-memory entry; 0 or -1 with the archive's error. */
 static int
-write_archive(struct pack *p)
+write_blob(struct archive *a, const char *name, const void *data,
+    size_t len)
 {
-	struct ndx_outfile *out = NULL;
+	struct archive_entry *e = new_entry(name, len);
+	int rc = 0;
+
+	if (archive_write_header(a, e) != ARCHIVE_OK ||
+	    archive_write_data(a, data, len) != (la_ssize_t)len)
+		rc = -1;
+	archive_entry_free(e);
+	return rc;
+}
+
+/*
+ * Writes the archive to fp (named name in messages): MANIFEST, its
+ * signature, SHA256SUMS, then the files by name.  An exit code; fp is
+ * left for the caller to commit or discard.
+ */
+static int
+write_archive(struct pack *p, FILE *fp, const char *name,
+    const char *manifest, size_t mlen, const char *sig, size_t siglen,
+    const char *sums, size_t slen)
+{
 	struct archive *a = NULL;
-	struct archive_entry *e = NULL;
-	struct ndx_error err;
-	char *manifest = NULL;
-	size_t mlen;
 	int rc = NDX_EX_IOERR, changed = 0;
 
-	manifest = make_manifest(p, &mlen);
-	if ((out = ndx_outfile_open(p->out_path, &err)) == NULL)
-		fatal(&err);
 	a = writer_new(p);
-	if (archive_write_open(a, ndx_outfile_fp(out), NULL, write_cb,
-	    NULL) != ARCHIVE_OK)
+	if (archive_write_open(a, fp, NULL, write_cb, NULL) != ARCHIVE_OK)
 		goto failed;
-	e = new_entry(NDX_MANIFEST_NAME, mlen);
-	if (archive_write_header(a, e) != ARCHIVE_OK ||
-	    archive_write_data(a, manifest, mlen) != (la_ssize_t)mlen)
+	if (write_blob(a, NDX_MANIFEST_NAME, manifest, mlen) != 0 ||
+	    (sig != NULL && write_blob(a, NDX_SIGNATURE_NAME, sig,
+	    siglen) != 0) ||
+	    write_blob(a, NDX_SHA256SUMS_NAME, sums, slen) != 0)
 		goto failed;
 	for (size_t i = 0; i < p->nitem; i++) {
 		if (write_item(a, &p->item[i], &changed) != 0)
@@ -494,23 +833,54 @@ write_archive(struct pack *p)
 	}
 	if (archive_write_close(a) != ARCHIVE_OK)
 		goto failed;
-	if (ndx_outfile_commit(out, &err) != 0) {
-		out = NULL;
-		rc = diag_error(&err);
-		goto out;
-	}
-	out = NULL;
 	rc = NDX_EX_OK;
 	goto out;
 failed:
-	diag_warnx("%s: %s", p->out_path, archive_error_string(a) ?
+	diag_warnx("%s: %s", name, archive_error_string(a) ?
 	    archive_error_string(a) : "write error");
 out:
-	archive_entry_free(e);
 	if (a != NULL)
 		archive_write_free(a);
+	return rc;
+}
+
+static int
+pack_archive(struct pack *p)
+{
+	struct ndx_outfile *out = NULL;
+	struct ndx_error err;
+	char *manifest, *sums, *sig = NULL;
+	size_t mlen, slen, siglen = 0;
+	int rc;
+
+	/* Made (0700) before anything is written, so it cannot fail after. */
+	if (p->manifest_dir != NULL && mkdir(p->manifest_dir, 0700) != 0 &&
+	    errno != EEXIST)
+		diag_err(NDX_EX_CANTCREAT, "%s", p->manifest_dir);
+	manifest = make_manifest(p, &mlen);
+	sums = make_sums(p, manifest, mlen, sig, siglen, &slen);
+	if ((out = ndx_outfile_open(p->out_path, &err)) == NULL)
+		fatal(&err);
+	rc = write_archive(p, ndx_outfile_fp(out), p->out_path, manifest,
+	    mlen, sig, siglen, sums, slen);
+	if (rc == 0) {
+		rc = ndx_outfile_commit(out, &err) != 0 ? diag_error(&err) : 0;
+		out = NULL;
+	}
+	if (rc == 0 && p->manifest_dir != NULL) {
+		rc = dir_file(p->manifest_dir, NDX_MANIFEST_NAME, manifest,
+		    mlen);
+		if (rc == 0 && sig != NULL)
+			rc = dir_file(p->manifest_dir, NDX_SIGNATURE_NAME,
+			    sig, siglen);
+		if (rc == 0)
+			rc = dir_file(p->manifest_dir, NDX_SHA256SUMS_NAME,
+			    sums, slen);
+	}
 	ndx_outfile_abort(out);
 	free(manifest);
+	free(sums);
+	free(sig);
 	return rc;
 }
 
@@ -521,6 +891,7 @@ pack_main(int argc, char **argv)
 	int rc;
 
 	memset(&p, 0, sizeof(p));
+	p.prov.consent_excluded = -1;
 	diag_setprogname("ndx-pack");
 	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0)
@@ -535,7 +906,7 @@ pack_main(int argc, char **argv)
 			diag_errx(NDX_EX_USAGE, "--passphrase-file needs "
 			    "--encrypt");
 		read_inputs(&p);
-		rc = write_archive(&p);
+		rc = pack_archive(&p);
 		break;
 	case MODE_VERIFY:
 		load_passphrase(&p, 0);
@@ -550,6 +921,7 @@ pack_main(int argc, char **argv)
 	for (size_t i = 0; i < p.nitem; i++)
 		fclose(p.item[i].fp);
 	free(p.item);
+	free(p.risk);
 	pack_verify_free(&p);
 	sodium_free(p.passphrase);
 	return rc;

@@ -9,6 +9,19 @@
 #include <stdio.h>
 
 #include "ndx/manifest.h"
+#include "ndx/openpgp.h"
+#include "ndx/provenance.h"
+
+#define PACK_MAX_SIGNERS 16
+/* An archive of more entries than this is not one of ours. */
+#define PACK_MAX_ENTRIES 1000
+/*
+ * Nor is one whose data expands more than this many times its own size
+ * (plus PACK_EXPAND_SLACK, for small archives of empty files): level-1
+ * deflate of the products' CSV is about 6:1; a bomb is over 1000:1.
+ */
+#define PACK_MAX_RATIO 200
+#define PACK_EXPAND_SLACK (16ULL * 1024 * 1024)
 
 /* Every entry's modification time: 2000-01-01T00:00:00Z (reproducible). */
 #define PACK_MTIME 946684800
@@ -30,6 +43,7 @@ struct pack_seen {
 	unsigned long long bytes;
 	char sha256[NDX_SHA256_HEX + 1];
 	int damaged;			/* its data could not be read */
+	long long rows;			/* CSV records less the header, or -1 */
 };
 
 struct pack {
@@ -39,6 +53,18 @@ struct pack {
 	int force;			/* --force (unpack) */
 	const char *pass_path;		/* --passphrase-file */
 	const char *period;		/* --period */
+	const char *open_path;		/* verify: opened instead of the name */
+	const char *manifest_dir;	/* --manifest-dir */
+	struct ndx_provenance prov;	/* --as-of, --agency, ... */
+	char start[11], end[11];	/* from --period */
+	char xsd_sha256[NDX_SHA256_HEX + 1];	/* the installed XSD's */
+	struct ndx_risk *risk;		/* --risk */
+	const char *openpgp[PACK_MAX_SIGNERS];	/* --openpgp */
+	size_t nopenpgp;
+	const char *sign;		/* --sign */
+	const char *sign_pass_path;	/* --signing-passphrase-file */
+	const char *signer[PACK_MAX_SIGNERS];	/* --signer */
+	size_t nsigner;
 	char **operands;
 	int noperands;
 
@@ -51,6 +77,15 @@ struct pack {
 	size_t nseen;
 	struct ndx_manifest *manifest;	/* verify: the archive's */
 	char manifest_sha256[NDX_SHA256_HEX + 1];
+	char *manifest_text;		/* verify: its bytes */
+	size_t manifest_len;
+	char *sums_text;		/* verify: SHA256SUMS */
+	size_t sums_len;
+	char *sig_text;			/* verify: MANIFEST.sig */
+	size_t sig_len;
+	char signed_by[NDX_FPR_MAX + 1];	/* verify: "" when unsigned */
+	unsigned long long archive_bytes;	/* verify: its size */
+	unsigned long long expanded;	/* verify: data read so far */
 };
 
 /* verify.c */
@@ -60,5 +95,10 @@ void pack_verify_free(struct pack *);
 
 /* pack.c */
 void pack_hex(const unsigned char *, char out[NDX_SHA256_HEX + 1]);
+/* SHA-256 of the installed episodes.xsd into out; 0 or an exit code. */
+int pack_xsd_sha256(char out[NDX_SHA256_HEX + 1]);
+/* Data rows of a CSV (records after the header); -1 with err set. */
+long long pack_csv_rows(FILE *fp, const char *name, struct ndx_error *);
+int pack_has_suffix(const char *s, const char *suffix);
 
 #endif

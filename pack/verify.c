@@ -18,11 +18,68 @@
 #include <archive_entry.h>
 #include <sodium.h>
 
+#include "ndx/csvrec.h"
 #include "ndx/diag.h"
 #include "ndx/manifest.h"
 #include "ndx/ndx.h"
+#include "ndx/openpgp.h"
 #include "ndx/outfile.h"
 #include "pack.h"
+
+/* What reading one entry's data gives. */
+struct entry_reader {
+	struct pack *p;
+	struct archive *a;
+	FILE *out;			/* a copy goes here when not NULL */
+	crypto_hash_sha256_state st;
+	unsigned long long bytes;
+	int failed;			/* the data could not be read */
+	int write_failed;		/* out could not be written */
+	int bomb;			/* it expands too much */
+};
+
+/*
+ * Reads up to n bytes of the entry into buf, hashing (and copying) them,
+ * and holding the whole archive's expansion to PACK_MAX_RATIO.
+ */
+static la_ssize_t
+entry_read(struct entry_reader *r, char *buf, size_t n)
+{
+	la_ssize_t got;
+
+	if (r->failed || r->bomb || r->write_failed)
+		return -1;
+	if ((got = archive_read_data(r->a, buf, n)) < 0) {
+		r->failed = 1;
+		return -1;
+	}
+	r->p->expanded += (unsigned long long)got;
+	if (r->p->expanded > PACK_EXPAND_SLACK +
+	    PACK_MAX_RATIO * r->p->archive_bytes) {
+		r->bomb = 1;
+		return -1;
+	}
+	crypto_hash_sha256_update(&r->st, (unsigned char *)buf, (size_t)got);
+	r->bytes += (unsigned long long)got;
+	if (r->out != NULL && got > 0 &&
+	    fwrite(buf, 1, (size_t)got, r->out) != (size_t)got) {
+		r->write_failed = 1;
+		return -1;
+	}
+	return got;
+}
+
+static ssize_t
+cookie_read(void *c, char *buf, size_t n)
+{
+	la_ssize_t got = entry_read(c, buf, n);
+
+	if (got < 0) {
+		errno = EIO;
+		return -1;
+	}
+	return (ssize_t)got;
+}
 
 /* libarchive's reason, which it does not always give. */
 static const char *
@@ -63,12 +120,15 @@ reader_open(struct pack *p, const char *path, int *fdp)
 	struct stat st;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = open(p->open_path != NULL ? p->open_path : path,
+	    O_RDONLY | O_CLOEXEC)) < 0)
 		diag_err(NDX_EX_NOINPUT, "%s", path);
 	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
 		close(fd);
 		diag_errx(NDX_EX_NOINPUT, "%s: not a file", path);
 	}
+	p->archive_bytes = S_ISREG(st.st_mode) ? (unsigned long long)st.st_size
+	    : 0;
 	if ((a = archive_read_new()) == NULL)
 		diag_errx(NDX_EX_OSERR, "out of memory");
 	archive_read_support_filter_gzip(a);
@@ -98,35 +158,58 @@ reader_close(struct archive *a, int fd)
 
 /*
  * Streams the current entry's data into the hash and, when out is not
- * NULL, into out.  0, or -1 when the data cannot be read (a wrong
- * passphrase, damage) or written (errno set, *write_failed).
+ * NULL, into out; with rows not NULL, counts its CSV records as pack does
+ * (*rows -2 when it is not CSV).  0, or -1 when the data cannot be read
+ * (a wrong passphrase, damage), expands too much (*bomb) or cannot be
+ * written (errno set, *write_failed).
  */
 static int
-hash_entry(struct archive *a, FILE *out, unsigned long long *bytes,
-    char hex[NDX_SHA256_HEX + 1], int *write_failed)
+hash_entry_rows(struct pack *p, struct archive *a, FILE *out,
+    unsigned long long *bytes, char hex[NDX_SHA256_HEX + 1],
+    int *write_failed, int *bomb, long long *rows)
 {
-	crypto_hash_sha256_state st;
+	static const cookie_io_functions_t io = { cookie_read, NULL, NULL,
+	    NULL };
+	struct entry_reader r;
 	unsigned char md[crypto_hash_sha256_BYTES];
 	static char buf[PACK_BUFSIZE];
-	la_ssize_t n;
+	struct ndx_error err;
+	FILE *fp;
 
-	*bytes = 0;
-	crypto_hash_sha256_init(&st);
-	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
-		crypto_hash_sha256_update(&st, (unsigned char *)buf,
-		    (size_t)n);
-		*bytes += (unsigned long long)n;
-		if (out != NULL && fwrite(buf, 1, (size_t)n, out) !=
-		    (size_t)n) {
-			*write_failed = 1;
-			return -1;
-		}
+	memset(&r, 0, sizeof(r));
+	r.p = p;
+	r.a = a;
+	r.out = out;
+	crypto_hash_sha256_init(&r.st);
+	if (rows != NULL) {
+		if ((fp = fopencookie(&r, "r", io)) == NULL)
+			diag_err(NDX_EX_OSERR, "fopencookie");
+		*rows = pack_csv_rows(fp, "entry", &err);
+		fclose(fp);
+		if (*rows < 0)
+			*rows = -2;
 	}
-	if (n < 0)
+	/* The rest, after the last record or an error. */
+	while (entry_read(&r, buf, sizeof(buf)) > 0)
+		;
+	*bytes = r.bytes;
+	*write_failed = r.write_failed;
+	if (bomb != NULL)
+		*bomb = r.bomb;
+	if (r.failed || r.bomb || r.write_failed)
 		return -1;
-	crypto_hash_sha256_final(&st, md);
+	crypto_hash_sha256_final(&r.st, md);
 	pack_hex(md, hex);
 	return 0;
+}
+
+static int
+hash_entry(struct pack *p, struct archive *a, FILE *out,
+    unsigned long long *bytes, char hex[NDX_SHA256_HEX + 1],
+    int *write_failed)
+{
+	return hash_entry_rows(p, a, out, bytes, hex, write_failed, NULL,
+	    NULL);
 }
 
 /* Reads the MANIFEST entry into memory (it is small by construction). */
@@ -157,18 +240,39 @@ find_seen(struct pack *p, const char *name)
 	return NULL;
 }
 
+/* Where a MANIFEST, SHA256SUMS or MANIFEST.sig entry's bytes go. */
+static char **
+special(struct pack *p, const char *name, size_t **len)
+{
+	if (strcmp(name, NDX_MANIFEST_NAME) == 0) {
+		*len = &p->manifest_len;
+		return &p->manifest_text;
+	}
+	if (strcmp(name, NDX_SHA256SUMS_NAME) == 0) {
+		*len = &p->sums_len;
+		return &p->sums_text;
+	}
+	if (strcmp(name, NDX_SIGNATURE_NAME) == 0) {
+		*len = &p->sig_len;
+		return &p->sig_text;
+	}
+	return NULL;
+}
+
 /* Reads every entry; returns the number of problems reported. */
 static int
 scan(struct pack *p, const char *path, struct archive *a, int *truncated)
 {
 	struct archive_entry *e;
 	struct ndx_error err;
-	int problems = 0, r, w = 0, headers = 0;
+	int problems = 0, r, w = 0, bomb = 0, headers = 0;
 
 	*truncated = 0;
 	while ((r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
 		const char *name, *why;
 		struct pack_seen *s;
+		char **text;
+		size_t *tlen;
 
 		if (r < ARCHIVE_WARN) {
 			if (headers == 0)
@@ -178,7 +282,13 @@ scan(struct pack *p, const char *path, struct archive *a, int *truncated)
 			*truncated = 1;
 			return problems + 1;
 		}
-		headers++;
+		/* Before any per-entry work, so a flood is refused fast. */
+		if (++headers > PACK_MAX_ENTRIES) {
+			diag_warnx("%s: refused: more than %d entries", path,
+			    PACK_MAX_ENTRIES);
+			*truncated = 1;
+			return problems + 1;
+		}
 		name = archive_entry_pathname(e);
 		why = ndx_entry_refusal(name, archive_entry_filetype(e),
 		    archive_entry_hardlink(e) != NULL);
@@ -191,34 +301,36 @@ scan(struct pack *p, const char *path, struct archive *a, int *truncated)
 		if (archive_entry_is_encrypted(e) && p->passphrase == NULL)
 			diag_errx(NDX_EX_USAGE, "%s: encrypted: give "
 			    "--passphrase-file or set NDX_PASSPHRASE", path);
+		/*
+		 * Under a passphrase every entry must be encrypted: one that
+		 * is not was added by someone who did not know it.
+		 */
+		if (p->passphrase != NULL && !archive_entry_is_encrypted(e)) {
+			diag_warnx("%s: %s: refused: not encrypted in an "
+			    "encrypted archive", path, name);
+			problems++;
+			continue;
+		}
+		text = special(p, name, &tlen);
 		if (find_seen(p, name) != NULL ||
-		    (p->manifest != NULL &&
-		    strcmp(name, NDX_MANIFEST_NAME) == 0)) {
+		    (text != NULL && *text != NULL)) {
 			diag_warnx("%s: %s: appears twice", path, name);
 			problems++;
 			continue;
 		}
-		if (strcmp(name, NDX_MANIFEST_NAME) == 0) {
-			unsigned char md[crypto_hash_sha256_BYTES];
-			char *text;
-			size_t len;
-
-			if ((text = read_manifest(a, &len)) == NULL) {
+		if (text != NULL) {
+			if ((*text = read_manifest(a, tlen)) == NULL) {
 				diag_warnx("%s: %s: wrong passphrase or "
 				    "damaged archive", path, name);
 				problems++;
 				continue;
 			}
-			crypto_hash_sha256(md, (unsigned char *)text, len);
-			pack_hex(md, p->manifest_sha256);
-			p->manifest = ndx_manifest_parse(text, len,
-			    NDX_MANIFEST_NAME, &err);
-			if (p->manifest == NULL) {
-				diag_warnx("%s: %s:%ld: %s", path, name,
-				    err.line, err.msg);
+			if (*tlen > NDX_MANIFEST_MAX) {
+				diag_warnx("%s: %s: too large", path, name);
 				problems++;
+				continue;
 			}
-			free(text);
+			p->expanded += *tlen;
 			continue;
 		}
 		p->seen = xreallocarray(p->seen, p->nseen + 1,
@@ -226,14 +338,159 @@ scan(struct pack *p, const char *path, struct archive *a, int *truncated)
 		s = &p->seen[p->nseen++];
 		memset(s, 0, sizeof(*s));
 		s->name = xstrdup(name);
-		if (hash_entry(a, NULL, &s->bytes, s->sha256, &w) != 0) {
+		s->rows = -1;
+		if (hash_entry_rows(p, a, NULL, &s->bytes, s->sha256, &w,
+		    &bomb, pack_has_suffix(name, ".csv") ? &s->rows : NULL) !=
+		    0) {
+			if (bomb) {
+				diag_warnx("%s: %s: refused: the archive "
+				    "expands more than %d times its size",
+				    path, name, PACK_MAX_RATIO);
+				*truncated = 1;
+				return problems + 1;
+			}
 			diag_warnx("%s: %s: wrong passphrase or damaged "
 			    "archive", path, name);
 			s->damaged = 1;
 			problems++;
 		}
 	}
+	if (p->manifest_text != NULL) {
+		unsigned char md[crypto_hash_sha256_BYTES];
+
+		crypto_hash_sha256(md, (unsigned char *)p->manifest_text,
+		    p->manifest_len);
+		pack_hex(md, p->manifest_sha256);
+		p->manifest = ndx_manifest_parse(p->manifest_text,
+		    p->manifest_len, NDX_MANIFEST_NAME, &err);
+		if (p->manifest == NULL) {
+			diag_warnx("%s: %s:%ld: %s", path, NDX_MANIFEST_NAME,
+			    err.line, err.msg);
+			problems++;
+		}
+	}
 	return problems;
+}
+
+/* The hash of an entry verify saw, or NULL. */
+static const char *
+seen_sha256(struct pack *p, const char *name, char buf[NDX_SHA256_HEX + 1])
+{
+	const struct pack_seen *s;
+	unsigned char md[crypto_hash_sha256_BYTES];
+	char **text;
+	size_t *len;
+
+	if ((text = special(p, name, &len)) != NULL) {
+		if (*text == NULL || text == &p->sums_text)
+			return NULL;
+		crypto_hash_sha256(md, (unsigned char *)*text, *len);
+		pack_hex(md, buf);
+		return buf;
+	}
+	if ((s = find_seen(p, name)) == NULL || s->damaged)
+		return NULL;
+	return s->sha256;
+}
+
+/*
+ * SHA256SUMS: every line "HEX  NAME" of an entry, matching, each once;
+ * every entry but itself listed.  Returns the problems reported.
+ */
+static int
+check_sums(struct pack *p, const char *path)
+{
+	const char *t = p->sums_text, *end = t + p->sums_len;
+	char buf[NDX_SHA256_HEX + 1], name[256];
+	size_t listed = 0, want;
+	unsigned char *seen_mark;
+	int problems = 0;
+
+	seen_mark = xcalloc(p->nseen + 3, 1);
+	while (t < end) {
+		const char *nl = memchr(t, '\n', (size_t)(end - t));
+		const char *h;
+		size_t n;
+		long idx = -1;
+
+		if (nl == NULL || nl - t < NDX_SHA256_HEX + 3 ||
+		    t[NDX_SHA256_HEX] != ' ' || t[NDX_SHA256_HEX + 1] != ' ' ||
+		    (n = (size_t)(nl - t) - NDX_SHA256_HEX - 2) >=
+		    sizeof(name)) {
+			diag_warnx("%s: %s: not in the format of sha256sum",
+			    path, NDX_SHA256SUMS_NAME);
+			problems++;
+			break;
+		}
+		memcpy(name, t + NDX_SHA256_HEX + 2, n);
+		name[n] = '\0';
+		if (strcmp(name, NDX_MANIFEST_NAME) == 0)
+			idx = (long)p->nseen;
+		else if (strcmp(name, NDX_SIGNATURE_NAME) == 0)
+			idx = (long)p->nseen + 1;
+		else
+			for (size_t i = 0; i < p->nseen; i++)
+				if (strcmp(p->seen[i].name, name) == 0)
+					idx = (long)i;
+		h = idx < 0 ? NULL : seen_sha256(p, name, buf);
+		if (idx >= 0 && seen_mark[idx]) {
+			diag_warnx("%s: %s: %s listed twice", path,
+			    NDX_SHA256SUMS_NAME, name);
+			problems++;
+		} else if (h == NULL) {
+			diag_warnx("%s: %s: %s: no such entry", path,
+			    NDX_SHA256SUMS_NAME, name);
+			problems++;
+		} else if (memcmp(h, t, NDX_SHA256_HEX) != 0) {
+			diag_warnx("%s: %s: %s: checksum differs", path,
+			    NDX_SHA256SUMS_NAME, name);
+			problems++;
+		} else {
+			seen_mark[idx] = 1;
+			listed++;
+		}
+		t = nl + 1;
+	}
+	want = p->nseen + 1 + (p->sig_text != NULL);
+	if (problems == 0 && listed != want) {
+		diag_warnx("%s: %s: does not list every entry", path,
+		    NDX_SHA256SUMS_NAME);
+		problems++;
+	}
+	free(seen_mark);
+	return problems;
+}
+
+/*
+ * The MANIFEST's signature, if any: with --signer it must be there and
+ * good by one of them; without, one by a key not in the keyring is
+ * reported as not checked, any other failure counts.  Returns problems.
+ */
+static int
+check_signature(struct pack *p, const char *path)
+{
+	struct ndx_error err;
+
+	p->signed_by[0] = '\0';
+	if (p->sig_text == NULL) {
+		if (p->nsigner == 0)
+			return 0;
+		diag_warnx("%s: %s: missing, and --signer needs it", path,
+		    NDX_SIGNATURE_NAME);
+		return 1;
+	}
+	if (ndx_openpgp_verify(p->manifest_text, p->manifest_len,
+	    p->sig_text, p->sig_len, p->signer, p->nsigner, p->signed_by,
+	    &err) == 0)
+		return 0;
+	p->signed_by[0] = '\0';
+	if (p->nsigner == 0 && err.code == NDX_EX_REJECTED &&
+	    strncmp(err.msg, "signed by a key not in the keyring", 34) == 0) {
+		diag_warnx("%s: signature not checked: %s", path, err.msg);
+		return 0;
+	}
+	diag_warnx("%s: %s: %s", path, NDX_SIGNATURE_NAME, err.msg);
+	return err.code == NDX_EX_REJECTED ? 1 : -err.code;
 }
 
 /*
@@ -279,10 +536,54 @@ zip_end_ok(int fd)
 	return 0;
 }
 
-int
-pack_verify(struct pack *p, const char *path)
+/* The manifest's claims about the installed schema; problems. */
+static int
+check_schema(struct pack *p, const char *path)
 {
-	int fd, problems, truncated;
+	char hex[NDX_SHA256_HEX + 1];
+	int problems = 0, rc;
+
+	if ((rc = pack_xsd_sha256(hex)) != 0)
+		exit(rc);
+	if (strcmp(p->manifest->dataset_version, NDX_DATASET_VERSION) != 0) {
+		diag_warnx("%s: %s: dataset version %s, but version %s is "
+		    "installed", path, NDX_MANIFEST_NAME,
+		    p->manifest->dataset_version, NDX_DATASET_VERSION);
+		problems++;
+	}
+	if (strcmp(p->manifest->xsd_sha256, hex) != 0) {
+		diag_warnx("%s: %s: xsd-sha256 %s, but the installed "
+		    "episodes.xsd has %s", path, NDX_MANIFEST_NAME,
+		    p->manifest->xsd_sha256, hex);
+		problems++;
+	}
+	return problems;
+}
+
+/* The one line verify prints on success. */
+static void
+summary(struct pack *p, const char *path)
+{
+	const struct ndx_manifest *m = p->manifest;
+
+	printf("%s: verified %zu files", path, m->nfile);
+	if (strcmp(m->period, "-") != 0)
+		printf("; period %s", m->period);
+	if (m->agency != NULL && strcmp(m->agency, "-") != 0)
+		printf("; agency %s", m->agency);
+	if (m->recipient != NULL && strcmp(m->recipient, "-") != 0)
+		printf("; recipient %s", m->recipient);
+	if (m->key_id != NULL && strcmp(m->key_id, "-") != 0)
+		printf("; key id %s", m->key_id);
+	if (p->signed_by[0] != '\0')
+		printf("; signed by %s", p->signed_by);
+	putchar('\n');
+}
+
+static int
+verify_quiet(struct pack *p, const char *path)
+{
+	int fd, problems, truncated, rc;
 	struct archive *a = reader_open(p, path, &fd);
 
 	problems = scan(p, path, a, &truncated);
@@ -293,24 +594,29 @@ pack_verify(struct pack *p, const char *path)
 		problems++;
 	}
 	reader_close(a, fd);
+	if (truncated)
+		return NDX_EX_REJECTED;
 	if (p->manifest == NULL) {
 		/* Said already when it was there but unreadable. */
-		if (problems == 0)
+		if (p->manifest_text == NULL)
 			diag_warnx("%s: %s: missing", path, NDX_MANIFEST_NAME);
 		return NDX_EX_REJECTED;
 	}
+	problems += check_schema(p, path);
 	for (size_t i = 0; i < p->manifest->nfile; i++) {
 		const struct ndx_manifest_file *f = &p->manifest->file[i];
 		const struct pack_seen *s = find_seen(p, f->name);
 
 		if (s == NULL) {
-			if (!truncated) {
-				diag_warnx("%s: %s: missing", path, f->name);
-				problems++;
-			}
+			diag_warnx("%s: %s: missing", path, f->name);
+			problems++;
 		} else if (!s->damaged && (s->bytes != f->bytes ||
 		    strcmp(s->sha256, f->sha256) != 0)) {
 			diag_warnx("%s: %s: checksum differs", path, f->name);
+			problems++;
+		} else if (!s->damaged && s->rows != f->rows) {
+			diag_warnx("%s: %s: %lld rows, but the manifest says "
+			    "%lld", path, f->name, s->rows, f->rows);
 			problems++;
 		}
 	}
@@ -320,7 +626,26 @@ pack_verify(struct pack *p, const char *path)
 			    p->seen[i].name);
 			problems++;
 		}
+	if (p->sums_text != NULL)
+		problems += check_sums(p, path);
+	else if (p->manifest->version >= 2) {
+		diag_warnx("%s: %s: missing", path, NDX_SHA256SUMS_NAME);
+		problems++;
+	}
+	if ((rc = check_signature(p, path)) < 0)
+		return -rc;
+	problems += rc;
 	return problems > 0 ? NDX_EX_REJECTED : NDX_EX_OK;
+}
+
+int
+pack_verify(struct pack *p, const char *path)
+{
+	int rc = verify_quiet(p, path);
+
+	if (rc == NDX_EX_OK && p->mode == MODE_VERIFY)
+		summary(p, path);
+	return rc;
 }
 
 void
@@ -330,6 +655,9 @@ pack_verify_free(struct pack *p)
 		free(p->seen[i].name);
 	free(p->seen);
 	ndx_manifest_free(p->manifest);
+	free(p->manifest_text);
+	free(p->sums_text);
+	free(p->sig_text);
 }
 
 /*
@@ -351,9 +679,11 @@ prepare_dir(struct pack *p, const char *dir)
 		diag_errx(NDX_EX_CANTCREAT, "%s: not a directory", dir);
 	if (p->force)
 		return made;
-	for (size_t i = 0; i <= p->manifest->nfile; i++) {
+	for (size_t i = 0; i < p->manifest->nfile + 3; i++) {
+		const char *const extra[] = { NDX_MANIFEST_NAME,
+		    NDX_SHA256SUMS_NAME, NDX_SIGNATURE_NAME };
 		const char *name = i < p->manifest->nfile ?
-		    p->manifest->file[i].name : NDX_MANIFEST_NAME;
+		    p->manifest->file[i].name : extra[i - p->manifest->nfile];
 		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		if (fd < 0)
@@ -398,8 +728,22 @@ unpack_entry(struct pack *p, struct archive *a, const char *archive,
 	char *path;
 	int wfail = 0, rc;
 
-	if (strcmp(name, NDX_MANIFEST_NAME) != 0 &&
-	    (f = ndx_manifest_find(p->manifest, name)) == NULL) {
+	char want[NDX_SHA256_HEX + 1];
+	char **text;
+	size_t *tlen;
+
+	/* MANIFEST, SHA256SUMS, MANIFEST.sig: the bytes verify saw. */
+	if ((text = special(p, name, &tlen)) != NULL) {
+		unsigned char md[crypto_hash_sha256_BYTES];
+
+		if (*text == NULL) {
+			diag_warnx("%s: %s: appeared since verify", archive,
+			    name);
+			return NDX_EX_REJECTED;
+		}
+		crypto_hash_sha256(md, (unsigned char *)*text, *tlen);
+		pack_hex(md, want);
+	} else if ((f = ndx_manifest_find(p->manifest, name)) == NULL) {
 		diag_warnx("%s: %s: not in the manifest", archive, name);
 		return NDX_EX_REJECTED;
 	}
@@ -411,7 +755,7 @@ unpack_entry(struct pack *p, struct archive *a, const char *archive,
 	}
 	/* Episode-level health data: readable by its owner only. */
 	(void)fchmod(fileno(ndx_outfile_fp(out)), 0600);
-	if (hash_entry(a, ndx_outfile_fp(out), &bytes, hex, &wfail) != 0) {
+	if (hash_entry(p, a, ndx_outfile_fp(out), &bytes, hex, &wfail) != 0) {
 		if (wfail)
 			diag_warn("%s", path);
 		else
@@ -421,8 +765,7 @@ unpack_entry(struct pack *p, struct archive *a, const char *archive,
 		free(path);
 		return wfail ? NDX_EX_IOERR : NDX_EX_REJECTED;
 	}
-	if (strcmp(name, NDX_MANIFEST_NAME) == 0 ?
-	    strcmp(hex, p->manifest_sha256) != 0 :
+	if (text != NULL ? strcmp(hex, want) != 0 || bytes != *tlen :
 	    bytes != f->bytes || strcmp(hex, f->sha256) != 0) {
 		diag_warnx("%s: %s: checksum differs", archive, name);
 		ndx_outfile_abort(out);
@@ -446,6 +789,7 @@ pack_unpack(struct pack *p, const char *archive, const char *dir)
 	if ((rc = pack_verify(p, archive)) != NDX_EX_OK)
 		return rc;
 	made = prepare_dir(p, dir);
+	p->expanded = 0;
 	a = reader_open(p, archive, &fd);
 	while ((r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
 		const char *name = archive_entry_pathname(e);

@@ -12,6 +12,26 @@
  *	file <sha256> <bytes> <rows or -> <name>
  *	...
  *
+ * Version 2 (exchange.md section 4) has these lines, in this order:
+ *
+ *	ndx-manifest 2
+ *	ndx-version 0.1.0
+ *	dataset-version 1
+ *	xsd-sha256 <64 hex digits>
+ *	period 2026Q2			start, end: the period's range
+ *	start 2026-07-01
+ *	end 2026-09-30
+ *	as-of 2026-10-05		the data-cut date
+ *	agency N0852,N0853
+ *	area Greater Manchester		(area and recipient: printable text)
+ *	recipient public-health
+ *	key-id e59ed32368831696
+ *	consent-excluded 3
+ *	risk public-health.csv persons=2466 k_min=1 below_5=2370   (0..n)
+ *	file <sha256> <bytes> <rows or -> <name>
+ *
+ * each value "-" when not given.  Version 1 archives still verify.
+ *
  * Names come last so that nothing after them needs splitting; they are
  * plain basenames (see ndx_entry_name_safe()) and unique.
  *
@@ -23,12 +43,17 @@
 #define NDX_MANIFEST_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct ndx_error;
+struct ndx_provenance;
 
 #define NDX_MANIFEST_NAME "MANIFEST"
 #define NDX_MANIFEST_MAX (1024 * 1024)	/* bytes: larger is not ours */
 #define NDX_SHA256_HEX 64
+#define NDX_MANIFEST_FILES_MAX 1000	/* file lines: far more than we pack */
+#define NDX_SHA256SUMS_NAME "SHA256SUMS"
+#define NDX_SIGNATURE_NAME "MANIFEST.sig"
 
 struct ndx_manifest_file {
 	char *name;
@@ -38,10 +63,16 @@ struct ndx_manifest_file {
 };
 
 struct ndx_manifest {
+	int version;			/* 1 or 2 */
 	char *ndx_version;
 	char *dataset_version;
 	char *period;			/* "-" when none was given */
 	char xsd_sha256[NDX_SHA256_HEX + 1];
+	/* Version 2 only (NULL in version 1); "-" when not given. */
+	char *start, *end, *as_of, *agency, *area, *recipient, *key_id;
+	char *consent_excluded;
+	char **risk;			/* the text after "risk " */
+	size_t nrisk;
 	struct ndx_manifest_file *file;
 	size_t nfile;
 };
@@ -53,6 +84,15 @@ struct ndx_manifest {
  */
 struct ndx_manifest *ndx_manifest_parse(const char *buf, size_t len,
     const char *name, struct ndx_error *err);
+/*
+ * Writes a version 2 manifest of prov and the n files to out (NULL
+ * strings of prov as "-", consent_excluded < 0 as "-").  Returns 0, or
+ * 65 with err set when a value cannot be written as a manifest line
+ * (holds a newline, control character; a word holds a space), 74 on a
+ * write error.
+ */
+int ndx_manifest_write(FILE *out, const struct ndx_provenance *prov,
+    const struct ndx_manifest_file *files, size_t n, struct ndx_error *err);
 /* NULL is a no-op. */
 void ndx_manifest_free(struct ndx_manifest *);
 /* The file named name, or NULL. */

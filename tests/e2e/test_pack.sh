@@ -38,8 +38,9 @@ for fmt in zip tar.gz; do
 	want_empty "$T/out" stdout
 	want_empty "$T/err" stderr
 	bsdtar -tf "$W/a.$fmt" >"$W/list" 2>&1 || bad "bsdtar cannot list it"
-	printf 'MANIFEST\ncommissioner.csv\nepisodes.xml\nrejects.csv\n' \
+	printf 'MANIFEST\nSHA256SUMS\ncommissioner.csv\nepisodes.xml\n' \
 	    >"$W/want"
+	printf 'rejects.csv\n' >>"$W/want"
 	want_same "$W/list" "$W/want" "entries (MANIFEST first, sorted)"
 	end
 
@@ -68,9 +69,12 @@ end
 begin "manifest"
 bsdtar -xOf "$W/a.zip" MANIFEST >"$W/manifest" 2>&1
 {
-	printf 'ndx-manifest 1\nndx-version %s\ndataset-version 1\n' \
+	printf 'ndx-manifest 2\nndx-version %s\ndataset-version 1\n' \
 	    "$("$BIN/ndx-pack" --version | cut -d ' ' -f 2)"
-	printf 'period 2026-10\nxsd-sha256 %s\n' "$(sha "$TOP/schemas/episodes.xsd")"
+	printf 'xsd-sha256 %s\n' "$(sha "$TOP/schemas/episodes.xsd")"
+	printf 'period 2026-10\nstart 2026-04-01\nend 2026-10-31\n'
+	printf 'as-of -\nagency -\narea -\nrecipient -\nkey-id -\n'
+	printf 'consent-excluded -\n'
 	printf 'file %s %s 3 commissioner.csv\n' "$(sha "$P/commissioner.csv")" \
 	    "$(size "$P/commissioner.csv")"
 	printf 'file %s %s - episodes.xml\n' "$(sha "$P/episodes.xml")" \
@@ -232,32 +236,35 @@ begin "missing file"
 rm -rf "$W/m"
 mkdir -p "$W/m"
 bsdtar -xf "$W/a.tar.gz" -C "$W/m"
-(cd "$W/m" && bsdtar -czf "$W/m.tar.gz" MANIFEST commissioner.csv \
-    rejects.csv)
+(cd "$W/m" && bsdtar -czf "$W/m.tar.gz" MANIFEST SHA256SUMS \
+    commissioner.csv rejects.csv)
 run ndx-pack verify "$W/m.tar.gz"
 want_rc 1
 want_fixed "$T/err" "m.tar.gz: episodes.xml: missing"
-want_lines "$T/err" 1 stderr
+want_fixed "$T/err" "m.tar.gz: SHA256SUMS: episodes.xml: no such entry"
+want_lines "$T/err" 2 stderr
 end
 
 begin "extra file"
 printf 'x\n' >"$W/m/extra.txt"
-(cd "$W/m" && bsdtar -czf "$W/x.tar.gz" MANIFEST commissioner.csv \
-    episodes.xml rejects.csv extra.txt)
+(cd "$W/m" && bsdtar -czf "$W/x.tar.gz" MANIFEST SHA256SUMS \
+    commissioner.csv episodes.xml rejects.csv extra.txt)
 run ndx-pack verify "$W/x.tar.gz"
 want_rc 1
 want_fixed "$T/err" "x.tar.gz: extra.txt: not in the manifest"
-want_lines "$T/err" 1 stderr
+want_fixed "$T/err" "x.tar.gz: SHA256SUMS: does not list every entry"
+want_lines "$T/err" 2 stderr
 end
 
 begin "changed file"
 printf 'A1,C009,new\n' >>"$W/m/commissioner.csv"
-(cd "$W/m" && bsdtar -cf "$W/c.tar" MANIFEST commissioner.csv \
-    episodes.xml rejects.csv)
+(cd "$W/m" && bsdtar -cf "$W/c.tar" MANIFEST SHA256SUMS \
+    commissioner.csv episodes.xml rejects.csv)
 run ndx-pack verify "$W/c.tar"
 want_rc 1
 want_fixed "$T/err" "c.tar: commissioner.csv: checksum differs"
-want_lines "$T/err" 1 stderr
+want_fixed "$T/err" "c.tar: SHA256SUMS: commissioner.csv: checksum differs"
+want_lines "$T/err" 2 stderr
 end
 
 begin "not an archive"
@@ -335,6 +342,164 @@ for kind in dotdot abs symlink hardlink device fifo; do
 	[ -e "$T/evil" ] && bad "evil escaped"
 	end
 done
+
+# --- MANIFEST version 2: provenance, SHA256SUMS, --manifest-dir
+
+PROV="--period 2026Q2 --as-of 2026-10-05 --agency N0852,N0853
+    --recipient public-health --key-id e59ed32368831696
+    --consent-excluded 3"
+begin "provenance"
+# shellcheck disable=SC2086 # PROV is a list of words without spaces
+pack -o "$W/v.zip" $PROV --area 'Greater Manchester' \
+    --risk 'commissioner.csv persons=3 k_min=1 below_5=3' \
+    --risk 'rejects.csv persons=0 k_min=0 below_5=0 min_k=5 after_k_min=0 after_below_5=0 suppressed=0' \
+    --manifest-dir "$W/md"
+want_rc 0
+want_empty "$T/err" stderr
+bsdtar -xOf "$W/v.zip" MANIFEST | sed -n '5,16p' >"$W/head"
+cat >"$W/want" <<'EOF2'
+period 2026Q2
+start 2026-07-01
+end 2026-09-30
+as-of 2026-10-05
+agency N0852,N0853
+area Greater Manchester
+recipient public-health
+key-id e59ed32368831696
+consent-excluded 3
+risk commissioner.csv persons=3 k_min=1 below_5=3
+risk rejects.csv persons=0 k_min=0 below_5=0 min_k=5 after_k_min=0 after_below_5=0 suppressed=0
+file
+EOF2
+cut -c 1-4 "$W/head" | sed -n '12p' >"$W/h12"
+sed -n '1,11p' "$W/head" >"$W/h11"
+cat "$W/h11" "$W/h12" >"$W/headcut"
+want_same "$W/headcut" "$W/want" "MANIFEST v2 header"
+for f in MANIFEST SHA256SUMS; do
+	[ -f "$W/md/$f" ] || bad "--manifest-dir: no $f"
+	[ "$(stat -c %a "$W/md/$f")" = 600 ] || bad "--manifest-dir: $f not 0600"
+done
+[ "$(stat -c %a "$W/md")" = 700 ] || bad "--manifest-dir not 0700"
+bsdtar -xOf "$W/v.zip" MANIFEST | cmp -s - "$W/md/MANIFEST" ||
+    bad "--manifest-dir MANIFEST differs from the archive's"
+end
+
+begin "verify summary line"
+run ndx-pack verify "$W/v.zip"
+want_rc 0
+want_empty "$T/err" stderr
+printf '%s: verified 3 files; period 2026Q2; agency N0852,N0853; recipient public-health; key id e59ed32368831696\n' \
+    "$W/v.zip" >"$W/want"
+want_same "$T/out" "$W/want" "verify's line"
+end
+
+begin "sha256sum -c"
+rm -rf "$W/s" && mkdir -p "$W/s"
+bsdtar -xf "$W/v.zip" -C "$W/s"
+if ! (cd "$W/s" && sha256sum -c --quiet SHA256SUMS) >"$W/sc" 2>&1; then
+	bad "sha256sum -c fails"
+	show "$W/sc"
+fi
+grep -c . "$W/s/SHA256SUMS" | grep -qx 4 || bad "SHA256SUMS: not 4 lines"
+end
+
+# retar DIR OUT NAME...: a tar.gz of the named files of DIR.
+retar() {
+	_d=$1
+	_o=$2
+	shift 2
+	(cd "$_d" && bsdtar -czf "$_o" "$@")
+}
+
+begin "rows claimed wrongly"
+rm -rf "$W/r" && mkdir -p "$W/r"
+bsdtar -xf "$W/v.zip" -C "$W/r"
+# The same bytes and digests, a different row count: only a re-count sees.
+sed 's/^\(file [0-9a-f]* [0-9]*\) 3 commissioner.csv$/\1 2 commissioner.csv/' \
+    "$W/r/MANIFEST" >"$W/r/M2" && mv "$W/r/M2" "$W/r/MANIFEST"
+(cd "$W/r" && sha256sum MANIFEST commissioner.csv episodes.xml \
+    rejects.csv >SHA256SUMS)
+retar "$W/r" "$W/rows.tar.gz" MANIFEST SHA256SUMS commissioner.csv \
+    episodes.xml rejects.csv
+run ndx-pack verify "$W/rows.tar.gz"
+want_rc 1
+want_fixed "$T/err" "commissioner.csv: 3 rows, but the manifest says 2"
+end
+
+begin "other schema"
+rm -rf "$W/x" && mkdir -p "$W/x"
+bsdtar -xf "$W/v.zip" -C "$W/x"
+sed 's/^xsd-sha256 .*/xsd-sha256 0000000000000000000000000000000000000000000000000000000000000000/; s/^dataset-version .*/dataset-version 9/' \
+    "$W/x/MANIFEST" >"$W/x/M2" && mv "$W/x/M2" "$W/x/MANIFEST"
+(cd "$W/x" && sha256sum MANIFEST commissioner.csv episodes.xml \
+    rejects.csv >SHA256SUMS)
+retar "$W/x" "$W/xsd.tar.gz" MANIFEST SHA256SUMS commissioner.csv \
+    episodes.xml rejects.csv
+run ndx-pack verify "$W/xsd.tar.gz"
+want_rc 1
+want_fixed "$T/err" "xsd-sha256 0000000000000000000000000000000000000000000000000000000000000000, but the installed episodes.xsd has $(sha "$TOP/schemas/episodes.xsd")"
+want_fixed "$T/err" "dataset version 9, but version 1 is installed"
+end
+
+begin "SHA256SUMS missing from a v2 archive"
+retar "$W/s" "$W/nosums.tar.gz" MANIFEST commissioner.csv episodes.xml \
+    rejects.csv
+run ndx-pack verify "$W/nosums.tar.gz"
+want_rc 1
+want_fixed "$T/err" "nosums.tar.gz: SHA256SUMS: missing"
+end
+
+begin "version 1 archives still verify"
+rm -rf "$W/one" && mkdir -p "$W/one"
+cp $FILES "$W/one/"
+{
+	printf 'ndx-manifest 1\nndx-version 0.1.0\ndataset-version 1\n'
+	printf 'period 2026-10\nxsd-sha256 %s\n' "$(sha "$TOP/schemas/episodes.xsd")"
+	printf 'file %s %s 3 commissioner.csv\n' "$(sha "$P/commissioner.csv")" \
+	    "$(size "$P/commissioner.csv")"
+	printf 'file %s %s - episodes.xml\n' "$(sha "$P/episodes.xml")" \
+	    "$(size "$P/episodes.xml")"
+	printf 'file %s %s 0 rejects.csv\n' "$(sha "$P/rejects.csv")" \
+	    "$(size "$P/rejects.csv")"
+} >"$W/one/MANIFEST"
+retar "$W/one" "$W/one.tar.gz" MANIFEST commissioner.csv episodes.xml \
+    rejects.csv
+run ndx-pack verify "$W/one.tar.gz"
+want_rc 0
+want_empty "$T/err" stderr
+want_fixed "$T/out" "one.tar.gz: verified 3 files; period 2026-10"
+end
+
+t_rc "bad --agency" 64 -o "$W/x.zip" --agency n0852 "$P/rejects.csv"
+t_rc "bad --key-id" 64 -o "$W/x.zip" --key-id E59ED32368831696 \
+    "$P/rejects.csv"
+t_rc "bad --risk" 64 -o "$W/x.zip" --risk 'rejects.csv persons=x' \
+    "$P/rejects.csv"
+t_rc "bad --as-of" 64 -o "$W/x.zip" --as-of 2026-02-30 "$P/rejects.csv"
+
+# --- passphrase files: no final newline, NUL bytes
+
+begin "passphrase without a final newline"
+printf '%s' "$PASS" >"$W/passnl"
+chmod 600 "$W/passnl"
+pack -o "$W/nl.zip" --encrypt --passphrase-file "$W/passnl"
+want_rc 0
+want_empty "$T/err" stderr
+run ndx-pack verify --passphrase-file "$W/pass" "$W/nl.zip"
+want_rc 0
+end
+
+begin "passphrase holding a NUL byte"
+printf 'abc\000def\n' >"$W/pass0"
+chmod 600 "$W/pass0"
+pack -o "$W/nul.zip" --encrypt --passphrase-file "$W/pass0"
+want_rc 78
+want_fixed "$T/err" "pass0: the passphrase holds a NUL byte"
+[ -e "$W/nul.zip" ] && bad "archive written"
+printf 'abc\ndef\000\n' >"$W/pass0"
+pack -o "$W/nul.zip" --encrypt --passphrase-file "$W/pass0"
+want_rc 78
+end
 
 # --- a full disk
 
