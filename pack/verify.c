@@ -305,7 +305,9 @@ scan(struct pack *p, const char *path, struct archive *a, int *truncated)
 		 * Under a passphrase every entry must be encrypted: one that
 		 * is not was added by someone who did not know it.
 		 */
-		if (p->passphrase != NULL && !archive_entry_is_encrypted(e)) {
+		if (p->passphrase != NULL && !archive_entry_is_encrypted(e) &&
+		    (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) ==
+		    ARCHIVE_FORMAT_ZIP) {
 			diag_warnx("%s: %s: refused: not encrypted in an "
 			    "encrypted archive", path, name);
 			problems++;
@@ -493,47 +495,303 @@ check_signature(struct pack *p, const char *path)
 	return err.code == NDX_EX_REJECTED ? 1 : -err.code;
 }
 
+static unsigned
+le16(const unsigned char *b)
+{
+	return b[0] | (unsigned)b[1] << 8;
+}
+
+static unsigned long long
+le32(const unsigned char *b)
+{
+	return b[0] | (unsigned long long)b[1] << 8 |
+	    (unsigned long long)b[2] << 16 | (unsigned long long)b[3] << 24;
+}
+
+static unsigned long long
+le64(const unsigned char *b)
+{
+	return le32(b) | le32(b + 4) << 32;
+}
+
 /*
- * Whether a zip ends with its end of central directory record, after its
- * comment, and the central directory ends where that record begins.
- * libarchive reads a zip as a stream of entries and stops at the central
- * directory unread, so a zip cut short there (a copy interrupted) would
- * otherwise verify, and other tools (7-Zip, unzip) could not open it.
+ * The zip64 extra field (0x0001) gives, in this order, the values of
+ * usize, csize and offset that were 0xffffffff; -1 when it is missing or
+ * short.
  */
 static int
-zip_end_ok(int fd)
+zip64_values(const unsigned char *x, size_t n, unsigned long long *v[3])
 {
-	enum { EOCD = 22, LOC64 = 20 };
+	while (n >= 4) {
+		unsigned id = le16(x), len = le16(x + 2);
+		size_t at = 4;
+
+		if (len > n - 4)
+			return -1;
+		if (id == 1) {
+			for (int k = 0; k < 3; k++) {
+				if (v[k] == NULL || *v[k] != 0xffffffffULL)
+					continue;
+				if (at + 8 > 4 + (size_t)len)
+					return -1;
+				*v[k] = le64(x + at);
+				at += 8;
+			}
+			return 0;
+		}
+		x += 4 + len;
+		n -= 4 + len;
+	}
+	for (int k = 0; k < 3; k++)
+		if (v[k] != NULL && *v[k] == 0xffffffffULL)
+			return -1;
+	return 0;
+}
+
+/*
+ * Checks a zip's structure: its end of central directory record after
+ * its comment, and every central directory entry against its local
+ * header.  libarchive reads a zip as a stream of local headers, where
+ * 7-Zip and unzip read the central directory: an archive whose two
+ * disagree (another name, size, CRC, flags, an offset pointing elsewhere,
+ * entries hidden between records) would show the receiver's tools other
+ * files than those verify checked.  So the local records must follow
+ * each other from offset 0 with nothing between them, up to the central
+ * directory, and say the same.  NULL when it holds, else why not (in
+ * why, of size 256).  Also refuses too many entries, before anything is
+ * decompressed, and under a passphrase an entry not AES-encrypted.
+ */
+static const char *
+zip_forged(struct pack *p, int fd, char *why)
+{
+	enum { EOCD = 22, LOC64 = 20, CDH = 46, LFH = 30 };
 	static unsigned char buf[EOCD + 65535 + LOC64];
+	unsigned char *cd = NULL, lh[LFH + 255 + 1], dd[24];
+	unsigned long long cdsize, cdoff, count, pos = 0;
 	struct stat st;
 	off_t start;
-	size_t n, i;
+	size_t n, i, at;
+	const char *r = NULL;
 
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		return 1;	/* not seekable: nothing more to check */
+		return NULL;	/* not seekable: nothing more to check */
 	start = st.st_size > (off_t)sizeof(buf) ?
 	    st.st_size - (off_t)sizeof(buf) : 0;
 	n = (size_t)(st.st_size - start);
 	if (n < EOCD || pread(fd, buf, n, start) != (ssize_t)n)
-		return 0;
-	for (i = n - EOCD + 1; i-- > 0;) {
-		const unsigned char *e = buf + i;
-		unsigned long size, off;
+		return "its central directory is missing or cut short";
+	for (i = n - EOCD + 1; i-- > 0;)
+		if (memcmp(buf + i, "PK\5\6", 4) == 0 &&
+		    i + EOCD + le16(buf + i + 20) == n)
+			break;
+	if (i == (size_t)-1)
+		return "its central directory is missing or cut short";
+	count = le16(buf + i + 10);
+	cdsize = le32(buf + i + 12);
+	cdoff = le32(buf + i + 16);
+	if (i >= LOC64 && memcmp(buf + i - LOC64, "PK\6\7", 4) == 0) {
+		unsigned char z[56];
+		unsigned long long zoff = le64(buf + i - LOC64 + 8);
 
-		if (memcmp(e, "PK\5\6", 4) != 0 ||
-		    i + EOCD + (e[20] | (size_t)e[21] << 8) != n)
-			continue;
-		size = e[12] | e[13] << 8 | (unsigned long)e[14] << 16 |
-		    (unsigned long)e[15] << 24;
-		off = e[16] | e[17] << 8 | (unsigned long)e[18] << 16 |
-		    (unsigned long)e[19] << 24;
-		/* Zip64 keeps the real numbers in a record of its own. */
-		if (off == 0xffffffffUL || size == 0xffffffffUL ||
-		    (i >= LOC64 && memcmp(e - LOC64, "PK\6\7", 4) == 0))
-			return 1;
-		return (off_t)(off + size) == start + (off_t)i;
+		if (zoff > (unsigned long long)st.st_size - sizeof(z) ||
+		    pread(fd, z, sizeof(z), (off_t)zoff) != (ssize_t)sizeof(z) ||
+		    memcmp(z, "PK\6\6", 4) != 0)
+			return "its zip64 end record is damaged";
+		count = le64(z + 32);
+		cdsize = le64(z + 40);
+		cdoff = le64(z + 48);
 	}
-	return 0;
+	if (count > PACK_MAX_ENTRIES) {
+		snprintf(why, 256, "refused: more than %d entries",
+		    PACK_MAX_ENTRIES);
+		return why;
+	}
+	if (cdoff > (unsigned long long)st.st_size ||
+	    cdsize > (unsigned long long)st.st_size - cdoff ||
+	    cdsize > count * (CDH + 3 * 65535ULL))
+		return "its central directory is missing or cut short";
+	cd = xmalloc(cdsize + 1);
+	if (pread(fd, cd, cdsize, (off_t)cdoff) != (ssize_t)cdsize) {
+		r = "its central directory cannot be read";
+		goto out;
+	}
+	at = 0;
+	for (unsigned long long k = 0; k < count; k++) {
+		const unsigned char *c = cd + at;
+		unsigned long long crc, csize, usize, off, lcsize, lusize, lcrc;
+		unsigned long long *v[3];
+		unsigned nlen, xlen, clen, flags, method, lnlen, lxlen;
+		char name[256];
+
+		if (at + CDH > cdsize || memcmp(c, "PK\1\2", 4) != 0) {
+			r = "its central directory is damaged";
+			goto out;
+		}
+		flags = le16(c + 8);
+		method = le16(c + 10);
+		crc = le32(c + 16);
+		csize = le32(c + 20);
+		usize = le32(c + 24);
+		nlen = le16(c + 28);
+		xlen = le16(c + 30);
+		clen = le16(c + 32);
+		off = le32(c + 42);
+		if (at + CDH + nlen + xlen + clen > cdsize || nlen == 0 ||
+		    nlen > 255) {
+			r = "its central directory is damaged";
+			goto out;
+		}
+		memcpy(name, c + CDH, nlen);
+		name[nlen] = '\0';
+		if (strlen(name) != nlen)
+			snprintf(name, sizeof(name), "entry %llu", k + 1);
+		v[0] = &usize;
+		v[1] = &csize;
+		v[2] = &off;
+		if (zip64_values(c + CDH + nlen, xlen, v) != 0) {
+			snprintf(why, 256, "%s: a damaged zip64 field", name);
+			r = why;
+			goto out;
+		}
+		at += CDH + nlen + xlen + clen;
+		if (off != pos) {
+			snprintf(why, 256, "%s: the central directory puts "
+			    "it at offset %llu, its local header is at %llu",
+			    name, off, pos);
+			r = why;
+			goto out;
+		}
+		if (p->passphrase != NULL && (!(flags & 1) || method != 99)) {
+			snprintf(why, 256, "%s: refused: not AES-encrypted "
+			    "in an encrypted archive", name);
+			r = why;
+			goto out;
+		}
+		if (usize > PACK_EXPAND_SLACK + PACK_MAX_RATIO * csize) {
+			snprintf(why, 256, "%s: refused: it expands more than "
+			    "%d times", name, PACK_MAX_RATIO);
+			r = why;
+			goto out;
+		}
+		if (pos + LFH + nlen > cdoff ||
+		    pread(fd, lh, LFH + nlen, (off_t)pos) !=
+		    (ssize_t)(LFH + nlen) || memcmp(lh, "PK\3\4", 4) != 0) {
+			snprintf(why, 256, "%s: no local header where the "
+			    "central directory says", name);
+			r = why;
+			goto out;
+		}
+		lnlen = le16(lh + 26);
+		lxlen = le16(lh + 28);
+		if (lnlen != nlen || memcmp(lh + LFH, c + CDH, nlen) != 0) {
+			snprintf(why, 256, "%s: the local header names "
+			    "another file", name);
+			r = why;
+			goto out;
+		}
+		if (le16(lh + 6) != flags || le16(lh + 8) != method) {
+			snprintf(why, 256, "%s: flags or method differ between "
+			    "the local header and the central directory",
+			    name);
+			r = why;
+			goto out;
+		}
+		lcrc = le32(lh + 14);
+		lcsize = le32(lh + 18);
+		lusize = le32(lh + 22);
+		if (lcsize == 0xffffffffULL || lusize == 0xffffffffULL) {
+			unsigned char lx[65535];
+
+			v[0] = &lusize;
+			v[1] = &lcsize;
+			v[2] = NULL;
+			if (pread(fd, lx, lxlen, (off_t)(pos + LFH + nlen)) !=
+			    (ssize_t)lxlen || zip64_values(lx, lxlen, v) != 0) {
+				snprintf(why, 256, "%s: a damaged zip64 field",
+				    name);
+				r = why;
+				goto out;
+			}
+		}
+		/* With a data descriptor (bit 3) the header may say 0. */
+		if (!(flags & 8) ? lcrc != crc || lcsize != csize ||
+		    lusize != usize : (lcrc != 0 && lcrc != crc) ||
+		    (lcsize != 0 && lcsize != csize) ||
+		    (lusize != 0 && lusize != usize)) {
+			snprintf(why, 256, "%s: sizes or CRC differ between "
+			    "the local header and the central directory",
+			    name);
+			r = why;
+			goto out;
+		}
+		pos += LFH + nlen + lxlen + csize;
+		if (flags & 8) {
+			/* Signed or not, 32- or 64-bit sizes: the one that
+			 * says what the central directory says. */
+			static const size_t form[4][2] = {
+				{ 16, 1 }, { 24, 1 }, { 12, 0 }, { 20, 0 }
+			};
+			size_t got, f;
+
+			got = pos + sizeof(dd) <= cdoff ? sizeof(dd) :
+			    pos <= cdoff ? (size_t)(cdoff - pos) : 0;
+			if (pread(fd, dd, got, (off_t)pos) != (ssize_t)got)
+				got = 0;
+			for (f = 0; f < 4; f++) {
+				const unsigned char *d = dd;
+				size_t len = form[f][0];
+				int big = len == 24 || len == 20;
+
+				if (len > got)
+					continue;
+				if (form[f][1]) {
+					if (memcmp(d, "PK\7\10", 4) != 0)
+						continue;
+					d += 4;
+				}
+				if (le32(d) == crc && (big ?
+				    le64(d + 4) == csize &&
+				    le64(d + 12) == usize :
+				    le32(d + 4) == csize &&
+				    le32(d + 8) == usize))
+					break;
+			}
+			if (f == 4) {
+				snprintf(why, 256, "%s: its data descriptor "
+				    "differs from the central directory", name);
+				r = why;
+				goto out;
+			}
+			pos += form[f][0];
+		}
+		if (pos > cdoff) {
+			snprintf(why, 256, "%s: its data runs into the central "
+			    "directory", name);
+			r = why;
+			goto out;
+		}
+	}
+	if (at != cdsize)
+		r = "its central directory holds more than its entries";
+	else if (pos != cdoff)
+		r = "data between the entries and the central directory";
+	else if (cdoff + cdsize != (unsigned long long)start + i &&
+	    !(i >= LOC64 && memcmp(buf + i - LOC64, "PK\6\7", 4) == 0))
+		r = "its central directory does not end where its end "
+		    "record begins";
+out:
+	free(cd);
+	return r;
+}
+
+/* Whether fd starts like a zip. */
+static int
+zip_magic(int fd)
+{
+	unsigned char m[4];
+
+	return pread(fd, m, sizeof(m), 0) == (ssize_t)sizeof(m) &&
+	    (memcmp(m, "PK\3\4", 4) == 0 || memcmp(m, "PK\5\6", 4) == 0);
 }
 
 /* The manifest's claims about the installed schema; problems. */
@@ -586,13 +844,20 @@ verify_quiet(struct pack *p, const char *path)
 	int fd, problems, truncated, rc;
 	struct archive *a = reader_open(p, path, &fd);
 
-	problems = scan(p, path, a, &truncated);
-	if (!truncated && (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) ==
-	    ARCHIVE_FORMAT_ZIP && !zip_end_ok(fd)) {
-		diag_warnx("%s: damaged archive: its central directory is "
-		    "missing or cut short", path);
-		problems++;
+	/* The zip's structure first: a flood is refused before it is read. */
+	if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) ==
+	    ARCHIVE_FORMAT_ZIP || zip_magic(fd)) {
+		char why[256];
+		const char *r = zip_forged(p, fd, why);
+
+		if (r != NULL) {
+			diag_warnx("%s: %s%s", path, strstr(r, "refused") ?
+			    "" : "damaged archive: ", r);
+			reader_close(a, fd);
+			return NDX_EX_REJECTED;
+		}
 	}
+	problems = scan(p, path, a, &truncated);
 	reader_close(a, fd);
 	if (truncated)
 		return NDX_EX_REJECTED;
