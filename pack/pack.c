@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -844,6 +845,71 @@ out:
 	return rc;
 }
 
+int
+pack_tmpfile(const char *what)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	/* Unnamed: no plaintext archive ever has a name to be found by. */
+	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
+		diag_err(NDX_EX_CANTCREAT, "%s: an unnamed file for %s", dir,
+		    what);
+	return fd;
+}
+
+/*
+ * The archive for OpenPGP recipients: written plain to an unnamed file,
+ * verified there (nobody here can decrypt what follows), then encrypted
+ * into out.  An exit code.
+ */
+static int
+pack_openpgp(struct pack *p, struct ndx_outfile *out, const char *manifest,
+    size_t mlen, const char *sig, size_t siglen, const char *sums,
+    size_t slen)
+{
+	struct ndx_error err;
+	char proc[64];
+	FILE *fp;
+	int fd, rc;
+
+	fd = pack_tmpfile("the archive");
+	if ((fp = fdopen(dup(fd), "w")) == NULL)
+		diag_err(NDX_EX_OSERR, "fdopen");
+	rc = write_archive(p, fp, p->out_path, manifest, mlen, sig, siglen,
+	    sums, slen);
+	if (fflush(fp) != 0 || ferror(fp)) {
+		diag_warn("%s", p->out_path);
+		rc = NDX_EX_IOERR;
+	}
+	fclose(fp);
+	if (rc != 0)
+		goto out;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	p->open_path = proc;
+	rc = pack_verify(p, p->out_path);
+	p->open_path = NULL;
+	if (rc != 0) {
+		diag_warnx("%s: the archive does not verify; not encrypted",
+		    p->out_path);
+		rc = NDX_EX_SOFTWARE;
+		goto out;
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0 || fflush(ndx_outfile_fp(out)) != 0) {
+		diag_warn("%s", p->out_path);
+		rc = NDX_EX_IOERR;
+		goto out;
+	}
+	if (ndx_openpgp_encrypt(fd, fileno(ndx_outfile_fp(out)), p->openpgp,
+	    p->nopenpgp, &err) != 0)
+		rc = diag_error(&err);
+out:
+	close(fd);
+	return rc;
+}
+
 static int
 pack_archive(struct pack *p)
 {
@@ -857,12 +923,23 @@ pack_archive(struct pack *p)
 	if (p->manifest_dir != NULL && mkdir(p->manifest_dir, 0700) != 0 &&
 	    errno != EEXIST)
 		diag_err(NDX_EX_CANTCREAT, "%s", p->manifest_dir);
+	for (size_t i = 0; i < p->nopenpgp; i++)
+		if (ndx_openpgp_check_key(p->openpgp[i], NDX_OPENPGP_ENCRYPT,
+		    &err) != 0)
+			fatal(&err);
 	manifest = make_manifest(p, &mlen);
+	if (p->sign != NULL && ndx_openpgp_sign(manifest, mlen, p->sign,
+	    p->sign_pass_path, &sig, &siglen, &err) != 0)
+		fatal(&err);
 	sums = make_sums(p, manifest, mlen, sig, siglen, &slen);
 	if ((out = ndx_outfile_open(p->out_path, &err)) == NULL)
 		fatal(&err);
-	rc = write_archive(p, ndx_outfile_fp(out), p->out_path, manifest,
-	    mlen, sig, siglen, sums, slen);
+	if (p->nopenpgp > 0)
+		rc = pack_openpgp(p, out, manifest, mlen, sig, siglen, sums,
+		    slen);
+	else
+		rc = write_archive(p, ndx_outfile_fp(out), p->out_path,
+		    manifest, mlen, sig, siglen, sums, slen);
 	if (rc == 0) {
 		rc = ndx_outfile_commit(out, &err) != 0 ? diag_error(&err) : 0;
 		out = NULL;
@@ -892,6 +969,7 @@ pack_main(int argc, char **argv)
 
 	memset(&p, 0, sizeof(p));
 	p.prov.consent_excluded = -1;
+	p.gpg_fd = -1;
 	diag_setprogname("ndx-pack");
 	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0)
@@ -922,6 +1000,8 @@ pack_main(int argc, char **argv)
 		fclose(p.item[i].fp);
 	free(p.item);
 	free(p.risk);
+	if (p.gpg_fd >= 0)
+		close(p.gpg_fd);
 	pack_verify_free(&p);
 	sodium_free(p.passphrase);
 	return rc;

@@ -54,6 +54,7 @@ struct pack {
 	const char *pass_path;		/* --passphrase-file */
 	const char *period;		/* --period */
 	const char *open_path;		/* verify: opened instead of the name */
+	int gpg_fd;			/* verify: the decrypted .gpg, or -1 */
 	const char *manifest_dir;	/* --manifest-dir */
 	struct ndx_provenance prov;	/* --as-of, --agency, ... */
 	char start[11], end[11];	/* from --period */
@@ -100,5 +101,7 @@ int pack_xsd_sha256(char out[NDX_SHA256_HEX + 1]);
 /* Data rows of a CSV (records after the header); -1 with err set. */
 long long pack_csv_rows(FILE *fp, const char *name, struct ndx_error *);
 int pack_has_suffix(const char *s, const char *suffix);
+/* An unnamed (O_TMPFILE) file in TMPDIR, read-write; exits if none. */
+int pack_tmpfile(const char *what);
 
 #endif

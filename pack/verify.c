@@ -903,10 +903,46 @@ verify_quiet(struct pack *p, const char *path)
 	return problems > 0 ? NDX_EX_REJECTED : NDX_EX_OK;
 }
 
+/*
+ * A .gpg archive is decrypted into an unnamed file, which is what verify
+ * and unpack then read (p->open_path).  Returns its descriptor, or -1
+ * when the archive is not one; exits on failure.
+ */
+static int
+decrypt_archive(struct pack *p, const char *path)
+{
+	static char proc[64];
+	struct ndx_error err;
+	int in, fd;
+
+	if (p->open_path != NULL || !pack_has_suffix(path, ".gpg"))
+		return -1;
+	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		diag_err(NDX_EX_NOINPUT, "%s", path);
+	fd = pack_tmpfile("the decrypted archive");
+	if (ndx_openpgp_decrypt(in, fd, &err) != 0) {
+		close(in);
+		close(fd);
+		if (err.code == NDX_EX_REJECTED)
+			diag_warnx("%s: %s", path, err.msg);
+		else
+			(void)diag_error(&err);
+		exit(err.code);
+	}
+	close(in);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	p->open_path = proc;
+	return fd;
+}
+
 int
 pack_verify(struct pack *p, const char *path)
 {
-	int rc = verify_quiet(p, path);
+	int rc;
+
+	if (p->mode != MODE_PACK)
+		p->gpg_fd = decrypt_archive(p, path);
+	rc = verify_quiet(p, path);
 
 	if (rc == NDX_EX_OK && p->mode == MODE_VERIFY)
 		summary(p, path);
