@@ -962,76 +962,80 @@ pack_verify_free(struct pack *p)
 }
 
 /*
- * Makes dir if needed; refuses to replace any file unless --force.
- * Returns whether it made dir.
+ * Makes dir if needed (0700 whatever the umask); refuses to replace any
+ * file unless --force.  Returns a descriptor of dir; *made says whether
+ * it made it.
  */
 static int
-prepare_dir(struct pack *p, const char *dir)
+prepare_dir(struct pack *p, const char *dir, int *made)
 {
 	struct stat st;
-	int made = 1;
+	int fd;
 
+	*made = 1;
 	if (mkdir(dir, 0700) != 0) {
 		if (errno != EEXIST)
 			diag_err(NDX_EX_CANTCREAT, "%s", dir);
-		made = 0;
+		*made = 0;
 	}
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		diag_err(NDX_EX_CANTCREAT, "%s", dir);
+	if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode))
 		diag_errx(NDX_EX_CANTCREAT, "%s: not a directory", dir);
+	/* Health records: the directory made for them is its owner's. */
+	if (*made && fchmod(fd, 0700) != 0)
+		diag_err(NDX_EX_CANTCREAT, "%s", dir);
 	if (p->force)
-		return made;
+		return fd;
 	for (size_t i = 0; i < p->manifest->nfile + 3; i++) {
 		const char *const extra[] = { NDX_MANIFEST_NAME,
 		    NDX_SHA256SUMS_NAME, NDX_SIGNATURE_NAME };
 		const char *name = i < p->manifest->nfile ?
 		    p->manifest->file[i].name : extra[i - p->manifest->nfile];
-		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-		if (fd < 0)
-			diag_err(NDX_EX_CANTCREAT, "%s", dir);
 		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			diag_errx(NDX_EX_CANTCREAT, "%s/%s: exists; --force "
 			    "replaces it", dir, name);
-		close(fd);
 	}
-	return made;
+	return fd;
+}
+
+/* One entry written: its name, and the temporary and backup names. */
+struct unpacked {
+	char *name;
+	char tmp[32];			/* ".ndx-unpack-" 16 hex */
+	char old[32];			/* what it replaced, moved aside */
+	int placed, replaced;
+};
+
+static void
+temp_name(char out[32])
+{
+	unsigned char r[8];
+	char hex[17];
+
+	randombytes_buf(r, sizeof(r));
+	sodium_bin2hex(hex, sizeof(hex), r, sizeof(r));
+	snprintf(out, 32, ".ndx-unpack-%s", hex);
 }
 
 /*
- * Removes what a failed unpack wrote (the first n entries), and dir when
- * it made it, so a full disk or an archive changed since verify leaves
- * nothing behind.
+ * Writes the current entry to a new temporary name in dirfd (O_EXCL and
+ * O_NOFOLLOW: never through a link already there; mode 0600 whatever the
+ * umask), checking it against the manifest.  Returns an exit code.
  */
-static void
-unpack_undo(const char *dir, char **written, size_t n, int made)
-{
-	for (size_t i = 0; i < n; i++) {
-		char *path = xmalloc(strlen(dir) + strlen(written[i]) + 2);
-
-		sprintf(path, "%s/%s", dir, written[i]);
-		(void)unlink(path);
-		free(path);
-	}
-	if (made)
-		(void)rmdir(dir);
-}
-
-/* Writes one entry as dir/name; returns an exit code. */
 static int
 unpack_entry(struct pack *p, struct archive *a, const char *archive,
-    const char *dir, const char *name)
+    const char *dir, int dirfd, struct unpacked *u)
 {
 	const struct ndx_manifest_file *f = NULL;
-	struct ndx_outfile *out;
-	struct ndx_error err;
 	unsigned long long bytes;
-	char hex[NDX_SHA256_HEX + 1];
-	char *path;
-	int wfail = 0, rc;
-
-	char want[NDX_SHA256_HEX + 1];
+	char hex[NDX_SHA256_HEX + 1], want[NDX_SHA256_HEX + 1];
+	const char *name = u->name;
 	char **text;
 	size_t *tlen;
+	FILE *fp;
+	int fd, wfail = 0, rc;
 
 	/* MANIFEST, SHA256SUMS, MANIFEST.sig: the bytes verify saw. */
 	if ((text = special(p, name, &tlen)) != NULL) {
@@ -1048,34 +1052,93 @@ unpack_entry(struct pack *p, struct archive *a, const char *archive,
 		diag_warnx("%s: %s: not in the manifest", archive, name);
 		return NDX_EX_REJECTED;
 	}
-	path = xmalloc(strlen(dir) + strlen(name) + 2);
-	sprintf(path, "%s/%s", dir, name);
-	if ((out = ndx_outfile_open(path, &err)) == NULL) {
-		free(path);
-		return diag_error(&err);
+	temp_name(u->tmp);
+	if ((fd = openat(dirfd, u->tmp, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+		diag_warn("%s/%s", dir, name);
+		u->tmp[0] = '\0';
+		return NDX_EX_CANTCREAT;
 	}
 	/* Episode-level health data: readable by its owner only. */
-	(void)fchmod(fileno(ndx_outfile_fp(out)), 0600);
-	if (hash_entry(p, a, ndx_outfile_fp(out), &bytes, hex, &wfail) != 0) {
+	if (fchmod(fd, 0600) != 0 || (fp = fdopen(fd, "w")) == NULL) {
+		diag_warn("%s/%s", dir, name);
+		close(fd);
+		return NDX_EX_CANTCREAT;
+	}
+	rc = 0;
+	if (hash_entry(p, a, fp, &bytes, hex, &wfail) != 0) {
 		if (wfail)
-			diag_warn("%s", path);
+			diag_warn("%s/%s", dir, name);
 		else
 			diag_warnx("%s: %s: wrong passphrase or damaged "
 			    "archive", archive, name);
-		ndx_outfile_abort(out);
-		free(path);
-		return wfail ? NDX_EX_IOERR : NDX_EX_REJECTED;
-	}
-	if (text != NULL ? strcmp(hex, want) != 0 || bytes != *tlen :
+		rc = wfail ? NDX_EX_IOERR : NDX_EX_REJECTED;
+	} else if (text != NULL ? strcmp(hex, want) != 0 || bytes != *tlen :
 	    bytes != f->bytes || strcmp(hex, f->sha256) != 0) {
 		diag_warnx("%s: %s: checksum differs", archive, name);
-		ndx_outfile_abort(out);
-		free(path);
-		return NDX_EX_REJECTED;
+		rc = NDX_EX_REJECTED;
 	}
-	rc = ndx_outfile_commit(out, &err) != 0 ? diag_error(&err) : 0;
-	free(path);
+	if (fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
+		if (rc == 0)
+			diag_warn("%s/%s", dir, name);
+		rc = rc ? rc : NDX_EX_IOERR;
+	}
+	if (fclose(fp) != 0 && rc == 0) {
+		diag_warn("%s/%s", dir, name);
+		rc = NDX_EX_IOERR;
+	}
 	return rc;
+}
+
+/*
+ * Puts every written entry in place: what each replaces is first moved
+ * aside, so that a failure puts it all back.  An exit code.
+ */
+static int
+unpack_place(const char *dir, int dirfd, struct unpacked *u, size_t n)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (fstatat(dirfd, u[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			temp_name(u[i].old);
+			if (renameat(dirfd, u[i].name, dirfd, u[i].old) != 0)
+				goto fail;
+			u[i].replaced = 1;
+		}
+		if (renameat(dirfd, u[i].tmp, dirfd, u[i].name) != 0)
+			goto fail;
+		u[i].placed = 1;
+	}
+	for (i = 0; i < n; i++)
+		if (u[i].replaced)
+			(void)unlinkat(dirfd, u[i].old, 0);
+	(void)fsync(dirfd);
+	return 0;
+fail:
+	diag_warn("%s/%s", dir, u[i].name);
+	return NDX_EX_CANTCREAT;
+}
+
+/*
+ * Undoes a failed unpack: removes what it wrote, puts back what it moved
+ * aside, and removes dir when it made it.
+ */
+static void
+unpack_undo(const char *dir, int dirfd, struct unpacked *u, size_t n,
+    int made)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (u[i].placed)
+			(void)unlinkat(dirfd, u[i].name, 0);
+		else if (u[i].tmp[0] != '\0')
+			(void)unlinkat(dirfd, u[i].tmp, 0);
+		if (u[i].replaced)
+			(void)renameat(dirfd, u[i].old, dirfd, u[i].name);
+	}
+	if (made)
+		(void)rmdir(dir);
 }
 
 int
@@ -1083,13 +1146,13 @@ pack_unpack(struct pack *p, const char *archive, const char *dir)
 {
 	struct archive *a;
 	struct archive_entry *e;
-	char **written = NULL;
-	size_t nwritten = 0;
-	int fd, rc, r, made;
+	struct unpacked *u = NULL;
+	size_t n = 0;
+	int fd, dirfd, rc, r, made;
 
 	if ((rc = pack_verify(p, archive)) != NDX_EX_OK)
 		return rc;
-	made = prepare_dir(p, dir);
+	dirfd = prepare_dir(p, dir, &made);
 	p->expanded = 0;
 	a = reader_open(p, archive, &fd);
 	while ((r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
@@ -1103,22 +1166,35 @@ pack_unpack(struct pack *p, const char *archive, const char *dir)
 		}
 		/* Verified, but the archive may have changed since. */
 		if (ndx_entry_refusal(name, archive_entry_filetype(e),
-		    archive_entry_hardlink(e) != NULL) != NULL) {
+		    archive_entry_hardlink(e) != NULL) != NULL ||
+		    n >= PACK_MAX_ENTRIES) {
 			diag_warnx("%s: %s: refused", archive, name);
 			rc = NDX_EX_REJECTED;
 			break;
 		}
-		if ((rc = unpack_entry(p, a, archive, dir, name)) != 0)
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(u[i].name, name) == 0) {
+				diag_warnx("%s: %s: appears twice", archive,
+				    name);
+				rc = NDX_EX_REJECTED;
+			}
+		if (rc != 0)
 			break;
-		written = xreallocarray(written, nwritten + 1,
-		    sizeof(*written));
-		written[nwritten++] = xstrdup(name);
+		u = xreallocarray(u, n + 1, sizeof(*u));
+		memset(&u[n], 0, sizeof(*u));
+		u[n].name = xstrdup(name);
+		rc = unpack_entry(p, a, archive, dir, dirfd, &u[n++]);
+		if (rc != 0)
+			break;
 	}
 	reader_close(a, fd);
+	if (rc == 0)
+		rc = unpack_place(dir, dirfd, u, n);
 	if (rc != 0)
-		unpack_undo(dir, written, nwritten, made);
-	for (size_t i = 0; i < nwritten; i++)
-		free(written[i]);
-	free(written);
+		unpack_undo(dir, dirfd, u, n, made);
+	close(dirfd);
+	for (size_t i = 0; i < n; i++)
+		free(u[i].name);
+	free(u);
 	return rc;
 }

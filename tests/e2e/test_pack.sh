@@ -501,6 +501,59 @@ pack -o "$W/nul.zip" --encrypt --passphrase-file "$W/pass0"
 want_rc 78
 end
 
+# --- unpack: links, modes, restoring what --force replaced
+
+begin "unpack --force never writes through a link"
+rm -rf "$W/ul" && mkdir -p "$W/ul"
+printf 'outside\n' >"$W/outside"
+ln -s "$W/outside" "$W/ul/commissioner.csv"
+run ndx-pack unpack "$W/a.tar.gz" "$W/ul"
+want_rc 73
+run ndx-pack unpack --force "$W/a.tar.gz" "$W/ul"
+want_rc 0
+printf 'outside\n' | cmp -s - "$W/outside" || bad "written through the link"
+[ -L "$W/ul/commissioner.csv" ] && bad "the link is still there"
+cmp -s "$P/commissioner.csv" "$W/ul/commissioner.csv" || bad "not unpacked"
+end
+
+begin "unpack modes whatever the umask"
+for m in 000 077 022; do
+	rm -rf "$W/um"
+	(umask "$m" && "$BIN/ndx-pack" unpack "$W/a.tar.gz" "$W/um") ||
+	    bad "umask $m: unpack failed"
+	[ "$(stat -c %a "$W/um")" = 700 ] || bad "umask $m: dir not 0700"
+	for f in MANIFEST SHA256SUMS commissioner.csv; do
+		[ "$(stat -c %a "$W/um/$f")" = 600 ] ||
+		    bad "umask $m: $f not 0600"
+	done
+done
+end
+
+begin "a failed unpack --force restores what it replaced"
+if [ "$(id -u)" -eq 0 ] && mkdir -p "$W/rfs" &&
+    mount -t tmpfs -o size=128k tmpfs "$W/rfs" 2>/dev/null; then
+	head -c 300000 /dev/urandom >"$W/big.bin"
+	run ndx-pack -o "$W/big.tar.gz" "$W/big.bin" "$P/rejects.csv"
+	mkdir -p "$W/rfs/d"
+	for f in MANIFEST SHA256SUMS rejects.csv; do
+		printf 'old %s\n' "$f" >"$W/rfs/d/$f"
+	done
+	run ndx-pack unpack --force "$W/big.tar.gz" "$W/rfs/d"
+	want_rc 74
+	for f in MANIFEST SHA256SUMS rejects.csv; do
+		printf 'old %s\n' "$f" | cmp -s - "$W/rfs/d/$f" ||
+		    bad "$f not restored"
+	done
+	ls -A "$W/rfs/d" >"$W/rfs.ls"
+	printf 'MANIFEST\nSHA256SUMS\nrejects.csv\n' >"$W/want"
+	want_same "$W/rfs.ls" "$W/want" "what is left"
+	umount "$W/rfs"
+	end
+else
+	skip "a failed unpack --force restores what it replaced" \
+	    "cannot mount a small tmpfs"
+fi
+
 # --- a full disk
 
 begin "full disk"
