@@ -382,7 +382,7 @@ ndx_manifest_parse(const char *buf, size_t len, const char *name,
 			state++;
 		p = nl + 1;
 	}
-	if (order[state] != K_FILE) {
+	if (order[state] != K_FILE && order[state] != K_RISK) {
 		ndx_error_set(err, NDX_EX_DATAERR, name, line,
 		    "not an ndx manifest: header incomplete");
 		goto fail;
