@@ -31,6 +31,15 @@ check_manifest(const char *buf, size_t len)
 		return;
 	}
 	CHECK(strlen(m->xsd_sha256) == NDX_SHA256_HEX);
+	CHECK(m->version == 1 || m->version == 2);
+	CHECK(m->nfile <= NDX_MANIFEST_FILES_MAX);
+	/* Version 2 has every provenance line, version 1 none. */
+	CHECK((m->version == 2) == (m->agency != NULL && m->start != NULL &&
+	    m->end != NULL && m->as_of != NULL && m->area != NULL &&
+	    m->recipient != NULL && m->key_id != NULL &&
+	    m->consent_excluded != NULL));
+	for (size_t i = 0; i < m->nrisk; i++)
+		CHECK(strchr(m->risk[i], '\n') == NULL);
 	for (size_t i = 0; i < m->nfile; i++) {
 		const struct ndx_manifest_file *f = &m->file[i];
 
