@@ -24,6 +24,17 @@ pack() {
 	run ndx-pack "$@" $FILES
 }
 
+begin "AES inside OpenPGP"
+pack -o "$W/aes.zip.gpg" --openpgp "$RECIPIENT_FPR" --encrypt \
+    --passphrase-file "$PROVIDER_PASS_FILE"
+want_rc 0
+want_empty "$T/err" stderr
+run ndx-pack verify --passphrase-file "$PROVIDER_PASS_FILE" "$W/aes.zip.gpg"
+want_rc 0
+run ndx-pack verify "$W/aes.zip.gpg"
+want_rc 64
+end
+
 begin "encrypted and signed"
 pack -o "$W/a.zip.gpg" --openpgp "$RECIPIENT_FPR" --sign "$PROVIDER_FPR" \
     --signing-passphrase-file "$PROVIDER_PASS_FILE" --period 2026Q2 \
@@ -37,6 +48,7 @@ begin "stock gpg decrypts it; bsdtar lists it; gpg --verify accepts it"
 gpg_gpg --decrypt "$W/a.zip.gpg" >"$W/a.zip" 2>"$W/gpgerr" ||
     { bad "gpg --decrypt fails"; show "$W/gpgerr"; }
 bsdtar -tf "$W/a.zip" >"$W/list" 2>&1 || bad "bsdtar cannot list it"
+unzip -tq "$W/a.zip" >/dev/null 2>&1 || bad "not a zip: unzip -t fails"
 printf 'MANIFEST\nMANIFEST.sig\nSHA256SUMS\ncommissioner.csv\nepisodes.xml\nrejects.csv\n' \
     >"$W/want"
 want_same "$W/list" "$W/want" "entries"
@@ -123,6 +135,8 @@ end
 begin "tar.gz.gpg for someone else is not ours to read"
 pack -o "$W/o.tar.gz.gpg" --openpgp "$STRANGER_FPR"
 want_rc 0
+gpg_gpg --decrypt "$W/o.tar.gz.gpg" 2>/dev/null | gzip -t 2>/dev/null ||
+    bad "not a tar.gz inside"
 gpg_gpg --batch --yes --delete-secret-keys "$STRANGER_FPR" >/dev/null 2>&1
 run ndx-pack verify "$W/o.tar.gz.gpg"
 want_rc 1
