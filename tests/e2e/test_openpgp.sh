@@ -143,4 +143,14 @@ want_rc 1
 want_prefixed "$T/err" ndx-pack
 end
 
+begin "signed by a key not in the keyring, no --signer: not checked"
+gpg_gpg --batch --yes --delete-keys "$STRANGER_FPR" >/dev/null 2>&1
+run ndx-pack verify "$W/s.zip"
+want_rc 0
+want_fixed "$T/err" "s.zip: signature not checked: signed by a key not in the keyring"
+grep -F 'signed by' "$T/out" >/dev/null && bad "a signer was named"
+run ndx-pack verify --signer "$PROVIDER_FPR" "$W/s.zip"
+want_rc 1
+end
+
 finish
