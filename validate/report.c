@@ -118,9 +118,54 @@ report_problem(struct report *r, const struct problem *p)
 	return r->failed ? -1 : 0;
 }
 
+/* Binary search and insertion: at most AGENCIES_MAX codes, one call per
+ * client group. */
+void
+agencies_add(struct agencies *ag, const char *code, long episodes)
+{
+	size_t lo = 0, hi = ag->n;
+
+	if (code == NULL || code[0] == '\0')
+		return;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(ag->a[mid].code, code);
+
+		if (c == 0) {
+			ag->a[mid].episodes += episodes;
+			return;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (ag->n == AGENCIES_MAX) {
+		ag->truncated = 1;
+		return;
+	}
+	if (ag->n == ag->cap) {
+		ag->cap = ag->cap ? ag->cap * 2 : 16;
+		ag->a = xreallocarray(ag->a, ag->cap, sizeof(*ag->a));
+	}
+	memmove(ag->a + lo + 1, ag->a + lo, (ag->n - lo) * sizeof(*ag->a));
+	ag->a[lo].code = xstrdup(code);
+	ag->a[lo].episodes = episodes;
+	ag->n++;
+}
+
+void
+agencies_free(struct agencies *ag)
+{
+	for (size_t i = 0; i < ag->n; i++)
+		free(ag->a[i].code);
+	free(ag->a);
+	memset(ag, 0, sizeof(*ag));
+}
+
 int
 report_close(struct report *r, const long *by_rule, const struct ndx_rule *rules,
-    size_t nrules, const long *counts)
+    size_t nrules, const long *counts, const struct agencies *ag)
 {
 	int rc;
 
@@ -134,6 +179,21 @@ report_close(struct report *r, const long *by_rule, const struct ndx_rule *rules
 			snprintf(num, sizeof(num), "%ld", counts[i]);
 			if (xmlTextWriterWriteAttribute(r->w,
 			    BAD_CAST counts_names[i], BAD_CAST num) < 0)
+				r->failed = 1;
+		}
+		if (ag->truncated && !r->failed &&
+		    xmlTextWriterWriteAttribute(r->w,
+		    BAD_CAST "agencies-truncated", BAD_CAST "1") < 0)
+			r->failed = 1;
+		for (size_t i = 0; i < ag->n && !r->failed; i++) {
+			snprintf(num, sizeof(num), "%ld", ag->a[i].episodes);
+			if (xmlTextWriterStartElement(r->w,
+			    BAD_CAST "agency") < 0 ||
+			    xmlTextWriterWriteAttribute(r->w, BAD_CAST "code",
+			    BAD_CAST ag->a[i].code) < 0 ||
+			    xmlTextWriterWriteAttribute(r->w,
+			    BAD_CAST "episodes", BAD_CAST num) < 0 ||
+			    xmlTextWriterEndElement(r->w) < 0)
 				r->failed = 1;
 		}
 		for (size_t i = 0; i < nrules && !r->failed; i++) {

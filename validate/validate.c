@@ -69,6 +69,7 @@ struct validate {
 
 	long counts[NCOUNTS];
 	long *by_rule;
+	struct agencies agencies;	/* episodes read by AGNCY */
 };
 
 static const char usage_text[] =
@@ -291,6 +292,8 @@ process_group(struct validate *v)
 			}
 	}
 	v->counts[EPISODES_READ] += v->ctx.episodes;
+	agencies_add(&v->agencies, NDX_C(v->group[0], NDX_AGNCY),
+	    v->ctx.episodes);
 	v->counts[EPISODES_REJECTED] += v->ctx.episodes_rejected;
 	v->counts[EPISODES_VALID] += v->ctx.episodes - v->ctx.episodes_rejected;
 	for (size_t a = 0; a < v->ngroup; a++) {
@@ -406,7 +409,7 @@ close_outputs(struct validate *v)
 
 	for (size_t r = 0; r < v->nreports; r++) {
 		if (report_close(v->report[r], v->by_rule, v->rules, v->nrules,
-		    v->counts) != 0) {
+		    v->counts, &v->agencies) != 0) {
 			ndx_error_set(&err, NDX_EX_IOERR, v->report_path[r], 0,
 			    "write error");
 			fatal(&err);
@@ -570,6 +573,7 @@ validate_main(int argc, char **argv)
 	free(v.xsd);
 	free(v.problems.p);
 	free(v.by_rule);
+	agencies_free(&v.agencies);
 	ndx_dataset_free(v.ds);
 	xmlCleanupParser();
 	return rc;

@@ -88,11 +88,31 @@ const char *csv_value(const struct ndx_client *, const struct ndx_episode *,
 
 /* report.c */
 struct report;
+
+/*
+ * Episodes by AGNCY, for the XML summary: sorted by code in byte order.
+ * Bounded, since AGNCY is input: past AGENCIES_MAX codes no more are
+ * added and truncated is set.
+ */
+#define AGENCIES_MAX 10000
+struct agency_count {
+	char *code;
+	long episodes;
+};
+struct agencies {
+	struct agency_count *a;
+	size_t n, cap;
+	int truncated;
+};
+void agencies_add(struct agencies *, const char *code, long episodes);
+void agencies_free(struct agencies *);
+
 struct report *report_open(FILE *fp, int xml, const char *input,
     const char *asof, const char *period);
 int report_problem(struct report *, const struct problem *);
 /* Writes the summary (XML only) and frees; -1 on a write error. */
 int report_close(struct report *, const long *by_rule_count,
-    const struct ndx_rule *rules, size_t nrules, const long *counts);
+    const struct ndx_rule *rules, size_t nrules, const long *counts,
+    const struct agencies *);
 
 #endif

@@ -159,4 +159,34 @@ for csv in "$RULES"/*.csv; do
 	end
 done
 
+# The XML report's summary: one <agency> per AGNCY of the input, valid or
+# rejected, in byte order, with its episodes (AGNCY+CLIENTID+EPISODID).
+begin report-xml-agencies
+A=$T/agencies
+mkdir -p "$A"
+awk -F, 'NR == 1 { print; next } { print } { $1 = "A0001"; OFS = ","; $0 = $0;
+    print }' OFS=, "$DATA/rules/example-pass.csv" >"$A/two.csv"
+sed -n 2p "$DATA/rules/example-pass.csv" | sed 's/^N0852,C1,/B0002,C9,/;
+    s/,EP-1,/,EP-9,/; s/,M1,/,,/' >>"$A/two.csv"
+run ndx-extract --source "csv:$A/two.csv" --as-of 2026-11-01
+want_rc 0
+cp "$T/out" "$A/episodes.xml"
+run ndx-validate --report "$A/report.xml" -o "$A/valid.xml" "$A/episodes.xml"
+[ -f "$A/report.xml" ] || bad "no report.xml written"
+awk -F, 'NR > 1 { k = $1 "," $2 "," $12; if (!(k in s)) { s[k]; n[$1]++ } }
+    END { for (a in n) printf "<agency code=\"%s\" episodes=\"%d\"/>\n", a, n[a] }' \
+    "$A/two.csv" | LC_ALL=C sort >"$A/want"
+[ "$(wc -l <"$A/want" | tr -d ' ')" -ge 3 ] ||
+    bad "test data: fewer than three agencies"
+grep -o '<agency [^>]*>' "$A/report.xml" >"$A/got" || true
+want_same "$A/got" "$A/want" "report.xml agencies"
+# Before the rules, inside the summary.
+awk '/<summary/ { s = 1 } /<agency / && !s { print "outside" }
+    /<rule / { r = 1 } /<agency / && r { print "after rule" }' \
+    "$A/report.xml" >"$A/order"
+want_empty "$A/order" "agency placement"
+run ndx-transform --product validation-report "$A/report.xml"
+want_rc 0
+end
+
 finish

@@ -624,6 +624,7 @@ check_report(const struct group *g, const struct rules_ctx *ctx)
 	size_t len = 0;
 	FILE *fp = open_memstream(&buf, &len);
 	struct report *r;
+	struct agencies ag = { NULL, 0, 0, 0 };
 
 	CHECK(by_rule != NULL && fp != NULL);
 	r = report_open(fp, g->xml_report, "fuzz.xml", g->asof, "");
@@ -634,7 +635,7 @@ check_report(const struct group *g, const struct rules_ctx *ctx)
 	counts[0] = ctx->episodes;
 	counts[2] = ctx->episodes_rejected;
 	counts[1] = counts[0] - counts[2];
-	CHECK(report_close(r, by_rule, rules, nrules, counts) == 0);
+	CHECK(report_close(r, by_rule, rules, nrules, counts, &ag) == 0);
 	CHECK(fclose(fp) == 0);
 	CHECK(len > 0);
 	free(buf);
