@@ -186,7 +186,7 @@ csv_read(FILE *fp, const char *name, const unsigned char mandatory[NDX_NITEMS],
 	if (cols.unknown != NULL)
 		diag_at(name, rec->line, "unknown column%s ignored: %s",
 		    cols.nunknown > 1 ? "s" : "", cols.unknown);
-	while ((rc = csvrec_next(r, &rec, err)) > 0) {
+	while (sorter != NULL && (rc = csvrec_next(r, &rec, err)) > 0) {
 		if (csv_row(&cols, rec, name, conv, &row, err) != 0 ||
 		    sorter_add(sorter, &row, err) != 0) {
 			rc = -1;

@@ -32,6 +32,7 @@
 
 enum {
 	OPT_AS_OF = 256,
+	OPT_CHECK,
 	OPT_FROM,
 	OPT_MONTH,
 	OPT_QUARTER,
@@ -45,6 +46,7 @@ static const char optstring[] = ":ho:v";
 
 static const struct option longopts[] = {
 	{ "as-of", required_argument, NULL, OPT_AS_OF },
+	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "from", required_argument, NULL, OPT_FROM },
 	{ "help", no_argument, NULL, 'h' },
 	{ "month", required_argument, NULL, OPT_MONTH },
@@ -66,6 +68,7 @@ usage(FILE *fp)
 	    "           [--month YYYY-MM | --quarter YYYYQn | "
 	    "--from DATE --to DATE]\n"
 	    "           [--source URI [--sql FILE] | FILE]\n"
+	    "       ndx-extract --check --source URI [--sql FILE]\n"
 	    "       ndx-extract --version\n");
 }
 
@@ -97,6 +100,9 @@ help(void)
 	    "  --from DATE --to DATE\n"
 	    "                     an inclusive range of YYYY-MM-DD dates\n"
 	    "  --as-of DATE       the data-cut date (default: today)\n"
+	    "  --check            open the source and check its header or "
+	    "mapping query;\n"
+	    "                     read no rows, write nothing\n"
 	    "  -o, --output FILE  write to FILE, not standard output\n"
 	    "  -v, --verbose      print a one-line summary on standard "
 	    "error\n"
@@ -188,6 +194,9 @@ parse_options(struct extract *x, int argc, char **argv)
 		case OPT_QUARTER:
 			pa.quarter = optarg;
 			break;
+		case OPT_CHECK:
+			x->check = 1;
+			break;
 		case OPT_SOURCE:
 			x->source = optarg;
 			break;
@@ -229,6 +238,8 @@ parse_options(struct extract *x, int argc, char **argv)
 			    "both");
 		x->input = argv[optind];
 	}
+	if (x->check && x->source == NULL)
+		return usage_error("%s", "--check needs --source");
 	if ((rc = set_period(x, &pa)) != NDX_EX_OK)
 		return rc;
 	if (asof == NULL)
@@ -418,8 +429,22 @@ run(struct extract *x)
 	else
 		name = strcmp(x->input, "-") == 0 ? STDIN_NAME : x->input;
 	if ((x->kind == EXTRACT_CSV && open_input(x->input, &in, &err) != 0) ||
-	    load_mandatory(mandatory, &err) != 0 ||
-	    (out = ndx_outfile_open(x->output, &err)) == NULL)
+	    load_mandatory(mandatory, &err) != 0)
+		goto fail;
+	if (x->check) {
+		/* The same code paths as an extract, stopped before any row. */
+		if (x->kind == EXTRACT_CSV)
+			rc = csv_read(in, name, mandatory, NULL,
+			    &x->counts.rows_read, &err);
+		else
+			rc = sql_read(x, mandatory, NULL,
+			    &x->counts.rows_read, &err);
+		if (rc != 0)
+			goto fail;
+		rc = NDX_EX_OK;
+		goto out;
+	}
+	if ((out = ndx_outfile_open(x->output, &err)) == NULL)
 		goto fail;
 	sorter = sorter_new(SORTER_RUNMAX);
 	if (x->kind == EXTRACT_CSV)

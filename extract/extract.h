@@ -65,6 +65,7 @@ struct extract {
 	int has_period;			/* a period option was given */
 	struct ndx_period period;	/* --month, --quarter, --from/--to */
 	int verbose;			/* -v */
+	int check;			/* --check: open, read no rows */
 	struct extract_counts counts;
 };
 
@@ -103,7 +104,8 @@ struct sorter;
 
 /*
  * Reads a whole CSV file into the sorter; rows_read counts its rows.
- * Prints the warning about unknown columns.
+ * Prints the warning about unknown columns.  With sorter NULL (--check)
+ * only the header is read and checked.
  */
 int csv_read(FILE *fp, const char *name,
     const unsigned char mandatory[NDX_NITEMS], struct sorter *,
@@ -153,6 +155,8 @@ void group_free(struct group *);
  * found by name, as a CSV header's are.  Exit codes in err: 66 no such
  * SQLite file, 65 not a database, 75 database unreachable, busy or gone,
  * 78 mapping and database do not match (names the table or column).
+ * With x->check the mapping runs as SELECT * FROM (...) LIMIT 0: the
+ * database prepares it, checking tables and columns, and no row is read.
  */
 int sql_read(const struct extract *, const unsigned char mandatory[NDX_NITEMS],
     struct sorter *, unsigned long long *rows_read, struct ndx_error *);

@@ -173,6 +173,20 @@ sql_read(const struct extract *x, const unsigned char mandatory[NDX_NITEMS],
 	}
 	if ((query = read_mapping(path, err)) == NULL)
 		goto out;
+	if (x->check) {
+		size_t n = strlen(query), m;
+		char *q;
+
+		/* A final ";" would end the query inside the parentheses. */
+		while (n > 0 && strchr(" \t\r\n;", query[n - 1]) != NULL)
+			n--;
+		m = n + 64;
+		q = xmalloc(m);
+		snprintf(q, m, "SELECT * FROM (\n%.*s\n) AS q LIMIT 0",
+		    (int)n, query);
+		free(query);
+		query = q;
+	}
 	/* Never the connection string: it may name more than it should. */
 	k.source = x->kind == EXTRACT_SQLITE ? x->input : "PostgreSQL";
 	k.sqlname = path;

@@ -65,6 +65,25 @@ extract() {
 	run ndx-extract --source "$_src" --as-of "$ASOF" "$@"
 }
 
+# checks NAME RC TEXT SOURCE ARG...: ndx-extract --check on SOURCE exits
+# RC, writes nothing on stdout and, when RC is not 0, one line holding TEXT.
+checks() {
+	begin "$1"
+	_rc=$2
+	_text=$3
+	shift 3
+	run ndx-extract --check --source "$@"
+	want_rc "$_rc"
+	want_empty "$T/out" stdout
+	if [ "$_rc" = 0 ]; then
+		want_empty "$T/err" stderr
+	else
+		want_lines "$T/err" 1 stderr
+		want_fixed "$T/err" "$_text" stderr
+	fi
+	end
+}
+
 # extract_ok SOURCE ARG...: the same, exit 0 and nothing on stderr.
 extract_ok() {
 	extract "$@"
@@ -226,6 +245,17 @@ sqlite_db "$S/notab.db" "DROP TABLE prison_release;"
 fails sqlite-missing-table 78 "no such table: prison_release" \
     "sqlite:$S/notab.db"
 fails sqlite-missing-file 66 "$S/none.db: cannot open" "sqlite:$S/none.db"
+checks check-sqlite 0 "" "sqlite:$DB"
+checks check-sqlite-missing-table 78 "no such table: prison_release" \
+    "sqlite:$S/notab.db"
+checks check-sqlite-missing-column 78 "no such column: c.sex" \
+    "sqlite:$S/nocol.db"
+checks check-sqlite-missing-file 66 "$S/none.db: cannot open" \
+    "sqlite:$S/none.db"
+checks check-csv 0 "" "csv:$S/export.csv"
+checks check-csv-missing-file 66 "$S/none.csv: cannot open" "csv:$S/none.csv"
+head -n 1 "$S/export.csv" | sed 's/,SEX,/,/' >"$S/nosex.csv"
+checks check-csv-missing-column 65 "SEX" "csv:$S/nosex.csv"
 fails sqlite-directory 66 "$S: is a directory" "sqlite:$S"
 cp "$CASES" "$S/text.db"
 fails sqlite-not-a-database 65 "$S/text.db: file is not a database" \
@@ -315,6 +345,12 @@ unset PGDATESTYLE
 sed '2s/ source="postgresql"/ source="sqlite"/' "$T/out" >"$S/pg.xml"
 want_same "$S/pg.xml" "$S/sqlite.xml" "XML"
 end
+
+checks check-pg 0 "" "$URI"
+checks check-pg-missing-table 78 "prison_release" \
+    "postgresql:///cm_notab?host=$PGDIR&user=ndx"
+checks check-pg-missing-column 78 "sex" \
+    "postgresql:///cm_nocol?host=$PGDIR&user=ndx"
 
 fails pg-password-in-uri 64 "password on the command line is refused" \
     "postgresql://ndx:$PW@/cm?host=$PGDIR"
