@@ -146,13 +146,17 @@ postgresql_check(const char *conninfo, struct ndx_error *err)
 		    "PostgreSQL URI or key=value connection string");
 		return -1;
 	}
-	for (o = opts; o->keyword != NULL; o++)
-		if (strcmp(o->keyword, "password") == 0 && o->val != NULL &&
-		    *o->val != '\0') {
-			ndx_error_set(err, NDX_EX_USAGE, "", 0, "--source: a "
-			    "password on the command line is refused (anyone "
+	/* sslpassword unlocks the client's key: as secret as password.
+	 * The message names the key, never its value. */
+	for (o = opts; o->keyword != NULL && rc == 0; o++)
+		if ((strcmp(o->keyword, "password") == 0 ||
+		    strcmp(o->keyword, "sslpassword") == 0) &&
+		    o->val != NULL && *o->val != '\0') {
+			ndx_error_set(err, NDX_EX_USAGE, "", 0, "--source: %s "
+			    "%s on the command line is refused (anyone "
 			    "can see it with ps); use PGPASSFILE, ~/.pgpass or "
-			    "a service file");
+			    "a service file", o->keyword[0] == 'p' ? "a" : "an",
+			    o->keyword);
 			rc = -1;
 		}
 	PQconninfoFree(opts);

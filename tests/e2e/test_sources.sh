@@ -358,6 +358,13 @@ grep -q -F "$PW" "$T/err" && bad "stderr shows the password"
 fails pg-password-in-keyvalue 64 "password on the command line is refused" \
     "postgresql:host=$PGDIR dbname=cm user=ndx password=$PW"
 grep -q -F "$PW" "$T/err" && bad "stderr shows the password"
+fails pg-sslpassword-in-uri 64 "an sslpassword on the command line is refused" \
+    "postgresql://ndx@/cm?host=$PGDIR&sslpassword=$PW"
+grep -q -F "$PW" "$T/err" && bad "stderr shows the sslpassword"
+fails pg-sslpassword-in-keyvalue 64 \
+    "an sslpassword on the command line is refused" \
+    "postgresql:host=$PGDIR dbname=cm user=ndx sslpassword=$PW"
+grep -q -F "$PW" "$T/err" && bad "stderr shows the sslpassword"
 fails pg-malformed-uri 64 "not a valid PostgreSQL URI" \
     "postgresql://ndx@/cm?host=$PGDIR&sekrit%zz"
 grep -q -F "sekrit" "$T/err" && bad "stderr quotes the URI"
