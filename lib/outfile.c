@@ -68,6 +68,20 @@ is_special(const char *path)
 	    !S_ISDIR(st.st_mode);
 }
 
+/*
+ * 0600 for a new file; a replaced one keeps its owner bits within 0600,
+ * so it never becomes more readable than it was (see outfile.h).
+ */
+static mode_t
+new_mode(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		return st.st_mode & 0600;
+	return 0600;
+}
+
 struct ndx_outfile *
 ndx_outfile_open(const char *path, struct ndx_error *err)
 {
@@ -89,17 +103,20 @@ ndx_outfile_open(const char *path, struct ndx_error *err)
 	}
 	if (o->fd < 0 && !o->special && (errno == EOPNOTSUPP || errno == EISDIR ||
 	    errno == EINVAL)) {
-		mode_t mask = umask(0);
-
-		umask(mask);
 		o->tmpname = hidden_name(path);
 		o->fd = mkostemp(o->tmpname, O_CLOEXEC);
-		if (o->fd >= 0)
-			(void)fchmod(o->fd, 0666 & ~mask);
 	}
 	if (o->fd < 0) {
 		ndx_error_set(err, NDX_EX_CANTCREAT, path, 0,
 		    "cannot create: %s", strerror(errno));
+		goto fail;
+	}
+	/* Set on the descriptor before the file has a name: the umask
+	 * never decides who can read identifiable data. */
+	if (!o->special && fchmod(o->fd, new_mode(path)) != 0) {
+		ndx_error_set(err, NDX_EX_CANTCREAT, path, 0,
+		    "cannot create: %s", strerror(errno));
+		close(o->fd);
 		goto fail;
 	}
 	if ((o->fp = fdopen(o->fd, "w")) == NULL) {

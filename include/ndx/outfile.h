@@ -5,6 +5,11 @@
  * ndx_outfile_commit() after flush and fsync.  A run killed at any point
  * leaves the old file, or none, never a partial one.
  * "-" or NULL means standard output, written directly.
+ *
+ * Modes, whatever the umask: a new file is 0600; a file that replaces an
+ * existing one gets (old mode & 0600), so it is never more readable than
+ * the file it replaces (a 0400 file stays 0400, a 0644 one becomes 0600).
+ * Devices and FIFOs written in place keep their mode.
  */
 #ifndef NDX_OUTFILE_H
 #define NDX_OUTFILE_H

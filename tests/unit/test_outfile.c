@@ -180,7 +180,7 @@ commit_appears_whole(struct fixture *f)
 	LISTING(f->dir, "out.csv");
 	assert_int_equal(stat(f->path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
-	assert_int_equal(st.st_mode & 07777, 0644);	/* 0666 & ~umask */
+	assert_int_equal(st.st_mode & 07777, 0600);	/* never the umask's */
 	assert_int_equal(st.st_size, 188890);
 }
 
@@ -438,6 +438,51 @@ test_outfile_stdout(void **state)
 	assert_true(fcntl(STDOUT_FILENO, F_GETFD) >= 0);
 }
 
+/* umask 0 still gives 0600, with O_TMPFILE and with the fallback name. */
+static void
+test_outfile_mode_umask0(void **state)
+{
+	struct fixture *f = *state;
+	struct ndx_error err;
+	struct ndx_outfile *o;
+	struct stat st;
+
+	for (int fallback = 0; fallback < 2; fallback++) {
+		refuse_tmpfile = fallback;
+		umask(0);
+		unlink(f->path);
+		assert_non_null(o = ndx_outfile_open(f->path, &err));
+		fputs("x\n", ndx_outfile_fp(o));
+		assert_int_equal(ndx_outfile_commit(o, &err), 0);
+		assert_int_equal(stat(f->path, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0600);
+	}
+}
+
+/* A replaced 0400 file stays 0400; a 0644 one becomes 0600. */
+static void
+test_outfile_mode_replace(void **state)
+{
+	struct fixture *f = *state;
+	static const mode_t was[] = { 0400, 0644 }, want[] = { 0400, 0600 };
+	struct ndx_error err;
+	struct ndx_outfile *o;
+	struct stat st;
+
+	umask(0);
+	for (size_t i = 0; i < 2; i++) {
+		unlink(f->path);
+		put(f->path, "old\n");
+		assert_int_equal(chmod(f->path, was[i]), 0);
+		assert_non_null(o = ndx_outfile_open(f->path, &err));
+		fputs("new\n", ndx_outfile_fp(o));
+		assert_int_equal(ndx_outfile_commit(o, &err), 0);
+		assert_int_equal(stat(f->path, &st), 0);
+		assert_int_equal(st.st_mode & 07777, want[i]);
+		assert_int_equal(st.st_size, 4);
+	}
+}
+
 int
 main(void)
 {
@@ -455,6 +500,8 @@ main(void)
 		T(test_outfile_missing_dir),
 		T(test_outfile_unwritable_dir),
 		T(test_outfile_stdout),
+		T(test_outfile_mode_umask0),
+		T(test_outfile_mode_replace),
 #undef T
 	};
 
