@@ -451,6 +451,7 @@ for ROWS in $SIZES; do
 	cat >"$W/ndx.conf" <<CONF
 # Made by bench/run.sh.
 source = sqlite:$DATA/cm.db
+agency = ${AGENCY:-AGN01}
 area = $AREA
 key_file = $W/key
 passphrase_file = $W/passphrase

@@ -409,7 +409,7 @@ lock_root(struct run *r)
 	struct dirent *de;
 	int rc = 0;
 
-	if (mkdir(r->cfg.output_root, 0755) == -1 && errno != EEXIST) {
+	if (mkdir(r->cfg.output_root, 0700) == -1 && errno != EEXIST) {
 		diag_warn("%s", r->cfg.output_root);
 		return errno_code(errno);
 	}
@@ -792,6 +792,8 @@ run_main(int argc, char **argv)
 	ssize_t len;
 	int c, rc = 0, made = 0;
 
+	/* Whatever ndx-run and its children make is the owner's alone. */
+	umask(077);
 	memset(&r, 0, sizeof(r));
 	r.lockfd = -1;
 	diag_setprogname("ndx-run");
@@ -827,6 +829,17 @@ run_main(int argc, char **argv)
 	}
 	if (ndx_config_read(r.config, &r.cfg, &err) != 0)
 		return diag_error(&err);
+	/*
+	 * The grammar of [recipient] sections is read and checked, but this
+	 * run still makes one archive with the default layout: refuse
+	 * rather than ignore what the sections ask for.
+	 */
+	if (r.cfg.sections) {
+		diag_warnx("%s:%ld: [recipient] sections are not yet carried "
+		    "out by this ndx-run", r.config, r.cfg.recipients[0].line);
+		rc = NDX_EX_CONFIG;
+		goto out;
+	}
 	if (sodium_init() == -1) {
 		diag_warnx("libsodium cannot start");
 		rc = NDX_EX_SOFTWARE;

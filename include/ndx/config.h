@@ -6,6 +6,13 @@
  * keys are errors (78, with file:line).  The file holds no secret: only
  * the names of the key and passphrase files.
  *
+ * A line "[recipient NAME]" (NAME: [a-z0-9][a-z0-9-]*, unique) opens a
+ * section; the keys after it (products, key_file, passphrase_file,
+ * openpgp, min_k, format) belong to that recipient.  Without sections
+ * there are default recipients (ndtms: commissioner; public-health:
+ * public-health; pcc: pcc-return) chosen by the top-level products line
+ * and protected by the top-level passphrase_file and key_file.
+ *
  * Ownership: the strings of a struct ndx_config belong to it and are
  * freed by ndx_config_free().
  */
@@ -25,16 +32,43 @@ enum ndx_product {
 	NDX_PRODUCT_ALL = (1 << 4) - 1
 };
 
+enum ndx_format {
+	NDX_FORMAT_ZIP,
+	NDX_FORMAT_TAR_GZ
+};
+
+struct ndx_recipient {
+	char *name;
+	unsigned products;	/* enum ndx_product bits, never validation */
+	char *key_file;		/* key for public-health, or NULL */
+	char *passphrase_file;	/* archive encrypted under it, or NULL */
+	char **openpgp;		/* full fingerprints to encrypt to */
+	size_t nopenpgp;
+	long min_k;		/* --min-k for public-health, or 0 */
+	enum ndx_format format;
+	long line;		/* where the section (or products) is */
+};
+
 struct ndx_config {
 	char *source;		/* source: an ndx-extract URI */
-	char *agency;		/* agency: AGNCY code, or NULL */
+	char *agency;		/* agency: the list as written */
+	char **agencies;	/* agency split on commas, at least one */
+	size_t nagencies;
+	char *signing_key;	/* signing_key: fingerprint, or NULL */
+	char *signing_passphrase_file;
+	char *group;		/* group: chgrp the run tree, or NULL */
+	struct ndx_recipient *recipients;
+	size_t nrecipients;
+	int sections;		/* recipients came from [recipient] */
+	long source_line;	/* line of source, for messages */
 	char *area;		/* area: police force area */
 	char *key_file;		/* key_file: needed for public-health */
 	char *passphrase_file;	/* passphrase_file: encrypt when set */
 	char *output_root;	/* output_root: where run directories go */
 	char *as_of;		/* as_of: YYYY-MM-DD, or NULL for today */
 	char *disclosure;	/* disclosure: for pcc-return, or NULL */
-	unsigned products;	/* products: enum ndx_product bits */
+	unsigned products;	/* products: enum ndx_product bits (union of
+				 * the recipients' and validation-report) */
 };
 
 /*

@@ -337,10 +337,12 @@ source = csv:$TOP/fixtures/demo.csv
 agency = AGN01
 area = Cleveland
 key_file = $2
+passphrase_file = $W/run.pass
 output_root = $3
 as_of = $ASOF
 CONF
 }
+(umask 077 && printf 'a run passphrase\n' >"$W/run.pass")
 # run_key NAME RC KEY TEXT
 run_key() {
 	begin "key: ndx-run, $1"
@@ -568,7 +570,7 @@ done
 OUT=$W/runs
 conf "$W/big.conf" "$KEY" "$OUT"
 sed -i "s|^source = .*|source = csv:$W/big.csv|" "$W/big.conf"
-printf 'passphrase_file = %s\n' "$A/pass" >>"$W/big.conf"
+sed -i "s|^passphrase_file = .*|passphrase_file = $A/pass|" "$W/big.conf"
 conf "$W/small.conf" "$KEY" "$OUT"
 
 # term STAGE DELAY: a run for 2026Q2 whose STAGE is stopped DELAY seconds

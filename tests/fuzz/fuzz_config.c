@@ -122,8 +122,9 @@ check_config(const struct ndx_config *cfg)
 	    cfg->output_root != NULL);
 	CHECK(cfg->products != 0 &&
 	    (cfg->products & ~(unsigned)NDX_PRODUCT_ALL) == 0);
-	CHECK(!(cfg->products & NDX_PRODUCT_PUBLIC_HEALTH) ||
+	CHECK(cfg->sections || !(cfg->products & NDX_PRODUCT_PUBLIC_HEALTH) ||
 	    cfg->key_file != NULL);
+	CHECK(cfg->nagencies > 0 && cfg->nrecipients > 0);
 	CHECK(cfg->as_of == NULL ||
 	    ndx_date_parse_iso(cfg->as_of, &d) == NDX_DATE_OK);
 	check_value(cfg->source);
@@ -135,6 +136,9 @@ check_config(const struct ndx_config *cfg)
 	check_value(cfg->as_of);
 	check_value(cfg->disclosure);
 	check_scheme(cfg->source);
+	/* The write-back below knows only top-level keys. */
+	if (cfg->sections)
+		return;
 
 	text = write_back(cfg, &len);
 	fd = fuzz_memfile(text, len, path, sizeof(path));

@@ -52,7 +52,8 @@ read_text(const char *text, struct ndx_config *cfg, struct ndx_error *err)
 }
 
 #define MINIMAL "source = csv:/x.csv\narea = Cleveland\n" \
-	"key_file = /k\noutput_root = /out\n"
+	"key_file = /k\noutput_root = /out\nagency = A1, B2\n" \
+	"passphrase_file = /p\n"
 
 static void
 test_config_minimal(void **state)
@@ -67,10 +68,27 @@ test_config_minimal(void **state)
 	assert_string_equal(cfg.area, "Cleveland");
 	assert_string_equal(cfg.key_file, "/k");
 	assert_string_equal(cfg.output_root, "/out");
-	assert_null(cfg.agency);
-	assert_null(cfg.passphrase_file);
+	assert_string_equal(cfg.agency, "A1, B2");
+	assert_int_equal(cfg.nagencies, 2);
+	assert_string_equal(cfg.agencies[0], "A1");
+	assert_string_equal(cfg.agencies[1], "B2");
+	assert_string_equal(cfg.passphrase_file, "/p");
 	assert_null(cfg.as_of);
 	assert_int_equal(cfg.products, NDX_PRODUCT_ALL);
+	/* The three default recipients, each under the passphrase. */
+	assert_int_equal(cfg.sections, 0);
+	assert_int_equal(cfg.nrecipients, 3);
+	assert_string_equal(cfg.recipients[0].name, "ndtms");
+	assert_int_equal(cfg.recipients[0].products,
+	    NDX_PRODUCT_COMMISSIONER);
+	assert_null(cfg.recipients[0].key_file);
+	assert_string_equal(cfg.recipients[1].name, "public-health");
+	assert_int_equal(cfg.recipients[1].products,
+	    NDX_PRODUCT_PUBLIC_HEALTH);
+	assert_string_equal(cfg.recipients[1].key_file, "/k");
+	assert_string_equal(cfg.recipients[2].name, "pcc");
+	assert_int_equal(cfg.recipients[2].products, NDX_PRODUCT_PCC_RETURN);
+	assert_string_equal(cfg.recipients[2].passphrase_file, "/p");
 	ndx_config_free(&cfg);
 }
 
@@ -81,12 +99,17 @@ test_config_all_keys(void **state)
 	struct ndx_error err;
 
 	(void)state;
-	assert_int_equal(read_text(MINIMAL "agency = A1\n"
-	    "passphrase_file=/p\nas_of = 2026-11-01\t\n"
+	assert_int_equal(read_text(MINIMAL "signing_key = "
+	    "0123456789ABCDEF0123456789ABCDEF01234567\ngroup = ndx\n"
+	    "as_of = 2026-11-01\t\n"
 	    "disclosure = round5\n"
 	    "products = pcc-return , commissioner\n", &cfg, &err), 0);
-	assert_string_equal(cfg.agency, "A1");
-	assert_string_equal(cfg.passphrase_file, "/p");
+	assert_string_equal(cfg.group, "ndx");
+	assert_string_equal(cfg.signing_key,
+	    "0123456789ABCDEF0123456789ABCDEF01234567");
+	assert_int_equal(cfg.nrecipients, 2);
+	assert_string_equal(cfg.recipients[0].name, "ndtms");
+	assert_string_equal(cfg.recipients[1].name, "pcc");
 	assert_string_equal(cfg.as_of, "2026-11-01");
 	assert_string_equal(cfg.disclosure, "round5");
 	assert_int_equal(cfg.products,
@@ -103,10 +126,12 @@ test_config_value_keeps_inner_blanks(void **state)
 	(void)state;
 	assert_int_equal(read_text("source = csv:/x.csv\n"
 	    "area = Avon and Somerset  \noutput_root = /out\n"
-	    "products = commissioner\n", &cfg, &err), 0);
+	    "agency = A1\nproducts = pcc-return\n", &cfg, &err), 0);
 	assert_string_equal(cfg.area, "Avon and Somerset");
-	/* No public-health: no key file needed. */
+	/* No public-health: no key file; aggregates: no passphrase. */
 	assert_null(cfg.key_file);
+	assert_int_equal(cfg.nrecipients, 1);
+	assert_null(cfg.recipients[0].passphrase_file);
 	ndx_config_free(&cfg);
 }
 
@@ -128,21 +153,116 @@ static void
 test_config_refused(void **state)
 {
 	(void)state;
-	refused(MINIMAL "colour = blue\n", NDX_EX_CONFIG, 5,
+	refused(MINIMAL "colour = blue\n", NDX_EX_CONFIG, 7,
 	    "unknown key 'colour'");
-	refused(MINIMAL "agency =\n", NDX_EX_CONFIG, 5, "empty value");
-	refused(MINIMAL "area = Kent\n", NDX_EX_CONFIG, 5, "given twice");
-	refused("\n" MINIMAL "no equals\n", NDX_EX_CONFIG, 6,
+	refused(MINIMAL "disclosure =\n", NDX_EX_CONFIG, 7, "empty value");
+	refused(MINIMAL "area = Kent\n", NDX_EX_CONFIG, 7, "given twice");
+	refused("\n" MINIMAL "no equals\n", NDX_EX_CONFIG, 8,
 	    "key = value");
 	refused(MINIMAL "products = commissioner, frob\n", NDX_EX_CONFIG,
-	    5, "'frob'");
-	refused(MINIMAL "products = ,\n", NDX_EX_CONFIG, 5, "products");
-	refused(MINIMAL "as_of = 01/11/2026\n", NDX_EX_CONFIG, 5,
+	    7, "'frob'");
+	refused(MINIMAL "products = ,\n", NDX_EX_CONFIG, 7, "products");
+	refused(MINIMAL "as_of = 01/11/2026\n", NDX_EX_CONFIG, 7,
 	    "YYYY-MM-DD");
-	refused("source = csv:/x\narea = Kent\n", NDX_EX_CONFIG, 0,
-	    "'output_root'");
+	refused(MINIMAL "signing_key = ABCD\n", NDX_EX_CONFIG, 7,
+	    "full fingerprint");
+	refused("source = csv:/x\narea = Kent\nagency = A\n",
+	    NDX_EX_CONFIG, 0, "'output_root'");
 	refused("source = csv:/x\narea = Kent\noutput_root = /o\n",
-	    NDX_EX_CONFIG, 0, "'key_file'");
+	    NDX_EX_CONFIG, 0, "'agency'");
+	refused("source = csv:/x\narea = Kent\noutput_root = /o\n"
+	    "agency = A,,B\n", NDX_EX_CONFIG, 4, "empty code");
+	refused("source = csv:/x\narea = Kent\noutput_root = /o\n"
+	    "agency = A\n", NDX_EX_CONFIG, 0, "'key_file'");
+	/* Identifiable data for a default recipient needs a passphrase. */
+	refused("source = csv:/x\narea = Kent\noutput_root = /o\n"
+	    "agency = A\nproducts = commissioner\n", NDX_EX_CONFIG, 5,
+	    "add passphrase_file or [recipient] sections");
+}
+
+#define TOP "source = csv:/x.csv\narea = Cleveland\n" \
+	"output_root = /out\nagency = A1\n"
+#define FPR1 "0123456789ABCDEF0123456789ABCDEF01234567"
+#define FPR2 "89ABCDEF0123456789ABCDEF0123456789ABCDEF"
+
+static void
+test_config_sections(void **state)
+{
+	struct ndx_config cfg;
+	struct ndx_error err;
+
+	(void)state;
+	assert_int_equal(read_text(TOP "[recipient ph-1]\n"
+	    "products = public-health\nkey_file = /k1\nmin_k = 5\n"
+	    "openpgp = " FPR1 ", " FPR2 "\nformat = tar.gz\n"
+	    "[recipient ndtms]\nproducts = commissioner, pcc-return\n"
+	    "passphrase_file = /p\n"
+	    "[recipient pcc]\nproducts = pcc-return\n", &cfg, &err), 0);
+	assert_int_equal(cfg.sections, 1);
+	assert_int_equal(cfg.nrecipients, 3);
+	assert_string_equal(cfg.recipients[0].name, "ph-1");
+	assert_int_equal(cfg.recipients[0].line, 5);
+	assert_string_equal(cfg.recipients[0].key_file, "/k1");
+	assert_int_equal(cfg.recipients[0].min_k, 5);
+	assert_int_equal(cfg.recipients[0].nopenpgp, 2);
+	assert_string_equal(cfg.recipients[0].openpgp[1], FPR2);
+	assert_int_equal(cfg.recipients[0].format, NDX_FORMAT_TAR_GZ);
+	assert_null(cfg.recipients[0].passphrase_file);
+	assert_int_equal(cfg.recipients[1].products,
+	    NDX_PRODUCT_COMMISSIONER | NDX_PRODUCT_PCC_RETURN);
+	assert_int_equal(cfg.recipients[1].format, NDX_FORMAT_ZIP);
+	assert_string_equal(cfg.recipients[1].passphrase_file, "/p");
+	/* An aggregate-only recipient may go unprotected. */
+	assert_int_equal(cfg.recipients[2].products, NDX_PRODUCT_PCC_RETURN);
+	assert_int_equal(cfg.recipients[2].nopenpgp, 0);
+	/* The provider's validation report is always made. */
+	assert_int_equal(cfg.products, NDX_PRODUCT_ALL);
+	ndx_config_free(&cfg);
+}
+
+static void
+test_config_sections_refused(void **state)
+{
+	(void)state;
+	refused(TOP "[recipient a]\nproducts = pcc-return\ncolour = x\n",
+	    NDX_EX_CONFIG, 7, "unknown key 'colour' in [recipient a]");
+	refused(TOP "[recipient a]\nproducts = commissioner, "
+	    "public-health\n", NDX_EX_CONFIG, 6, "both");
+	refused(TOP "[recipient a]\nproducts = validation-report\n",
+	    NDX_EX_CONFIG, 6, "never leaves");
+	refused(TOP "[recipient a]\nproducts = public-health\n"
+	    "passphrase_file = /p\n", NDX_EX_CONFIG, 5, "needs key_file");
+	refused(TOP "[recipient a]\nproducts = commissioner\n"
+	    "passphrase_file = /p\nopenpgp = " FPR1 "\n", NDX_EX_CONFIG,
+	    5, "passphrase_file and openpgp");
+	refused(TOP "[recipient a]\nproducts = commissioner\n",
+	    NDX_EX_CONFIG, 5, "needs passphrase_file or openpgp");
+	refused(TOP "[recipient a]\nproducts = commissioner\n"
+	    "openpgp = 0123\n", NDX_EX_CONFIG, 7, "'0123'");
+	refused(TOP "[recipient a]\nproducts = commissioner\n"
+	    "openpgp = " FPR1 "," FPR1 "\n", NDX_EX_CONFIG, 7,
+	    "given twice");
+	refused(TOP "[recipient a]\nproducts = pcc-return\n"
+	    "[recipient a]\nproducts = pcc-return\n", NDX_EX_CONFIG, 7,
+	    "recipient 'a' given twice");
+	refused(TOP "[recipient a]\nproducts = pcc-return\n"
+	    "products = pcc-return\n", NDX_EX_CONFIG, 7, "given twice");
+	refused(TOP "[recipient A]\n", NDX_EX_CONFIG, 5, "[a-z0-9]");
+	refused(TOP "[recipient -a]\n", NDX_EX_CONFIG, 5, "[a-z0-9]");
+	refused(TOP "[group x]\n", NDX_EX_CONFIG, 5, "[recipient NAME]");
+	refused(TOP "[recipient a]\n", NDX_EX_CONFIG, 5,
+	    "missing key 'products'");
+	refused(TOP "[recipient a]\nproducts = pcc-return\nmin_k = 3\n",
+	    NDX_EX_CONFIG, 5, "min_k only with public-health");
+	refused(TOP "[recipient a]\nproducts = public-health\n"
+	    "key_file = /k\npassphrase_file = /p\nmin_k = 0\n",
+	    NDX_EX_CONFIG, 9, "integer from 1");
+	refused(TOP "[recipient a]\nproducts = pcc-return\n"
+	    "format = rar\n", NDX_EX_CONFIG, 7, "zip or tar.gz");
+	/* A top-level products line with sections is refused at its line. */
+	refused(TOP "products = pcc-return\n[recipient a]\n"
+	    "products = pcc-return\n", NDX_EX_CONFIG, 5,
+	    "each section names its products");
 }
 
 static void
@@ -199,6 +319,8 @@ main(void)
 		cmocka_unit_test(test_config_all_keys),
 		cmocka_unit_test(test_config_value_keeps_inner_blanks),
 		cmocka_unit_test(test_config_refused),
+		cmocka_unit_test(test_config_sections),
+		cmocka_unit_test(test_config_sections_refused),
 		cmocka_unit_test(test_config_missing_file),
 		cmocka_unit_test(test_config_example),
 		cmocka_unit_test(test_config_scheme),
