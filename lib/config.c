@@ -320,6 +320,8 @@ recipient_key(struct state *st, const char *key, char *val, long n,
 	}
 }
 
+static int source_has_password(const char *);
+
 /* Handles one non-comment line; 0 or an exit code set in *err. */
 static int
 config_line(struct ndx_config *cfg, struct state *st, char *line, long n,
@@ -405,11 +407,40 @@ config_line(struct ndx_config *cfg, struct state *st, char *line, long n,
 				return err->code;
 			}
 	}
+	if (dst == &cfg->source && source_has_password(val)) {
+		ndx_error_set(err, NDX_EX_CONFIG, path, n,
+		    "source: holds a password; use PGPASSWORD or ~/.pgpass");
+		return err->code;
+	}
 	if (dst == &cfg->source)
 		cfg->source_line = n;
 	if ((*dst = strdup(val)) == NULL)
 		return oom(err, path, n);
 	return 0;
+}
+
+/*
+ * 1 when a source URI holds a password (password=, sslpassword=, a
+ * ?password= query or user:pass@): it would sit in this file and in
+ * ndx-extract's argv, so PGPASSWORD or ~/.pgpass must carry it instead.
+ */
+static int
+source_has_password(const char *src)
+{
+	const char *p, *auth, *end;
+
+	for (p = src; *p != '\0'; p++)
+		if (strncasecmp(p, "password", 8) == 0 && p[8] == '=')
+			return 1;
+	if ((auth = strstr(src, "://")) == NULL)
+		return 0;
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	for (p = auth; p < end && *p != '@'; p++)
+		continue;
+	if (p == end)
+		return 0;
+	return memchr(auth, ':', (size_t)(p - auth)) != NULL;
 }
 
 /* Adds a default recipient (no sections). */

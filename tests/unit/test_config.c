@@ -90,6 +90,11 @@ test_config_minimal(void **state)
 	assert_int_equal(cfg.recipients[2].products, NDX_PRODUCT_PCC_RETURN);
 	assert_string_equal(cfg.recipients[2].passphrase_file, "/p");
 	ndx_config_free(&cfg);
+	/* A user without a password is no secret. */
+	assert_int_equal(read_text("source = postgresql://ndx@h:5432/db\n"
+	    "area = Kent\noutput_root = /o\nagency = A\n"
+	    "products = pcc-return\n", &cfg, &err), 0);
+	ndx_config_free(&cfg);
 }
 
 static void
@@ -174,6 +179,12 @@ test_config_refused(void **state)
 	    "agency = A,,B\n", NDX_EX_CONFIG, 4, "empty code");
 	refused("source = csv:/x\narea = Kent\noutput_root = /o\n"
 	    "agency = A\n", NDX_EX_CONFIG, 0, "'key_file'");
+	refused("source = postgresql://u:secret@h/db\n", NDX_EX_CONFIG, 1,
+	    "holds a password");
+	refused("\nsource = postgresql://h/db?sslmode=require&password=x\n",
+	    NDX_EX_CONFIG, 2, "holds a password");
+	refused("source = host=h dbname=d sslpassword=x\n", NDX_EX_CONFIG, 1,
+	    "holds a password");
 	/* Identifiable data for a default recipient needs a passphrase. */
 	refused("source = csv:/x\narea = Kent\noutput_root = /o\n"
 	    "agency = A\nproducts = commissioner\n", NDX_EX_CONFIG, 5,
