@@ -7,6 +7,7 @@
  * written, in case the archive changed in between.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,24 @@ reason(struct archive *a)
 	const char *s = archive_error_string(a);
 
 	return s != NULL ? s : "cut short";
+}
+
+/*
+ * Fills why (256 bytes).  A message cut short at a long entry name is
+ * still a refusal, so truncation is fine: vsnprintf, not snprintf, keeps
+ * -Wformat-truncation quiet at every optimisation level.
+ */
+static void why_printf(char *why, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+why_printf(char *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, 256, fmt, ap);
+	va_end(ap);
 }
 
 /*
@@ -602,7 +621,7 @@ zip_forged(struct pack *p, int fd, char *why)
 		cdoff = le64(z + 48);
 	}
 	if (count > PACK_MAX_ENTRIES) {
-		snprintf(why, 256, "refused: more than %d entries",
+		why_printf(why, "refused: more than %d entries",
 		    PACK_MAX_ENTRIES);
 		return why;
 	}
@@ -649,26 +668,26 @@ zip_forged(struct pack *p, int fd, char *why)
 		v[1] = &csize;
 		v[2] = &off;
 		if (zip64_values(c + CDH + nlen, xlen, v) != 0) {
-			snprintf(why, 256, "%s: a damaged zip64 field", name);
+			why_printf(why, "%s: a damaged zip64 field", name);
 			r = why;
 			goto out;
 		}
 		at += CDH + nlen + xlen + clen;
 		if (off != pos) {
-			snprintf(why, 256, "%s: the central directory puts "
+			why_printf(why, "%s: the central directory puts "
 			    "it at offset %llu, its local header is at %llu",
 			    name, off, pos);
 			r = why;
 			goto out;
 		}
 		if (p->passphrase != NULL && (!(flags & 1) || method != 99)) {
-			snprintf(why, 256, "%s: refused: not AES-encrypted "
+			why_printf(why, "%s: refused: not AES-encrypted "
 			    "in an encrypted archive", name);
 			r = why;
 			goto out;
 		}
 		if (usize > PACK_EXPAND_SLACK + PACK_MAX_RATIO * csize) {
-			snprintf(why, 256, "%s: refused: it expands more than "
+			why_printf(why, "%s: refused: it expands more than "
 			    "%d times", name, PACK_MAX_RATIO);
 			r = why;
 			goto out;
@@ -676,7 +695,7 @@ zip_forged(struct pack *p, int fd, char *why)
 		if (pos + LFH + nlen > cdoff ||
 		    pread(fd, lh, LFH + nlen, (off_t)pos) !=
 		    (ssize_t)(LFH + nlen) || memcmp(lh, "PK\3\4", 4) != 0) {
-			snprintf(why, 256, "%s: no local header where the "
+			why_printf(why, "%s: no local header where the "
 			    "central directory says", name);
 			r = why;
 			goto out;
@@ -684,13 +703,13 @@ zip_forged(struct pack *p, int fd, char *why)
 		lnlen = le16(lh + 26);
 		lxlen = le16(lh + 28);
 		if (lnlen != nlen || memcmp(lh + LFH, c + CDH, nlen) != 0) {
-			snprintf(why, 256, "%s: the local header names "
+			why_printf(why, "%s: the local header names "
 			    "another file", name);
 			r = why;
 			goto out;
 		}
 		if (le16(lh + 6) != flags || le16(lh + 8) != method) {
-			snprintf(why, 256, "%s: flags or method differ between "
+			why_printf(why, "%s: flags or method differ between "
 			    "the local header and the central directory",
 			    name);
 			r = why;
@@ -707,7 +726,7 @@ zip_forged(struct pack *p, int fd, char *why)
 			v[2] = NULL;
 			if (pread(fd, lx, lxlen, (off_t)(pos + LFH + nlen)) !=
 			    (ssize_t)lxlen || zip64_values(lx, lxlen, v) != 0) {
-				snprintf(why, 256, "%s: a damaged zip64 field",
+				why_printf(why, "%s: a damaged zip64 field",
 				    name);
 				r = why;
 				goto out;
@@ -718,7 +737,7 @@ zip_forged(struct pack *p, int fd, char *why)
 		    lusize != usize : (lcrc != 0 && lcrc != crc) ||
 		    (lcsize != 0 && lcsize != csize) ||
 		    (lusize != 0 && lusize != usize)) {
-			snprintf(why, 256, "%s: sizes or CRC differ between "
+			why_printf(why, "%s: sizes or CRC differ between "
 			    "the local header and the central directory",
 			    name);
 			r = why;
@@ -757,7 +776,7 @@ zip_forged(struct pack *p, int fd, char *why)
 					break;
 			}
 			if (f == 4) {
-				snprintf(why, 256, "%s: its data descriptor "
+				why_printf(why, "%s: its data descriptor "
 				    "differs from the central directory", name);
 				r = why;
 				goto out;
@@ -765,7 +784,7 @@ zip_forged(struct pack *p, int fd, char *why)
 			pos += form[f][0];
 		}
 		if (pos > cdoff) {
-			snprintf(why, 256, "%s: its data runs into the central "
+			why_printf(why, "%s: its data runs into the central "
 			    "directory", name);
 			r = why;
 			goto out;
