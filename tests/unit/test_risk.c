@@ -109,7 +109,7 @@ test_risk_k(void **state)
 {
 	struct risk *r = risk_new();
 	struct risk_result res;
-	char who[8], line[256];
+	char who[16], line[256];
 
 	(void)state;
 	for (int i = 1; i <= 5; i++) {
@@ -231,7 +231,7 @@ test_risk_many(void **state)
 {
 	struct risk *r = risk_new();
 	struct risk_result res;
-	char who[16], age[8];
+	char who[16], age[16];
 
 	(void)state;
 	/* 10000 persons in 2000 groups of 5 (age 0..1999): k 5 each. */
