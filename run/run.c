@@ -258,6 +258,14 @@ job_start(struct run *r, struct job *j)
 			close(devnull);
 		if (j->cwd != NULL && chdir(j->cwd) == -1)
 			_exit(NDX_EX_CANTCREAT);
+		/*
+		 * Secrets reach a stage only as file names: the passphrase
+		 * variable never (ndx-run passes passphrase files), and
+		 * libpq's password only to the one stage that connects.
+		 */
+		unsetenv("NDX_PASSPHRASE");
+		if (strcmp(j->av[0], "ndx-extract") != 0)
+			unsetenv("PGPASSWORD");
 		execv(path, (char *const *)j->av);
 		dprintf(2, "ndx-run: %s: %s\n", path, strerror(errno));
 		_exit(NDX_EX_SOFTWARE);
@@ -404,6 +412,7 @@ stage(struct run *r, const char *name, const char **av, const char *cwd)
 static int
 lock_root(struct run *r)
 {
+	struct stat st;
 	char *path;
 	DIR *d;
 	struct dirent *de;
@@ -413,11 +422,34 @@ lock_root(struct run *r)
 		diag_warn("%s", r->cfg.output_root);
 		return errno_code(errno);
 	}
+	/*
+	 * Whoever can write the output root can swap a run directory or the
+	 * lock under us, and whoever owns the lock can hold it for ever or
+	 * point it elsewhere: both must be ours alone.
+	 */
+	if (lstat(r->cfg.output_root, &st) == -1) {
+		diag_warn("%s", r->cfg.output_root);
+		return errno_code(errno);
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		diag_warnx("%s: %s", r->cfg.output_root, !S_ISDIR(st.st_mode) ?
+		    "not a directory" : st.st_uid != geteuid() ?
+		    "owned by another user" :
+		    "writable by group or others; chmod go-w it");
+		return NDX_EX_NOPERM;
+	}
 	path = xasprintf_path(r->cfg.output_root, ".ndx-run.lock");
-	if ((r->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC,
-	    0644)) == -1) {
+	if ((r->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1) {
 		diag_warn("%s", path);
-		rc = errno_code(errno);
+		rc = errno == ELOOP ? NDX_EX_NOPERM : errno_code(errno);
+		goto out;
+	}
+	if (fstat(r->lockfd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid()) {
+		diag_warnx("%s: not a regular file of ours; remove it", path);
+		rc = NDX_EX_NOPERM;
 		goto out;
 	}
 	if (flock(r->lockfd, LOCK_EX | LOCK_NB) == -1) {

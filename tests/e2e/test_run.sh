@@ -16,6 +16,8 @@ cp "$BIN/ndx-run" "$BIN/ndx" "$TB/"
 for s in extract validate pseudonymise transform pack; do
 	cat >"$TB/ndx-$s" <<SH
 #!/bin/sh
+# NDX_TEST_ENV=PREFIX: the environment ndx-run gave the stage, to PREFIX.STAGE.
+[ -z "\${NDX_TEST_ENV-}" ] || env >>"\$NDX_TEST_ENV.$s"
 if [ "\${NDX_TEST_HOLD-}" = $s ]; then
 	: >"\$NDX_TEST_HELD"
 	while :; do sleep 0.05; done
@@ -315,6 +317,55 @@ begin "ndx frob: not a stage, 64"
 run ndx frob
 want_rc 64
 want_fixed "$T/err" "ndx: frob: not a stage"
+end
+
+begin "secrets in ndx-run's environment reach no stage but extract's PGPASSWORD"
+rm -f "$T"/env.*
+rc=0
+NDX_TEST_ENV=$T/env NDX_PASSPHRASE=env-secret-1 PGPASSWORD=env-secret-2 \
+    "$TB/ndx-run" --config "$T/ndx.conf" --quarter 2026Q1 \
+    >"$T/out" 2>"$T/err" || rc=$?
+want_rc 1
+for s in extract validate pseudonymise transform pack; do
+	[ -s "$T/env.$s" ] || bad "ndx-$s never ran"
+	grep -l 'env-secret-1' "$T/env.$s" >/dev/null &&
+	    bad "NDX_PASSPHRASE reached ndx-$s"
+	if [ "$s" = extract ]; then
+		grep -q '^PGPASSWORD=env-secret-2$' "$T/env.$s" ||
+		    bad "PGPASSWORD did not reach ndx-extract"
+	else
+		grep -l 'env-secret-2' "$T/env.$s" >/dev/null &&
+		    bad "PGPASSWORD reached ndx-$s"
+	fi
+done
+rm -rf "${OUT:?}/2026Q1"
+end
+
+begin "an output root that group or others can write: 77, nothing run"
+mkdir -p "$T/shared-root"
+chmod 0777 "$T/shared-root"
+conf "$T/shared.conf" "$T/shared-root"
+runx --config "$T/shared.conf" --quarter 2026Q2
+want_rc 77
+want_fixed "$T/err" "ndx-run: $T/shared-root: writable by group or others; chmod go-w it"
+want_only "$T/shared-root"
+chmod 0775 "$T/shared-root"
+runx --config "$T/shared.conf" --quarter 2026Q2
+want_rc 77
+end
+
+begin "a lock file that is a link: 77, the link's target untouched"
+mkdir -p "$T/link-root"
+chmod 0700 "$T/link-root"
+printf 'not a lock\n' >"$T/link-target"
+ln -s "$T/link-target" "$T/link-root/.ndx-run.lock"
+conf "$T/link.conf" "$T/link-root"
+runx --config "$T/link.conf" --quarter 2026Q2
+want_rc 77
+grep -q "link-root/.ndx-run.lock" "$T/err" || bad "the lock is not named"
+[ "$(cat "$T/link-target")" = "not a lock" ] || bad "the target changed"
+ls -A "$T/link-root" | grep -v '^\.ndx-run\.lock$' >"$T/left" || :
+want_empty "$T/left" "entries in the output root"
 end
 
 finish
