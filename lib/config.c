@@ -40,9 +40,12 @@ enum {
 	SEEN_FORMAT = 1 << 5
 };
 
-/* The top-level string slot of a key, or NULL for products. */
+/*
+ * The top-level string slot of a key and the slot of its line, or NULL
+ * for products (*found 1) and unknown keys (*found 0).
+ */
 static char **
-slot(struct ndx_config *cfg, const char *key, int *found)
+slot(struct ndx_config *cfg, const char *key, long **line, int *found)
 {
 	static const char *const names[] = { "source", "agency", "area",
 	    "key_file", "passphrase_file", "output_root", "as_of",
@@ -52,12 +55,20 @@ slot(struct ndx_config *cfg, const char *key, int *found)
 	    &cfg->key_file, &cfg->passphrase_file, &cfg->output_root,
 	    &cfg->as_of, &cfg->disclosure, &cfg->signing_key,
 	    &cfg->signing_passphrase_file, &cfg->group };
+	long *lines[] = { &cfg->source_line, &cfg->agency_line,
+	    &cfg->area_line, &cfg->key_file_line, &cfg->passphrase_file_line,
+	    &cfg->output_root_line, NULL, &cfg->disclosure_line,
+	    &cfg->signing_key_line, &cfg->signing_passphrase_file_line,
+	    &cfg->group_line };
 	size_t i;
 
 	*found = 1;
+	*line = NULL;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(key, names[i]) == 0)
+		if (strcmp(key, names[i]) == 0) {
+			*line = lines[i];
 			return slots[i];
+		}
 	*found = strcmp(key, "products") == 0;
 	return NULL;
 }
@@ -190,6 +201,13 @@ section_line(struct ndx_config *cfg, struct state *st, char *line, long n,
 		    "recipient '%s': a name is [a-z0-9][a-z0-9-]*", name);
 		return err->code;
 	}
+	/* provider/ holds what never leaves the provider. */
+	if (strcmp(name, "provider") == 0) {
+		ndx_error_set(err, NDX_EX_CONFIG, st->path, n,
+		    "recipient 'provider': the name of the provider's own "
+		    "folder; choose another");
+		return err->code;
+	}
 	for (i = 0; i < cfg->nrecipients; i++)
 		if (strcmp(cfg->recipients[i].name, name) == 0) {
 			ndx_error_set(err, NDX_EX_CONFIG, st->path, n,
@@ -269,12 +287,15 @@ recipient_key(struct state *st, const char *key, char *val, long n,
 		}
 		return 0;
 	case SEEN_KEY:
+		r->key_file_line = n;
 		return (r->key_file = strdup(val)) == NULL ?
 		    oom(err, st->path, n) : 0;
 	case SEEN_PASS:
+		r->passphrase_file_line = n;
 		return (r->passphrase_file = strdup(val)) == NULL ?
 		    oom(err, st->path, n) : 0;
 	case SEEN_OPENPGP:
+		r->openpgp_line = n;
 		if ((rc = split_list(val, &r->openpgp, &r->nopenpgp)) == -2)
 			return oom(err, st->path, n);
 		for (i = 0; rc == 0 && i < r->nopenpgp; i++)
@@ -307,6 +328,7 @@ recipient_key(struct state *st, const char *key, char *val, long n,
 		}
 		return 0;
 	default:
+		r->format_line = n;
 		if (strcmp(val, "zip") == 0)
 			r->format = NDX_FORMAT_ZIP;
 		else if (strcmp(val, "tar.gz") == 0)
@@ -327,8 +349,11 @@ static int
 config_line(struct ndx_config *cfg, struct state *st, char *line, long n,
     struct ndx_error *err)
 {
+	static const char *const disclosures[] = { "suppress", "round5",
+	    "nhs", "none" };
 	char *eq, *key, *val, *end, **dst;
 	const char *bad = NULL, *path = st->path;
+	long *dline;
 	size_t i;
 	int found, rc;
 	ndx_day d;
@@ -354,7 +379,7 @@ config_line(struct ndx_config *cfg, struct state *st, char *line, long n,
 	if (st->cur != NULL)
 		return recipient_key(st, key, val, n, err);
 
-	dst = slot(cfg, key, &found);
+	dst = slot(cfg, key, &dline, &found);
 	if (!found) {
 		ndx_error_set(err, NDX_EX_CONFIG, path, n, "unknown key '%s'",
 		    key);
@@ -381,6 +406,18 @@ config_line(struct ndx_config *cfg, struct state *st, char *line, long n,
 		ndx_error_set(err, NDX_EX_CONFIG, path, n,
 		    "as_of: '%s' is not a YYYY-MM-DD date", val);
 		return err->code;
+	}
+	if (dst == &cfg->disclosure) {
+		for (i = 0; i < sizeof(disclosures) / sizeof(disclosures[0]);
+		    i++)
+			if (strcmp(val, disclosures[i]) == 0)
+				break;
+		if (i == sizeof(disclosures) / sizeof(disclosures[0])) {
+			ndx_error_set(err, NDX_EX_CONFIG, path, n,
+			    "disclosure: '%s' is not one of suppress, round5, "
+			    "nhs, none", val);
+			return err->code;
+		}
 	}
 	if (dst == &cfg->signing_key && !ndx_openpgp_fpr_valid(val)) {
 		ndx_error_set(err, NDX_EX_CONFIG, path, n,
@@ -412,8 +449,8 @@ config_line(struct ndx_config *cfg, struct state *st, char *line, long n,
 		    "source: holds a password; use PGPASSWORD or ~/.pgpass");
 		return err->code;
 	}
-	if (dst == &cfg->source)
-		cfg->source_line = n;
+	if (dline != NULL)
+		*dline = n;
 	if ((*dst = strdup(val)) == NULL)
 		return oom(err, path, n);
 	return 0;
@@ -461,12 +498,15 @@ add_default(struct ndx_config *cfg, const char *name, unsigned bits,
 	if ((nr->name = strdup(name)) == NULL)
 		return oom(err, path, 0);
 	cfg->nrecipients++;
+	nr->passphrase_file_line = cfg->passphrase_file_line;
 	if (cfg->passphrase_file != NULL && (nr->passphrase_file =
 	    strdup(cfg->passphrase_file)) == NULL)
 		return oom(err, path, 0);
-	if ((bits & NDX_PRODUCT_PUBLIC_HEALTH) && (nr->key_file =
-	    strdup(cfg->key_file)) == NULL)
-		return oom(err, path, 0);
+	if (bits & NDX_PRODUCT_PUBLIC_HEALTH) {
+		nr->key_file_line = cfg->key_file_line;
+		if ((nr->key_file = strdup(cfg->key_file)) == NULL)
+			return oom(err, path, 0);
+	}
 	return 0;
 }
 
@@ -487,6 +527,15 @@ config_finish(struct ndx_config *cfg, struct state *st,
 		ndx_error_set(err, NDX_EX_CONFIG, path, st->products_line,
 		    "products: with [recipient] sections each section names "
 		    "its products (and validation-report is always made)");
+		return err->code;
+	}
+	if (cfg->sections && (cfg->key_file != NULL ||
+	    cfg->passphrase_file != NULL)) {
+		ndx_error_set(err, NDX_EX_CONFIG, path, cfg->key_file != NULL ?
+		    cfg->key_file_line : cfg->passphrase_file_line,
+		    "%s: with [recipient] sections each section names its "
+		    "own", cfg->key_file != NULL ? "key_file" :
+		    "passphrase_file");
 		return err->code;
 	}
 	if (!cfg->sections && st->products_line == 0)
@@ -566,6 +615,14 @@ config_finish(struct ndx_config *cfg, struct state *st,
 			ndx_error_set(err, NDX_EX_CONFIG, path, r->line,
 			    "[recipient %s]: passphrase_file and openpgp "
 			    "together (choose one)", r->name);
+			return err->code;
+		}
+		/* ndx-pack's passphrase is the zip's AES: tar has none. */
+		if (r->passphrase_file != NULL &&
+		    r->format == NDX_FORMAT_TAR_GZ) {
+			ndx_error_set(err, NDX_EX_CONFIG, path, r->format_line,
+			    "format: a passphrase encrypts only zip archives; "
+			    "use zip, or openpgp for tar.gz");
 			return err->code;
 		}
 		if ((r->products & sensitive) && r->passphrase_file == NULL &&

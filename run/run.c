@@ -1,12 +1,17 @@
 /*
- * ndx-run: the whole pipeline for one period.  It runs the sibling
- * programs (extract, validate, pseudonymise, transform, pack) as child
- * processes, never through a shell, into OUTPUT_ROOT/.LABEL.tmp-PID, and
- * renames that directory to OUTPUT_ROOT/LABEL only once every stage has
- * succeeded, so a run directory is complete or absent.  A lock on
- * OUTPUT_ROOT/.ndx-run.lock keeps two runs apart (75); temporary
- * directories left by a killed run are removed under that lock.  Secrets
- * reach the children only as file names.
+ * ndx-run: the whole pipeline for one period.  It checks the whole
+ * configuration first (names, the files it names and their modes, the
+ * OpenPGP keys, the group, the source: --check stops there), then runs
+ * the sibling programs (extract, validate, pseudonymise, transform, pack)
+ * as child processes, never through a shell, into OUTPUT_ROOT/.LABEL.tmp-
+ * PID, and renames that directory to OUTPUT_ROOT/LABEL only once every
+ * stage has succeeded, so a run directory is complete or absent.  The
+ * directory (exchange.md §3) holds provider/ (what never leaves the
+ * provider), one folder per recipient with what it receives, and one
+ * archive per recipient.  A lock on OUTPUT_ROOT/.ndx-run.lock keeps two
+ * runs apart (75); temporary directories left by a killed run are
+ * removed under that lock.  Secrets reach the children only as file
+ * names, and each child gets an environment built here, not ours.
  */
 #include <sys/file.h>
 #include <sys/poll.h>
@@ -19,27 +24,33 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <libxml/xmlreader.h>
 #include <sodium.h>
 
 #include "ndx/config.h"
+#include "ndx/dataset.h"
 #include "ndx/date.h"
 #include "ndx/diag.h"
+#include "ndx/keyid.h"
 #include "ndx/ndx.h"
+#include "ndx/openpgp.h"
 #include "ndx/period.h"
+#include "ndx/secret.h"
 #include "run.h"
 
-#define RUN_MAXARGS 32
-#define RUN_KEEP_STDERR (1 << 20)	/* bytes of a stage's stderr parsed */
-
 #define RUN_MAXJOBS 8	/* stages running at once, at most */
+#define RUN_PASSPHRASE_MAX 1024	/* as ndx-pack reads one */
+#define RUN_NS_REPORT "urn:ndx:report:1"
 
 /*
  * The signal handler needs these, and a handler can reach nothing else:
@@ -55,18 +66,47 @@ static volatile pid_t run_children[RUN_MAXJOBS];
  */
 struct job {
 	const char *name;
-	const char *av[RUN_MAXARGS];
-	const char *cwd;	/* NULL: ours */
+	const char **av;	/* NULL-terminated; strings borrowed */
+	size_t nav, cap;
 	int after;		/* the job whose output it reads, or -1 */
-	const char *product;	/* file it makes for the archive, or NULL */
+	int counts;		/* validate: log report.xml's counts */
 	enum { JOB_WAITING, JOB_RUNNING, JOB_DONE } state;
 	int rc, number, slot, fd;
 	pid_t pid;
 	double t0;
-	char *err;		/* its standard error, up to RUN_KEEP_STDERR */
-	size_t errlen, errcap;
 	char pend[4096];	/* a line not yet complete */
 	size_t npend;
+};
+
+/* What ndx-run reads of report.xml's <summary> (contract 4). */
+struct summary {
+	int have;
+	long counts[6];		/* episodes read, valid, rejected; rows */
+	char **agencies;	/* the data's AGNCY codes, byte order */
+	size_t nagencies;
+	int truncated;		/* agencies-truncated */
+};
+
+/* A pseudonymised episodes XML: one per distinct key. */
+struct pseudo {
+	char key_id[NDX_KEY_ID_HEX + 1];
+	const char *key_file;
+	const char *owner;	/* the first recipient with this key */
+	char *xml;		/* TMP/provider/pseudonymised-OWNER.xml */
+	int job;
+};
+
+/* A recipient of this run, and where its things go. */
+struct rcpt {
+	const struct ndx_recipient *cfg;
+	char key_id[NDX_KEY_ID_HEX + 1];	/* public-health only */
+	int pseudo;		/* its index in run.pseudo, or -1 */
+	char *dir;		/* TMP/NAME */
+	char *file;		/* ndx-AGNCY-LABEL-NAME.zip... */
+	char *archive;		/* TMP/file */
+	char *summary;		/* TMP/provider/public-health-NAME.summary */
+	long consent_excluded;	/* from the summary, -1 none */
+	char *risk;		/* "public-health.csv persons=...", or NULL */
 };
 
 struct run {
@@ -74,10 +114,23 @@ struct run {
 	struct ndx_period period; /* --month or --quarter */
 	int quarterly;		/* --quarter */
 	int force;		/* --force */
+	int check;		/* --check */
 	int progress;		/* standard error is a terminal */
 	const char *config;	/* --config FILE */
 	char bindir[PATH_MAX];	/* where ndx-run and its siblings are */
-	char *passphrase;	/* absolute: pack runs in the run directory */
+	const char *area;	/* the area as areas.csv spells it */
+	gid_t gid;		/* group =, when set */
+	int bad;		/* the first problem's exit code */
+	struct rcpt *rcpt;	/* one a recipient of cfg */
+	size_t nrcpt;
+	struct pseudo *pseudo;	/* one a distinct key */
+	size_t npseudo;
+	char **env;		/* the stages' environment */
+	char **env_extract;	/* ndx-extract's: with PGPASSWORD */
+	char **pool;		/* strings the stages' argv borrow */
+	size_t npool;
+	struct summary sum;	/* report.xml's */
+	char *repxml;		/* TMP/provider/report.xml */
 	char *tmp;		/* OUTPUT_ROOT/.LABEL.tmp-PID */
 	char *final;		/* OUTPUT_ROOT/LABEL */
 	int lockfd;
@@ -92,6 +145,8 @@ usage(FILE *fp)
 	fprintf(fp, "usage: ndx-run --config FILE "
 	    "(--month YYYY-MM|previous | --quarter YYYYQn|previous)\n"
 	    "               [--force]\n"
+	    "       ndx-run --check --config FILE "
+	    "[--month YYYY-MM|previous | --quarter YYYYQn|previous]\n"
 	    "       ndx-run --version\n");
 }
 
@@ -111,6 +166,35 @@ xasprintf_path(const char *dir, const char *name)
 
 	sprintf(p, "%s/%s", dir, name);
 	return p;
+}
+
+static char *
+xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	p = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+/* Keeps s until the run ends: the stages' argv borrow it. */
+static const char *
+pool(struct run *r, char *s)
+{
+	r->pool = xreallocarray(r->pool, r->npool + 1, sizeof(*r->pool));
+	r->pool[r->npool++] = s;
+	return s;
 }
 
 /* The exit code for a failed write or create: disk full is 74. */
@@ -166,6 +250,51 @@ logf_line(struct run *r, const char *fmt, ...)
 	fflush(r->log);
 }
 
+/* ------------------------------------------------ the stages' environment */
+
+/*
+ * The environment a stage gets: built from ours by name, so nothing
+ * reaches a stage that is not on this list.  NDX_PASSPHRASE never does
+ * (ndx-run hands ndx-pack passphrase files), PGPASSWORD only ndx-extract,
+ * the one stage that connects to a database.  The rest is what the
+ * programs and the libraries under them read: locale and time zone,
+ * temporary files, GnuPG's keyring, libpq's other settings, ndx's data
+ * directory, and the sanitisers' options of a test build.
+ */
+static char **
+make_env(int extract)
+{
+	extern char **environ;
+	static const char *const keep[] = { "ASAN_OPTIONS", "GNUPGHOME",
+	    "HOME", "LANG", "LANGUAGE", "LD_LIBRARY_PATH", "LOGNAME",
+	    "LSAN_OPTIONS", "NDX_DATADIR", "PATH", "TMPDIR", "TZ",
+	    "UBSAN_OPTIONS", "USER" };
+	char **env = NULL;
+	size_t n = 0, i, len;
+	int take;
+
+	for (char **e = environ; e != NULL && *e != NULL; e++) {
+		len = strcspn(*e, "=");
+		if ((*e)[len] != '=')
+			continue;
+		take = strncmp(*e, "LC_", 3) == 0 ||
+		    (strncmp(*e, "PG", 2) == 0 &&
+		    (extract || len != 10 || strncmp(*e, "PGPASSWORD", 10)));
+		for (i = 0; !take && i < sizeof(keep) / sizeof(keep[0]); i++)
+			take = strlen(keep[i]) == len &&
+			    strncmp(*e, keep[i], len) == 0;
+		if (!take)
+			continue;
+		env = xreallocarray(env, n + 2, sizeof(*env));
+		env[n++] = *e;
+	}
+	env = xreallocarray(env, n + 1, sizeof(*env));
+	env[n] = NULL;
+	return env;
+}
+
+/* ------------------------------------------------------------- the stages */
+
 static void
 copy_out(struct run *r, const char *buf, size_t n)
 {
@@ -180,15 +309,6 @@ copy_out(struct run *r, const char *buf, size_t n)
 static void
 job_output(struct run *r, struct job *j, const char *buf, size_t n)
 {
-	if (j->errlen + n <= RUN_KEEP_STDERR) {
-		if (j->errlen + n + 1 > j->errcap) {
-			j->errcap = j->errlen + n + 4096;
-			j->err = xrealloc(j->err, j->errcap);
-		}
-		memcpy(j->err + j->errlen, buf, n);
-		j->errlen += n;
-		j->err[j->errlen] = '\0';
-	}
 	while (n > 0) {
 		size_t take = sizeof(j->pend) - j->npend, end;
 
@@ -210,37 +330,55 @@ job_output(struct run *r, struct job *j, const char *buf, size_t n)
 	}
 }
 
-/*
- * Starts bindir/av[0] with av in cwd, its standard error on a pipe;
- * returns 0, or the exit code when it could not start.
- */
-static int
-job_start(struct run *r, struct job *j)
+static void
+job_arg(struct job *j, const char *arg)
 {
-	char *path;
-	int fds[2], devnull, slot;
-	pid_t pid, parent = getpid();
-
-	for (slot = 0; run_children[slot] != 0; slot++)
-		continue;
-	if (pipe2(fds, O_CLOEXEC) == -1) {
-		diag_warn("pipe");
-		return NDX_EX_OSERR;
+	if (j->nav + 2 > j->cap) {
+		j->cap = j->cap ? 2 * j->cap : 32;
+		j->av = xreallocarray(j->av, j->cap, sizeof(*j->av));
 	}
-	path = xasprintf_path(r->bindir, j->av[0]);
-	r->stage++;
-	j->number = r->stage;
-	if (r->progress)
-		fprintf(stderr, "ndx-run: [%d/%d] %s\n", j->number, r->nstages,
-		    j->name);
+	j->av[j->nav++] = arg;
+	j->av[j->nav] = NULL;
+}
+
+/* job_args(j, a, b, ..., NULL) */
+static void
+job_args(struct job *j, ...)
+{
+	va_list ap;
+	const char *a;
+
+	va_start(ap, j);
+	while ((a = va_arg(ap, const char *)) != NULL)
+		job_arg(j, a);
+	va_end(ap);
+}
+
+static void
+job_init(struct job *j, const char *name, int after)
+{
+	memset(j, 0, sizeof(*j));
+	j->name = name;
+	j->after = after;
+}
+
+/*
+ * Forks bindir/av[0] with av and env; its standard input and output are
+ * /dev/null, its standard error errfd (-1: ours).  Returns the pid, or
+ * -1 with a message.
+ */
+static pid_t
+spawn(struct run *r, const char *const *av, char **env, int errfd)
+{
+	char *path = xasprintf_path(r->bindir, av[0]);
+	pid_t pid, parent = getpid();
+	int devnull;
+
 	fflush(NULL);
-	j->t0 = now();
 	if ((pid = fork()) == -1) {
 		diag_warn("fork");
-		close(fds[0]);
-		close(fds[1]);
 		free(path);
-		return NDX_EX_OSERR;
+		return -1;
 	}
 	if (pid == 0) {
 		/* A stage must not outlive a run killed with SIGKILL. */
@@ -252,30 +390,48 @@ job_start(struct run *r, struct job *j)
 		signal(SIGHUP, SIG_DFL);
 		if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
 		    dup2(devnull, 0) == -1 || dup2(devnull, 1) == -1 ||
-		    dup2(fds[1], 2) == -1)
+		    (errfd != -1 && dup2(errfd, 2) == -1))
 			_exit(NDX_EX_OSERR);
 		if (devnull > 2)
 			close(devnull);
-		if (j->cwd != NULL && chdir(j->cwd) == -1)
-			_exit(NDX_EX_CANTCREAT);
-		/*
-		 * Secrets reach a stage only as file names: the passphrase
-		 * variable never (ndx-run passes passphrase files), and
-		 * libpq's password only to the one stage that connects.
-		 */
-		unsetenv("NDX_PASSPHRASE");
-		if (strcmp(j->av[0], "ndx-extract") != 0)
-			unsetenv("PGPASSWORD");
-		execv(path, (char *const *)j->av);
+		execve(path, (char *const *)av, env);
 		dprintf(2, "ndx-run: %s: %s\n", path, strerror(errno));
 		_exit(NDX_EX_SOFTWARE);
+	}
+	free(path);
+	return pid;
+}
+
+/* Starts a job, its standard error on a pipe; 0 or an exit code. */
+static int
+job_start(struct run *r, struct job *j)
+{
+	int fds[2], slot;
+	pid_t pid;
+
+	for (slot = 0; run_children[slot] != 0; slot++)
+		continue;
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		diag_warn("pipe");
+		return NDX_EX_OSERR;
+	}
+	r->stage++;
+	j->number = r->stage;
+	if (r->progress)
+		fprintf(stderr, "ndx-run: [%d/%d] %s\n", j->number, r->nstages,
+		    j->name);
+	j->t0 = now();
+	pid = spawn(r, j->av, strcmp(j->av[0], "ndx-extract") == 0 ?
+	    r->env_extract : r->env, fds[1]);
+	close(fds[1]);
+	if (pid == -1) {
+		close(fds[0]);
+		return NDX_EX_OSERR;
 	}
 	run_children[slot] = pid;
 	/* A signal that came before the slot was set has missed it. */
 	if (run_signal)
 		kill(pid, SIGTERM);
-	close(fds[1]);
-	free(path);
 	j->pid = pid;
 	j->slot = slot;
 	j->fd = fds[0];
@@ -283,12 +439,13 @@ job_start(struct run *r, struct job *j)
 	return 0;
 }
 
+static int read_report(const char *, struct summary *);
+
 /* After its standard error closed: reaps the stage and logs it. */
 static void
 job_finish(struct run *r, struct job *j)
 {
-	long er = 0, ev = 0, ej = 0, rr = 0, rw = 0, rj = 0;
-	const char *p;
+	const long *c = r->sum.counts;
 	double secs;
 	int st;
 
@@ -304,32 +461,30 @@ job_finish(struct run *r, struct job *j)
 	if (run_signal)
 		j->rc = 128 + run_signal;
 	j->state = JOB_DONE;
-	if (j->err != NULL &&
-	    (p = strstr(j->err, "episodes: ")) != NULL &&
-	    sscanf(p, "episodes: %ld read, %ld valid, %ld rejected",
-	    &er, &ev, &ej) == 3 &&
-	    (p = strstr(j->err, "rows: ")) != NULL &&
-	    sscanf(p, "rows: %ld read, %ld written, %ld rejected",
-	    &rr, &rw, &rj) == 3)
+	/* The counts come from the report, not from parsing messages. */
+	if (j->counts && j->rc <= NDX_EX_REJECTED &&
+	    read_report(r->repxml, &r->sum) != 0)
+		j->rc = NDX_EX_DATAERR;
+	if (j->counts && r->sum.have)
 		logf_line(r, "stage=%s exit=%d seconds=%.3f episodes_read=%ld "
 		    "episodes_valid=%ld episodes_rejected=%ld rows_read=%ld "
 		    "rows_written=%ld rows_rejected=%ld", j->name, j->rc, secs,
-		    er, ev, ej, rr, rw, rj);
+		    c[0], c[1], c[2], c[3], c[4], c[5]);
 	else
 		logf_line(r, "stage=%s exit=%d seconds=%.3f", j->name, j->rc,
 		    secs);
 	if (r->progress)
 		fprintf(stderr, "ndx-run: [%d/%d] %s: exit %d, %.2f s\n",
 		    j->number, r->nstages, j->name, j->rc, secs);
-	free(j->err);
-	j->err = NULL;
 }
 
 /*
  * Runs jobs, each once the job it reads from has succeeded, up to
  * r->maxjobs at once.  After a failure nothing new starts and the
  * running ones finish.  Returns 0, or the exit code of the first stage
- * to fail (128 + signal when the run was stopped).
+ * to fail (128 + signal when the run was stopped).  Validate's 1
+ * (records rejected) is a result, not a failure: the caller sees it in
+ * the job's rc.
  */
 static int
 run_jobs(struct run *r, struct job *jobs, int n)
@@ -381,7 +536,8 @@ run_jobs(struct run *r, struct job *jobs, int n)
 			}
 			job_finish(r, j);
 			running--;
-			if (j->rc != 0 && !failed)
+			if (j->rc > (j->counts ? NDX_EX_REJECTED : 0) &&
+			    !failed)
 				failed = j->rc;
 		}
 	}
@@ -390,23 +546,366 @@ run_jobs(struct run *r, struct job *jobs, int n)
 	return failed;
 }
 
-/* One stage on its own. */
-static int
-stage(struct run *r, const char *name, const char **av, const char *cwd)
+static void
+jobs_free(struct job *jobs, int n)
 {
-	struct job j;
-	size_t n;
-
-	memset(&j, 0, sizeof(j));
-	j.name = name;
-	j.cwd = cwd;
-	j.after = -1;
-	for (n = 0; av[n] != NULL; n++)
-		j.av[n] = av[n];
-	if (run_signal)
-		return 128 + run_signal;
-	return run_jobs(r, &j, 1);
+	for (int i = 0; i < n; i++)
+		free(jobs[i].av);
 }
+
+/* ------------------------------------------------------------ report.xml */
+
+static long
+attr_long(xmlTextReaderPtr rd, const char *name)
+{
+	xmlChar *v = xmlTextReaderGetAttribute(rd, BAD_CAST name);
+	const char *errstr = NULL;
+	long n = -1;
+
+	if (v != NULL) {
+		n = (long)ndx_strtonum((const char *)v, 0, LONG_MAX, &errstr);
+		if (errstr != NULL)
+			n = -1;
+		xmlFree(v);
+	}
+	return n;
+}
+
+static void
+summary_free(struct summary *s)
+{
+	for (size_t i = 0; i < s->nagencies; i++)
+		free(s->agencies[i]);
+	free(s->agencies);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * Reads the counts and the data's agencies from report.xml's <summary>
+ * with libxml2's reader (constant memory: the report holds a line per
+ * problem).  Returns 0, or -1 with a message.
+ */
+static int
+read_report(const char *path, struct summary *s)
+{
+	static const char *const names[] = { "episodes-read",
+	    "episodes-valid", "episodes-rejected", "rows-read",
+	    "rows-written", "rows-rejected" };
+	xmlTextReaderPtr rd;
+	const char *local, *ns;
+	xmlChar *code;
+	int ret, depth = -1, type;
+
+	summary_free(s);
+	if ((rd = xmlReaderForFile(path, NULL, XML_PARSE_NONET)) == NULL) {
+		diag_warnx("%s: cannot read the validation report", path);
+		return -1;
+	}
+	while ((ret = xmlTextReaderRead(rd)) == 1) {
+		type = xmlTextReaderNodeType(rd);
+		if (type != XML_READER_TYPE_ELEMENT)
+			continue;
+		local = (const char *)xmlTextReaderConstLocalName(rd);
+		ns = (const char *)xmlTextReaderConstNamespaceUri(rd);
+		if (ns == NULL || strcmp(ns, RUN_NS_REPORT) != 0)
+			continue;
+		if (strcmp(local, "summary") == 0) {
+			depth = xmlTextReaderDepth(rd);
+			s->have = 1;
+			for (size_t i = 0; i < 6; i++)
+				if ((s->counts[i] = attr_long(rd,
+				    names[i])) < 0)
+					s->have = 0;
+			s->truncated = attr_long(rd, "agencies-truncated") > 0;
+		} else if (strcmp(local, "agency") == 0 && depth >= 0 &&
+		    xmlTextReaderDepth(rd) == depth + 1) {
+			if ((code = xmlTextReaderGetAttribute(rd,
+			    BAD_CAST "code")) == NULL)
+				continue;
+			s->agencies = xreallocarray(s->agencies,
+			    s->nagencies + 1, sizeof(*s->agencies));
+			s->agencies[s->nagencies++] = xstrdup((char *)code);
+			xmlFree(code);
+		}
+	}
+	xmlFreeTextReader(rd);
+	if (ret != 0 || !s->have) {
+		diag_warnx("%s: no summary of counts in the validation report",
+		    path);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------ the checks first */
+
+/* A problem of the configuration at line: said, and the first kept. */
+static void
+problem(struct run *r, int code, long line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+problem(struct run *r, int code, long line, const char *fmt, ...)
+{
+	char msg[1536];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		diag_warnx("%s:%ld: %s", r->config, line, msg);
+	else
+		diag_warnx("%s: %s", r->config, msg);
+	if (r->bad == 0)
+		r->bad = code;
+}
+
+/* The code of a secret file's problem: modes 77, the rest 78. */
+static int
+secret_code(int code)
+{
+	return code == NDX_EX_NOPERM || code == NDX_EX_OSERR ? code :
+	    NDX_EX_CONFIG;
+}
+
+/*
+ * Reads a key file (id set) or a passphrase file (id NULL) as the stage
+ * will, then forgets it: missing, unreadable, a link, the wrong format
+ * or a mode that lets others in is said at its line.
+ */
+static void
+check_secret(struct run *r, const char *key, const char *path, long line,
+    char id[NDX_KEY_ID_HEX + 1])
+{
+	struct ndx_error err;
+	struct ndx_secret *s;
+
+	memset(&err, 0, sizeof(err));
+	s = id != NULL ? ndx_key_read(path, &err) : ndx_secret_read(path,
+	    "passphrase", RUN_PASSPHRASE_MAX, &err);
+	if (s == NULL) {
+		problem(r, secret_code(err.code), line, "%s: %s%s%s", key,
+		    err.file, err.file[0] != '\0' ? ": " : "", err.msg);
+		return;
+	}
+	if (id != NULL && ndx_key_id(s, id, &err) != 0)
+		problem(r, err.code, line, "%s: %s", key, err.msg);
+	ndx_secret_free(s);
+}
+
+static void
+check_pgp(struct run *r, const char *key, const char *fpr, long line,
+    enum ndx_openpgp_use use)
+{
+	struct ndx_error err;
+
+	memset(&err, 0, sizeof(err));
+	if (ndx_openpgp_check_key(fpr, use, &err) != 0)
+		problem(r, err.code, line, "%s: %s", key, err.msg);
+}
+
+/* The output root and its lock, if there: ours alone, or 77. */
+static void
+check_root(struct run *r)
+{
+	const char *root = r->cfg.output_root;
+	long line = r->cfg.output_root_line;
+	struct stat st;
+	char *lock;
+
+	if (lstat(root, &st) == -1) {
+		if (errno != ENOENT)
+			problem(r, NDX_EX_CONFIG, line, "output_root: %s: %s",
+			    root, strerror(errno));
+		return;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		problem(r, S_ISDIR(st.st_mode) ? NDX_EX_NOPERM : NDX_EX_CONFIG,
+		    line, "output_root: %s: %s", root, !S_ISDIR(st.st_mode) ?
+		    "not a directory" : st.st_uid != geteuid() ?
+		    "owned by another user" :
+		    "writable by group or others; chmod go-w it");
+		return;
+	}
+	lock = xasprintf_path(root, ".ndx-run.lock");
+	if (lstat(lock, &st) == 0 && (!S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid()))
+		problem(r, NDX_EX_NOPERM, line, "output_root: %s: not a "
+		    "regular file of ours; remove it", lock);
+	free(lock);
+}
+
+static void
+check_group(struct run *r)
+{
+	struct group *gr;
+	gid_t groups[NGROUPS_MAX];
+	int n, i;
+
+	errno = 0;
+	if ((gr = getgrnam(r->cfg.group)) == NULL) {
+		problem(r, NDX_EX_CONFIG, r->cfg.group_line,
+		    "group: '%s' is not a group", r->cfg.group);
+		return;
+	}
+	r->gid = gr->gr_gid;
+	if (geteuid() == 0 || getegid() == r->gid)
+		return;
+	n = getgroups(NGROUPS_MAX, groups);
+	for (i = 0; i < n; i++)
+		if (groups[i] == r->gid)
+			return;
+	problem(r, NDX_EX_CONFIG, r->cfg.group_line,
+	    "group: this user is not in group '%s', so cannot give it the "
+	    "run directory", r->cfg.group);
+}
+
+/*
+ * ndx-extract --check --source URI: the source opens (and for SQL, the
+ * mapping prepares) without reading a row.  Its one line says why not;
+ * ndx-run adds the line of the source.
+ */
+static void
+check_source(struct run *r)
+{
+	const char *av[] = { "ndx-extract", "--check", "--source",
+	    r->cfg.source, NULL };
+	char scheme[32];
+	pid_t pid;
+	int st, rc;
+
+	if ((pid = spawn(r, av, r->env_extract, -1)) == -1) {
+		if (r->bad == 0)
+			r->bad = NDX_EX_OSERR;
+		return;
+	}
+	run_children[0] = pid;
+	if (run_signal)
+		kill(pid, SIGTERM);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		continue;
+	run_children[0] = 0;
+	rc = WIFEXITED(st) ? WEXITSTATUS(st) : NDX_EX_SOFTWARE;
+	ndx_config_scheme(r->cfg.source, scheme, sizeof(scheme));
+	if (run_signal) {
+		if (r->bad == 0)
+			r->bad = 128 + run_signal;
+	} else if (rc == NDX_EX_TEMPFAIL)
+		/* Down now, perhaps not in an hour: cron may try again. */
+		problem(r, r->check ? NDX_EX_CONFIG : NDX_EX_TEMPFAIL,
+		    r->cfg.source_line, "source: the %s source is unreachable "
+		    "just now", scheme);
+	else if (rc != 0)
+		problem(r, rc == NDX_EX_USAGE || rc == NDX_EX_DATAERR ||
+		    rc == NDX_EX_NOINPUT || rc == NDX_EX_CONFIG ?
+		    NDX_EX_CONFIG : rc, r->cfg.source_line,
+		    "source: the %s source cannot be used (ndx-extract "
+		    "--check: exit %d)", scheme, rc);
+}
+
+/*
+ * Every check of a configuration that reading it could not make: the
+ * area, the files it names, the OpenPGP keys, the group, the output root
+ * and the source.  Each problem is said at its line; the first one's
+ * code is returned (0: sound).
+ */
+static int
+check_all(struct run *r)
+{
+	struct ndx_config *c = &r->cfg;
+	struct ndx_dataset *ds;
+	struct ndx_error err;
+	struct rcpt *rc;
+	size_t i, k;
+
+	memset(&err, 0, sizeof(err));
+	if ((ds = ndx_dataset_load(&err)) == NULL)
+		return diag_error(&err);
+	if ((r->area = ndx_dataset_area_name(ds, c->area)) == NULL)
+		problem(r, NDX_EX_CONFIG, c->area_line, "area: '%s' is not a "
+		    "police force area in areas.csv", c->area);
+	else
+		r->area = pool(r, xstrdup(r->area));
+	ndx_dataset_free(ds);
+	check_root(r);
+	for (i = 0; i < r->nrcpt; i++) {
+		rc = &r->rcpt[i];
+		if (rc->cfg->key_file != NULL)
+			check_secret(r, "key_file", rc->cfg->key_file,
+			    rc->cfg->key_file_line, rc->key_id);
+		/* The defaults share the top-level file: said once. */
+		if (rc->cfg->passphrase_file != NULL && (c->sections ||
+		    i == 0))
+			check_secret(r, "passphrase_file",
+			    rc->cfg->passphrase_file,
+			    rc->cfg->passphrase_file_line, NULL);
+		for (k = 0; k < rc->cfg->nopenpgp; k++)
+			check_pgp(r, "openpgp", rc->cfg->openpgp[k],
+			    rc->cfg->openpgp_line, NDX_OPENPGP_ENCRYPT);
+	}
+	if (c->signing_key != NULL)
+		check_pgp(r, "signing_key", c->signing_key,
+		    c->signing_key_line, NDX_OPENPGP_SIGN);
+	if (c->signing_passphrase_file != NULL)
+		check_secret(r, "signing_passphrase_file",
+		    c->signing_passphrase_file,
+		    c->signing_passphrase_file_line, NULL);
+	if (c->group != NULL)
+		check_group(r);
+	check_source(r);
+	return r->bad;
+}
+
+/* The recipients of the configuration, and one XML a distinct key. */
+static void
+recipients(struct run *r)
+{
+	size_t i;
+
+	r->nrcpt = r->cfg.nrecipients;
+	r->rcpt = xcalloc(r->nrcpt, sizeof(*r->rcpt));
+	for (i = 0; i < r->nrcpt; i++) {
+		r->rcpt[i].cfg = &r->cfg.recipients[i];
+		r->rcpt[i].pseudo = -1;
+		r->rcpt[i].consent_excluded = -1;
+	}
+}
+
+/*
+ * Groups the public-health recipients by key id (known once the checks
+ * have read the keys): recipients sharing a key share one pseudonymised
+ * XML, since its pseudonyms are the same.
+ */
+static void
+group_keys(struct run *r)
+{
+	struct rcpt *rc;
+	size_t i, k;
+
+	for (i = 0; i < r->nrcpt; i++) {
+		rc = &r->rcpt[i];
+		if (!(rc->cfg->products & NDX_PRODUCT_PUBLIC_HEALTH))
+			continue;
+		for (k = 0; k < r->npseudo; k++)
+			if (strcmp(r->pseudo[k].key_id, rc->key_id) == 0)
+				break;
+		if (k == r->npseudo) {
+			r->pseudo = xreallocarray(r->pseudo, r->npseudo + 1,
+			    sizeof(*r->pseudo));
+			memset(&r->pseudo[k], 0, sizeof(r->pseudo[k]));
+			memcpy(r->pseudo[k].key_id, rc->key_id,
+			    sizeof(rc->key_id));
+			r->pseudo[k].key_file = rc->cfg->key_file;
+			r->pseudo[k].owner = rc->cfg->name;
+			r->npseudo++;
+		}
+		rc->pseudo = (int)k;
+	}
+}
+
+/* ------------------------------------------------- the output root, lock */
 
 /* Takes the lock and removes what killed runs left behind. */
 static int
@@ -425,7 +924,8 @@ lock_root(struct run *r)
 	/*
 	 * Whoever can write the output root can swap a run directory or the
 	 * lock under us, and whoever owns the lock can hold it for ever or
-	 * point it elsewhere: both must be ours alone.
+	 * point it elsewhere: both must be ours alone.  Checked again here,
+	 * after the checks: the root may have been made or changed since.
 	 */
 	if (lstat(r->cfg.output_root, &st) == -1) {
 		diag_warn("%s", r->cfg.output_root);
@@ -449,6 +949,12 @@ lock_root(struct run *r)
 	if (fstat(r->lockfd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_uid != geteuid()) {
 		diag_warnx("%s: not a regular file of ours; remove it", path);
+		rc = NDX_EX_NOPERM;
+		goto out;
+	}
+	/* A lock made under another umask by an older ndx-run. */
+	if ((st.st_mode & 077) != 0 && fchmod(r->lockfd, 0600) == -1) {
+		diag_warn("%s", path);
 		rc = NDX_EX_NOPERM;
 		goto out;
 	}
@@ -484,80 +990,215 @@ out:
 	return rc;
 }
 
-/* Writes MANIFEST: the SHA-256, size and name of every file. */
-static int
-write_manifest(struct run *r, const char *archive)
-{
-	struct dirent **names = NULL;
-	crypto_hash_sha256_state h;
-	unsigned char md[crypto_hash_sha256_BYTES], buf[65536];
-	char hex[2 * crypto_hash_sha256_BYTES + 1], *path = NULL, scheme[32];
-	FILE *out = NULL, *in;
-	size_t n;
-	long long size;
-	int i, count, rc = 0;
+static const char *agency_list(struct run *);
 
-	if ((count = scandir(r->tmp, &names, NULL, alphasort)) == -1) {
-		diag_warn("%s", r->tmp);
+/* ---------------------------------------------------- files of the tree */
+
+/*
+ * Copies a product made once into another recipient's folder: a copy,
+ * never a hard link, so that `group =` or a recipient's own handling
+ * can never change the other's file.  0 or an exit code.
+ */
+static int
+copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	ssize_t n, w, off;
+	int in, out = -1, rc = 0;
+
+	if ((in = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		diag_warn("%s", from);
 		return NDX_EX_IOERR;
 	}
-	path = xasprintf_path(r->tmp, "MANIFEST");
-	if ((out = fopen(path, "w")) == NULL) {
-		diag_warn("%s", path);
+	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1 || fchmod(out, 0600) == -1) {
+		diag_warn("%s", to);
 		rc = errno_code(errno);
 		goto out;
 	}
-	fprintf(out, "# ndx-run %s\nperiod %s\nsource %s\narea %s\n"
-	    "agency %s\narchive %s\n", NDX_VERSION, r->period.label,
-	    ndx_config_scheme(r->cfg.source, scheme, sizeof(scheme)),
-	    r->cfg.area, r->cfg.agency != NULL ? r->cfg.agency : "-",
-	    archive);
-	for (i = 0; i < count; i++) {
-		const char *name = names[i]->d_name;
-		char *f;
-
-		if (name[0] == '.' || strcmp(name, "MANIFEST") == 0 ||
-		    strcmp(name, "run.log") == 0)
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		if (n == -1 && errno == EINTR)
 			continue;
-		f = xasprintf_path(r->tmp, name);
-		in = fopen(f, "rb");
-		free(f);
-		if (in == NULL) {
-			diag_warn("%s", name);
+		if (n == -1) {
+			diag_warn("%s", from);
 			rc = NDX_EX_IOERR;
 			goto out;
 		}
-		crypto_hash_sha256_init(&h);
-		size = 0;
-		while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
-			crypto_hash_sha256_update(&h, buf, n);
-			size += (long long)n;
-		}
-		if (ferror(in))
-			rc = NDX_EX_IOERR;
-		fclose(in);
-		if (rc != 0) {
-			diag_warnx("%s: read error", name);
-			goto out;
-		}
-		crypto_hash_sha256_final(&h, md);
-		sodium_bin2hex(hex, sizeof(hex), md, sizeof(md));
-		fprintf(out, "%s  %lld  %s\n", hex, size, name);
+		for (off = 0; off < n; off += w)
+			if ((w = write(out, buf + off, (size_t)(n - off))) ==
+			    -1) {
+				diag_warn("%s", to);
+				rc = errno_code(errno);
+				goto out;
+			}
 	}
-	if (fflush(out) == EOF || fsync(fileno(out)) == -1) {
-		diag_warn("%s", path);
+	if (fsync(out) == -1) {
+		diag_warn("%s", to);
 		rc = NDX_EX_IOERR;
 	}
 out:
-	if (out != NULL && fclose(out) == EOF && rc == 0) {
-		diag_warn("%s", path);
+	if (out != -1 && close(out) == -1 && rc == 0) {
+		diag_warn("%s", to);
 		rc = NDX_EX_IOERR;
+	}
+	close(in);
+	return rc;
+}
+
+/* Called for each entry of a walk: the path and its name under the top. */
+typedef int walk_fn(void *, const char *path, const char *rel,
+    const struct stat *);
+
+/*
+ * Walks dir (rel: its name under the top, "" for the top) in byte order,
+ * directories after their entries, not following links.  Stops at the
+ * first non-zero return of fn.
+ */
+static int
+walk(const char *dir, const char *rel, walk_fn *fn, void *ctx)
+{
+	struct dirent **names = NULL;
+	struct stat st;
+	char *path, *sub;
+	int i, count, rc = 0;
+
+	if ((count = scandir(dir, &names, NULL, alphasort)) == -1) {
+		diag_warn("%s", dir);
+		return NDX_EX_IOERR;
+	}
+	for (i = 0; i < count; i++) {
+		const char *name = names[i]->d_name;
+
+		if (rc != 0 || strcmp(name, ".") == 0 ||
+		    strcmp(name, "..") == 0)
+			continue;
+		path = xasprintf_path(dir, name);
+		sub = *rel != '\0' ? xasprintf_path(rel, name) :
+		    xstrdup(name);
+		if (lstat(path, &st) == -1) {
+			diag_warn("%s", path);
+			rc = NDX_EX_IOERR;
+		} else if (S_ISDIR(st.st_mode) &&
+		    (rc = walk(path, sub, fn, ctx)) == 0)
+			rc = fn(ctx, path, sub, &st);
+		else if (!S_ISDIR(st.st_mode))
+			rc = fn(ctx, path, sub, &st);
+		free(path);
+		free(sub);
 	}
 	for (i = 0; i < count; i++)
 		free(names[i]);
 	free(names);
+	return rc;
+}
+
+/* One "SHA256  BYTES  NAME" line of the run's MANIFEST. */
+static int
+manifest_file(void *ctx, const char *path, const char *rel,
+    const struct stat *st)
+{
+	crypto_hash_sha256_state h;
+	unsigned char md[crypto_hash_sha256_BYTES], buf[65536];
+	char hex[2 * crypto_hash_sha256_BYTES + 1];
+	FILE *out = ctx, *in;
+	long long size = 0;
+	size_t n;
+	int bad;
+
+	if (S_ISDIR(st->st_mode) || strcmp(rel, "MANIFEST") == 0)
+		return 0;
+	if (!S_ISREG(st->st_mode)) {
+		diag_warnx("%s: not a regular file", path);
+		return NDX_EX_SOFTWARE;
+	}
+	if ((in = fopen(path, "rb")) == NULL) {
+		diag_warn("%s", path);
+		return NDX_EX_IOERR;
+	}
+	crypto_hash_sha256_init(&h);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
+		crypto_hash_sha256_update(&h, buf, n);
+		size += (long long)n;
+	}
+	bad = ferror(in);
+	fclose(in);
+	if (bad) {
+		diag_warnx("%s: read error", path);
+		return NDX_EX_IOERR;
+	}
+	crypto_hash_sha256_final(&h, md);
+	sodium_bin2hex(hex, sizeof(hex), md, sizeof(md));
+	fprintf(out, "%s  %lld  %s\n", hex, size, rel);
+	return 0;
+}
+
+/*
+ * Writes the run's MANIFEST: where the run came from, each recipient's
+ * archive, then the SHA-256, size and path of every file in the tree
+ * (run.log included: it is complete by now).
+ */
+static int
+write_manifest(struct run *r)
+{
+	char *path = xasprintf_path(r->tmp, "MANIFEST"), scheme[32];
+	FILE *out;
+	size_t i;
+	int rc;
+
+	if ((out = fopen(path, "w")) == NULL) {
+		diag_warn("%s", path);
+		free(path);
+		return errno_code(errno);
+	}
+	fprintf(out, "# ndx-run %s\nperiod %s\nsource %s\narea %s\n"
+	    "agency %s\n", NDX_VERSION, r->period.label,
+	    ndx_config_scheme(r->cfg.source, scheme, sizeof(scheme)),
+	    r->area, agency_list(r));
+	for (i = 0; i < r->nrcpt; i++)
+		fprintf(out, "archive %s %s\n", r->rcpt[i].cfg->name,
+		    r->rcpt[i].file);
+	rc = walk(r->tmp, "", manifest_file, out);
+	if (rc == 0 && (fflush(out) == EOF || fsync(fileno(out)) == -1)) {
+		diag_warn("%s", path);
+		rc = NDX_EX_IOERR;
+	}
+	if (fclose(out) == EOF && rc == 0) {
+		diag_warn("%s", path);
+		rc = NDX_EX_IOERR;
+	}
 	free(path);
 	return rc;
+}
+
+/* group =: the entry goes to the group, 0750 or 0640. */
+static int
+group_file(void *ctx, const char *path, const char *rel,
+    const struct stat *st)
+{
+	const gid_t *gid = ctx;
+
+	(void)rel;
+	if (lchown(path, (uid_t)-1, *gid) == -1 ||
+	    chmod(path, S_ISDIR(st->st_mode) ? 0750 : 0640) == -1) {
+		diag_warn("%s", path);
+		return NDX_EX_NOPERM;
+	}
+	return 0;
+}
+
+static int
+give_group(struct run *r)
+{
+	int rc;
+
+	if ((rc = walk(r->tmp, "", group_file, &r->gid)) != 0)
+		return rc;
+	if (chown(r->tmp, (uid_t)-1, r->gid) == -1 ||
+	    chmod(r->tmp, 0750) == -1) {
+		diag_warn("%s", r->tmp);
+		return NDX_EX_NOPERM;
+	}
+	return 0;
 }
 
 /* fsync(2) of a directory, so a rename in it survives a crash. */
@@ -617,163 +1258,415 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------------------ the run */
+
+/*
+ * The data's agencies must be the configured ones (exchange.md §4): a
+ * MANIFEST stamped with one agency over another's data would misstate
+ * where the data came from.  0, or 65 with every stranger named.
+ */
+static int
+check_agencies(struct run *r)
+{
+	size_t i, k;
+	int rc = 0;
+
+	if (r->sum.truncated) {
+		diag_warnx("the data holds more agencies than the validation "
+		    "report lists; nothing is packed");
+		return NDX_EX_DATAERR;
+	}
+	for (i = 0; i < r->sum.nagencies; i++) {
+		for (k = 0; k < r->cfg.nagencies; k++)
+			if (strcmp(r->sum.agencies[i], r->cfg.agencies[k]) ==
+			    0)
+				break;
+		if (k == r->cfg.nagencies) {
+			diag_warnx("the data holds agency %s, which is not in "
+			    "agency (%s:%ld); nothing is packed",
+			    r->sum.agencies[i], r->config, r->cfg.agency_line);
+			rc = NDX_EX_DATAERR;
+		}
+	}
+	return rc;
+}
+
+/* The agencies for --agency: the data's, or the configured ones when
+ * the period holds no data at all. */
+static const char *
+agency_list(struct run *r)
+{
+	char **v = r->sum.nagencies > 0 ? r->sum.agencies : r->cfg.agencies;
+	size_t n = r->sum.nagencies > 0 ? r->sum.nagencies : r->cfg.nagencies;
+	size_t i, len = 1;
+	char *s;
+
+	for (i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	s = xmalloc(len);
+	*s = '\0';
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(s, ",");
+		strcat(s, v[i]);
+	}
+	return pool(r, s);
+}
+
+/* The consent-excluded and risk lines of a transform's --summary. */
+static int
+read_summary(struct run *r, struct rcpt *rc)
+{
+	char line[512], *nl;
+	const char *errstr = NULL;
+	FILE *fp;
+
+	if ((fp = fopen(rc->summary, "r")) == NULL) {
+		diag_warn("%s", rc->summary);
+		return NDX_EX_SOFTWARE;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		if (strncmp(line, "consent-excluded ", 17) == 0)
+			rc->consent_excluded = (long)ndx_strtonum(line + 17,
+			    0, LONG_MAX, &errstr);
+		else if (strncmp(line, "risk ", 5) == 0 && rc->risk == NULL)
+			rc->risk = (char *)pool(r, xasprintf(
+			    "public-health.csv %s", line + 5));
+	}
+	fclose(fp);
+	if (errstr != NULL || rc->consent_excluded < 0 || rc->risk == NULL) {
+		diag_warnx("%s: no consent-excluded or risk line from "
+		    "ndx-transform", rc->summary);
+		return NDX_EX_SOFTWARE;
+	}
+	return 0;
+}
+
+static int
+make_dir(const char *path)
+{
+	if (mkdir(path, 0700) == -1) {
+		diag_warn("%s", path);
+		return errno_code(errno);
+	}
+	return 0;
+}
+
+static const char *
+product_names(unsigned bits)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s%s%s%s%s",
+	    bits & NDX_PRODUCT_COMMISSIONER ? "commissioner" : "",
+	    (bits & NDX_PRODUCT_COMMISSIONER) &&
+	    (bits & ~NDX_PRODUCT_COMMISSIONER) ? "," : "",
+	    bits & NDX_PRODUCT_PUBLIC_HEALTH ? "public-health" : "",
+	    (bits & NDX_PRODUCT_PUBLIC_HEALTH) &&
+	    (bits & NDX_PRODUCT_PCC_RETURN) ? "," : "",
+	    bits & NDX_PRODUCT_PCC_RETURN ? "pcc-return" : "");
+	return buf;
+}
+
+/* The recipients' folders and file names. */
+static int
+layout(struct run *r, const char *prov)
+{
+	const struct ndx_recipient *c;
+	struct rcpt *rc;
+	size_t i;
+	int e;
+
+	if ((e = make_dir(prov)) != 0)
+		return e;
+	for (i = 0; i < r->nrcpt; i++) {
+		rc = &r->rcpt[i];
+		c = rc->cfg;
+		rc->dir = (char *)pool(r, xasprintf_path(r->tmp, c->name));
+		rc->file = (char *)pool(r, xasprintf("ndx-%s-%s-%s.%s%s",
+		    r->cfg.agencies[0], r->period.label, c->name,
+		    c->format == NDX_FORMAT_TAR_GZ ? "tar.gz" : "zip",
+		    c->nopenpgp > 0 ? ".gpg" : ""));
+		rc->archive = (char *)pool(r, xasprintf_path(r->tmp,
+		    rc->file));
+		rc->summary = (char *)pool(r, xasprintf(
+		    "%s/public-health-%s.summary", prov, c->name));
+		if ((e = make_dir(rc->dir)) != 0)
+			return e;
+	}
+	for (i = 0; i < r->npseudo; i++)
+		r->pseudo[i].xml = (char *)pool(r, xasprintf(
+		    "%s/pseudonymised-%s.xml", prov, r->pseudo[i].owner));
+	return 0;
+}
+
+/* The product jobs: what the recipients receive, made once each. */
+static int
+product_jobs(struct run *r, struct job *jobs, const char *prov,
+    const char *valid, int *firstp)
+{
+	const char *lab = r->period.label, *per = r->quarterly ?
+	    "--quarter" : "--month";
+	struct rcpt *rc;
+	struct job *j;
+	int nj = 0, f, i;
+	size_t k;
+
+	if (r->cfg.products & NDX_PRODUCT_VALIDATION_REPORT) {
+		j = &jobs[nj++];
+		job_init(j, "transform-validation-report", -1);
+		job_args(j, "ndx-transform", "--product", "validation-report",
+		    "-o", pool(r, xasprintf_path(prov,
+		    "validation-report.html")), r->repxml, NULL);
+	}
+	for (k = 0; k < r->npseudo; k++) {
+		r->pseudo[k].job = nj;
+		j = &jobs[nj++];
+		job_init(j, pool(r, xasprintf("pseudonymise-%s",
+		    r->pseudo[k].owner)), -1);
+		job_args(j, "ndx-pseudonymise", "--key-file",
+		    r->pseudo[k].key_file, "-o", r->pseudo[k].xml, valid,
+		    NULL);
+	}
+	for (k = 0; k < r->nrcpt; k++) {
+		rc = &r->rcpt[k];
+		if (rc->pseudo < 0)
+			continue;
+		j = &jobs[nj++];
+		job_init(j, pool(r, xasprintf("transform-public-health-%s",
+		    rc->cfg->name)), r->pseudo[rc->pseudo].job);
+		job_args(j, "ndx-transform", "--product", "public-health",
+		    NULL);
+		if (rc->cfg->min_k > 0)
+			job_args(j, "--min-k", pool(r, xasprintf("%ld",
+			    rc->cfg->min_k)), NULL);
+		job_args(j, "--summary", rc->summary, "-o",
+		    pool(r, xasprintf_path(rc->dir, "public-health.csv")),
+		    r->pseudo[rc->pseudo].xml, NULL);
+	}
+	/* Identifiable and aggregate products: made into the first folder
+	 * that receives them, copied to the others afterwards. */
+	for (f = 0; f < 2; f++) {
+		unsigned bit = f == 0 ? NDX_PRODUCT_COMMISSIONER :
+		    NDX_PRODUCT_PCC_RETURN;
+
+		firstp[f] = -1;
+		for (k = 0; k < r->nrcpt && firstp[f] < 0; k++)
+			if (r->rcpt[k].cfg->products & bit)
+				firstp[f] = (int)k;
+		if (firstp[f] < 0)
+			continue;
+		rc = &r->rcpt[firstp[f]];
+		if (f == 0) {
+			j = &jobs[nj++];
+			job_init(j, "transform-commissioner", -1);
+			job_args(j, "ndx-transform", "--product",
+			    "commissioner", "-o", pool(r, xasprintf_path(
+			    rc->dir, "commissioner.csv")), valid, NULL);
+			continue;
+		}
+		for (i = 0; i < 2; i++) {
+			j = &jobs[nj++];
+			job_init(j, i == 0 ? "transform-pcc-return" :
+			    "transform-pcc-return-html", -1);
+			job_args(j, "ndx-transform", "--product", "pcc-return",
+			    "--format", i == 0 ? "csv" : "html", "--area",
+			    r->area, per, lab, "-o", pool(r, xasprintf_path(
+			    rc->dir, i == 0 ? "pcc-return.csv" :
+			    "pcc-return.html")), NULL);
+			if (r->cfg.disclosure != NULL)
+				job_args(j, "--disclosure", r->cfg.disclosure,
+				    NULL);
+			job_arg(j, valid);
+		}
+	}
+	return nj;
+}
+
+/* Copies what was made once into the other recipients' folders. */
+static int
+copy_products(struct run *r, const int *first)
+{
+	static const char *const files[] = { "commissioner.csv",
+	    "pcc-return.csv", "pcc-return.html" };
+	static const unsigned bits[] = { NDX_PRODUCT_COMMISSIONER,
+	    NDX_PRODUCT_PCC_RETURN, NDX_PRODUCT_PCC_RETURN };
+	char *from, *to;
+	size_t i, k;
+	int rc = 0, f;
+
+	for (i = 0; i < 3 && rc == 0; i++) {
+		f = first[i == 0 ? 0 : 1];
+		for (k = f + 1; f >= 0 && k < r->nrcpt && rc == 0; k++) {
+			if (!(r->rcpt[k].cfg->products & bits[i]))
+				continue;
+			from = xasprintf_path(r->rcpt[f].dir, files[i]);
+			to = xasprintf_path(r->rcpt[k].dir, files[i]);
+			rc = copy_file(from, to);
+			free(from);
+			free(to);
+		}
+	}
+	return rc;
+}
+
+/* ndx-pack for each recipient, and ndx-pack verify after it. */
+static int
+pack_jobs(struct run *r, struct job *jobs, const char *asof)
+{
+	static const char *const files[] = { "commissioner.csv",
+	    "public-health.csv", "pcc-return.csv", "pcc-return.html" };
+	static const unsigned bits[] = { NDX_PRODUCT_COMMISSIONER,
+	    NDX_PRODUCT_PUBLIC_HEALTH, NDX_PRODUCT_PCC_RETURN,
+	    NDX_PRODUCT_PCC_RETURN };
+	const char *agency = agency_list(r), *sk = r->cfg.signing_key;
+	const struct ndx_recipient *c;
+	struct rcpt *rc;
+	struct job *j;
+	size_t i, k;
+	int nj = 0;
+
+	for (i = 0; i < r->nrcpt; i++) {
+		rc = &r->rcpt[i];
+		c = rc->cfg;
+		j = &jobs[nj++];
+		job_init(j, pool(r, xasprintf("pack-%s", c->name)), -1);
+		job_args(j, "ndx-pack", "-o", rc->archive, NULL);
+		if (c->passphrase_file != NULL)
+			job_args(j, "--encrypt", "--passphrase-file",
+			    c->passphrase_file, NULL);
+		for (k = 0; k < c->nopenpgp; k++)
+			job_args(j, "--openpgp", c->openpgp[k], NULL);
+		if (sk != NULL)
+			job_args(j, "--sign", sk, NULL);
+		if (sk != NULL && r->cfg.signing_passphrase_file != NULL)
+			job_args(j, "--signing-passphrase-file",
+			    r->cfg.signing_passphrase_file, NULL);
+		job_args(j, "--period", r->period.label, "--as-of", asof,
+		    "--agency", agency, "--area", r->area, "--recipient",
+		    c->name, NULL);
+		if (rc->pseudo >= 0)
+			job_args(j, "--key-id", rc->key_id,
+			    "--consent-excluded", pool(r, xasprintf("%ld",
+			    rc->consent_excluded)), "--risk", rc->risk, NULL);
+		job_args(j, "--manifest-dir", rc->dir, NULL);
+		for (k = 0; k < sizeof(files) / sizeof(files[0]); k++)
+			if (c->products & bits[k])
+				job_arg(j, pool(r, xasprintf_path(rc->dir,
+				    files[k])));
+		/* ndx-pack verifies an OpenPGP archive before encrypting:
+		 * only the recipient's secret key opens it afterwards. */
+		if (c->nopenpgp > 0)
+			continue;
+		j = &jobs[nj++];
+		job_init(j, pool(r, xasprintf("verify-%s", c->name)), nj - 2);
+		job_args(j, "ndx-pack", "verify", NULL);
+		if (c->passphrase_file != NULL)
+			job_args(j, "--passphrase-file", c->passphrase_file,
+			    NULL);
+		if (sk != NULL)
+			job_args(j, "--signer", sk, NULL);
+		job_arg(j, rc->archive);
+	}
+	return nj;
+}
+
 /* Runs the stages in order; the worst exit code. */
 static int
 pipeline(struct run *r)
 {
-	const char *av[RUN_MAXARGS];
-	const char *f[16];
-	struct job jobs[8];
-	char *archive = NULL, scheme[32], asof[11];
+	struct job one, *jobs = NULL;
+	char asof[11], scheme[32], *prov;
 	const char *lab = r->period.label, *per = r->quarterly ? "--quarter" :
-	    "--month";
-	unsigned p = r->cfg.products;
-	int i, n, nf = 0, nj = 0, rc, worst = 0;
+	    "--month", *epi, *valid, *rej, *repcsv;
+	const struct ndx_recipient *c;
+	int nj = 0, rc, worst = 0, first[2], i;
+	size_t k, n;
 
-	static const char *const names[] = { "episodes.xml", "valid.xml",
-	    "rejects.csv", "report.csv", "report.xml", "pseudonymised.xml",
-	    "commissioner.csv", "public-health.csv", "pcc-return.csv",
-	    "pcc-return.html", "validation-report.html" };
-	enum { EPI, VALID, REJ, REPCSV, REPXML, PSEUDO, COMM, PH, PCC,
-	    PCCHTML, VREP, NFILES };
-	static const int packed[] = { COMM, PH, PCC, PCCHTML, VREP };
-	char *path[NFILES];
-
-	for (i = 0; i < NFILES; i++)
-		path[i] = xasprintf_path(r->tmp, names[i]);
-	r->nstages = 4 + !!(p & NDX_PRODUCT_COMMISSIONER) +
-	    2 * !!(p & NDX_PRODUCT_PUBLIC_HEALTH) +
-	    2 * !!(p & NDX_PRODUCT_PCC_RETURN) +
-	    !!(p & NDX_PRODUCT_VALIDATION_REPORT);
+	prov = (char *)pool(r, xasprintf_path(r->tmp, "provider"));
+	if ((rc = layout(r, prov)) != 0)
+		return rc;
+	epi = pool(r, xasprintf_path(prov, "episodes.xml"));
+	valid = pool(r, xasprintf_path(prov, "valid.xml"));
+	rej = pool(r, xasprintf_path(prov, "rejects.csv"));
+	repcsv = pool(r, xasprintf_path(prov, "report.csv"));
+	r->repxml = (char *)pool(r, xasprintf_path(prov, "report.xml"));
+	n = 0;
+	for (k = 0; k < r->nrcpt; k++)
+		n += 1 + (r->rcpt[k].cfg->nopenpgp == 0) +
+		    (r->rcpt[k].pseudo >= 0);
+	r->nstages = 2 + (int)n + (int)r->npseudo +
+	    !!(r->cfg.products & NDX_PRODUCT_VALIDATION_REPORT) +
+	    !!(r->cfg.products & NDX_PRODUCT_COMMISSIONER) +
+	    2 * !!(r->cfg.products & NDX_PRODUCT_PCC_RETURN);
 	if (r->cfg.as_of != NULL)
 		snprintf(asof, sizeof(asof), "%s", r->cfg.as_of);
 	else
 		ndx_date_format_iso(ndx_date_today(), asof);
 	logf_line(r, "period=%s as_of=%s source=%s area=%s agency=%s "
-	    "encrypt=%s", lab, asof,
+	    "recipients=%zu", lab, asof,
 	    ndx_config_scheme(r->cfg.source, scheme, sizeof(scheme)),
-	    r->cfg.area, r->cfg.agency != NULL ? r->cfg.agency : "-",
-	    r->passphrase != NULL ? "yes" : "no");
+	    r->area, r->cfg.agency, r->nrcpt);
+	for (k = 0; k < r->nrcpt; k++) {
+		c = r->rcpt[k].cfg;
+		logf_line(r, "recipient=%s products=%s protection=%s%s%s "
+		    "archive=%s", c->name, product_names(c->products),
+		    c->nopenpgp > 0 ? "openpgp" : c->passphrase_file != NULL ?
+		    "passphrase" : "none", r->rcpt[k].pseudo >= 0 ?
+		    " key_id=" : "", r->rcpt[k].pseudo >= 0 ?
+		    r->rcpt[k].key_id : "", r->rcpt[k].file);
+	}
 
-#define ARGV(...) do {							\
-	const char *a_[] = { __VA_ARGS__, NULL };			\
-	memcpy(av, a_, sizeof(a_));					\
-} while (0)
-
-	ARGV("ndx-extract", "--source", r->cfg.source, "--as-of", asof, per,
-	    lab, "-o", path[EPI]);
-	rc = stage(r, "extract", av, NULL);
+	job_init(&one, "extract", -1);
+	job_args(&one, "ndx-extract", "--source", r->cfg.source, "--as-of",
+	    asof, per, lab, "-o", epi, NULL);
+	rc = run_jobs(r, &one, 1);
+	jobs_free(&one, 1);
 	if (rc != 0)
-		goto out;
-	ARGV("ndx-validate", "--area", r->cfg.area, "-o", path[VALID],
-	    "--rejects", path[REJ], "--report", path[REPCSV], "--report",
-	    path[REPXML], path[EPI]);
-	rc = stage(r, "validate", av, NULL);
+		return rc;
+	job_init(&one, "validate", -1);
+	one.counts = 1;
+	job_args(&one, "ndx-validate", "--area", r->area, "-o", valid,
+	    "--rejects", rej, "--report", repcsv, "--report", r->repxml, epi,
+	    NULL);
+	rc = run_jobs(r, &one, 1);
+	jobs_free(&one, 1);
+	if (rc != 0)
+		return rc;
 	/* Rejected records are the run's result, not its failure. */
-	if (rc == NDX_EX_REJECTED)
-		worst = rc;
-	else if (rc != 0)
-		goto out;
+	worst = one.rc;
+	if ((rc = check_agencies(r)) != 0)
+		return rc;
 
 	/* The products read valid.xml (public-health its pseudonymised
 	 * form) and report.xml: independent, so they run side by side. */
-#define JOB(name_, after_, product_, ...) do {				\
-	const char *a_[] = { __VA_ARGS__, NULL };			\
-	memset(&jobs[nj], 0, sizeof(jobs[nj]));				\
-	jobs[nj].name = (name_);					\
-	jobs[nj].after = (after_);					\
-	jobs[nj].product = (product_);					\
-	memcpy(jobs[nj].av, a_, sizeof(a_));				\
-	nj++;								\
-} while (0)
-	if (p & NDX_PRODUCT_PUBLIC_HEALTH) {
-		JOB("pseudonymise", -1, NULL, "ndx-pseudonymise",
-		    "--key-file", r->cfg.key_file, "-o", path[PSEUDO],
-		    path[VALID]);
-		JOB("transform-public-health", nj - 1, names[PH],
-		    "ndx-transform", "--product", "public-health", "-o",
-		    path[PH], path[PSEUDO]);
-	}
-	if (p & NDX_PRODUCT_COMMISSIONER)
-		JOB("transform-commissioner", -1, names[COMM], "ndx-transform",
-		    "--product", "commissioner", "-o", path[COMM],
-		    path[VALID]);
-	if (p & NDX_PRODUCT_PCC_RETURN) {
-		for (i = 0; i < 2; i++) {
-			JOB(i == 0 ? "transform-pcc-return" :
-			    "transform-pcc-return-html", -1,
-			    names[i == 0 ? PCC : PCCHTML], "ndx-transform",
-			    "--product", "pcc-return", "--format",
-			    i == 0 ? "csv" : "html", "--area", r->cfg.area,
-			    per, lab, "-o", path[i == 0 ? PCC : PCCHTML]);
-			/* Optional --disclosure, then the input. */
-			for (n = 0; jobs[nj - 1].av[n] != NULL; n++)
-				continue;
-			if (r->cfg.disclosure != NULL) {
-				jobs[nj - 1].av[n++] = "--disclosure";
-				jobs[nj - 1].av[n++] = r->cfg.disclosure;
-			}
-			jobs[nj - 1].av[n++] = path[VALID];
-			jobs[nj - 1].av[n] = NULL;
-		}
-	}
-	if (p & NDX_PRODUCT_VALIDATION_REPORT)
-		JOB("transform-validation-report", -1, names[VREP],
-		    "ndx-transform", "--product", "validation-report", "-o",
-		    path[VREP], path[REPXML]);
-#undef JOB
-	if ((rc = run_jobs(r, jobs, nj)) != 0)
-		goto out;
-	/* The archive's order is fixed, whatever finished first. */
-	for (i = 0; i < (int)(sizeof(packed) / sizeof(packed[0])); i++)
-		for (n = 0; n < nj; n++)
-			if (jobs[n].product == names[packed[i]])
-				f[nf++] = names[packed[i]];
-
-	archive = xmalloc(strlen(lab) + 9);
-	sprintf(archive, "ndx-%s.zip", lab);
-	n = 0;
-	av[n++] = "ndx-pack";
-	av[n++] = "-o";
-	av[n++] = archive;
-	if (r->passphrase != NULL) {
-		av[n++] = "--encrypt";
-		av[n++] = "--passphrase-file";
-		av[n++] = r->passphrase;
-	}
-	av[n++] = "--period";
-	av[n++] = lab;
-	for (i = 0; i < nf; i++)
-		av[n++] = f[i];
-	av[n] = NULL;
-	rc = stage(r, "pack", av, r->tmp);
+	jobs = xcalloc(3 * r->nrcpt + r->npseudo + 8, sizeof(*jobs));
+	nj = product_jobs(r, jobs, prov, valid, first);
+	rc = run_jobs(r, jobs, nj);
+	jobs_free(jobs, nj);
 	if (rc != 0)
 		goto out;
-	n = 0;
-	av[n++] = "ndx-pack";
-	av[n++] = "verify";
-	if (r->passphrase != NULL) {
-		av[n++] = "--passphrase-file";
-		av[n++] = r->passphrase;
-	}
-	av[n++] = archive;
-	av[n] = NULL;
-	rc = stage(r, "verify", av, r->tmp);
+	if ((rc = copy_products(r, first)) != 0)
+		goto out;
+	for (k = 0; k < r->nrcpt; k++)
+		if (r->rcpt[k].pseudo >= 0 &&
+		    (rc = read_summary(r, &r->rcpt[k])) != 0)
+			goto out;
+	memset(jobs, 0, (3 * r->nrcpt + r->npseudo + 8) * sizeof(*jobs));
+	nj = pack_jobs(r, jobs, asof);
+	rc = run_jobs(r, jobs, nj);
 	/* What we have just written does not verify: a write went wrong. */
-	if (rc == NDX_EX_REJECTED)
-		rc = NDX_EX_IOERR;
-	if (rc != 0)
-		goto out;
-	if (run_signal) {
+	for (i = 0; i < nj; i++)
+		if (jobs[i].state == JOB_DONE && jobs[i].rc ==
+		    NDX_EX_REJECTED && rc == NDX_EX_REJECTED)
+			rc = NDX_EX_IOERR;
+	jobs_free(jobs, nj);
+	if (rc == 0 && run_signal)
 		rc = 128 + run_signal;
-		goto out;
-	}
-	rc = write_manifest(r, archive);
-#undef ARGV
 out:
-	for (i = 0; i < NFILES; i++)
-		free(path[i]);
-	free(archive);
+	free(jobs);
 	return rc != 0 ? rc : worst;
 }
 
@@ -803,12 +1696,83 @@ period_arg(struct run *r, const char *arg, int quarterly)
 	return 0;
 }
 
+/* The run proper, once the checks have passed: 0, 1 or an exit code. */
+static int
+run_period(struct run *r)
+{
+	char *logpath = NULL;
+	int rc, c, made = 0;
+
+	if ((rc = lock_root(r)) != 0)
+		return rc;
+	r->final = xasprintf_path(r->cfg.output_root, r->period.label);
+	if (!r->force && access(r->final, F_OK) == 0) {
+		diag_warnx("%s exists; --force replaces it", r->final);
+		return NDX_EX_CANTCREAT;
+	}
+	r->tmp = xasprintf("%s/.%s.tmp-%ld", r->cfg.output_root,
+	    r->period.label, (long)getpid());
+	/* The run directory holds personal data: the owner's alone. */
+	if ((rc = make_dir(r->tmp)) != 0)
+		return rc;
+	made = 1;
+	logpath = xasprintf_path(r->tmp, "run.log");
+	if ((r->log = fopen(logpath, "w")) == NULL) {
+		diag_warn("%s", logpath);
+		rc = errno_code(errno);
+		goto out;
+	}
+	rc = pipeline(r);
+	logf_line(r, "exit=%d", rc);
+	if (fflush(r->log) == EOF || fsync(fileno(r->log)) == -1 ||
+	    ferror(r->log)) {
+		diag_warn("%s", logpath);
+		if (rc <= NDX_EX_REJECTED)
+			rc = NDX_EX_IOERR;
+	}
+	if (fclose(r->log) == EOF && rc <= NDX_EX_REJECTED) {
+		diag_warn("%s", logpath);
+		rc = NDX_EX_IOERR;
+	}
+	r->log = NULL;
+	if (rc > NDX_EX_REJECTED)
+		goto out;
+	if (run_signal) {
+		rc = 128 + run_signal;
+		goto out;
+	}
+	/* The log is complete: the MANIFEST covers it too. */
+	if ((c = write_manifest(r)) != 0 ||
+	    (r->cfg.group != NULL && (c = give_group(r)) != 0)) {
+		rc = c;
+		goto out;
+	}
+	if (sync_dir(r->tmp) == -1) {
+		diag_warn("%s", r->tmp);
+		rc = NDX_EX_IOERR;
+		goto out;
+	}
+	if ((c = publish(r)) != 0)
+		rc = c;
+	else
+		made = 0;
+out:
+	if (r->log != NULL)
+		fclose(r->log);
+	r->log = NULL;
+	if (made)
+		rm_tree(r->tmp);
+	free(logpath);
+	return rc;
+}
+
 int
 run_main(int argc, char **argv)
 {
-	enum { OPT_CONFIG = 256, OPT_FORCE, OPT_MONTH, OPT_QUARTER,
-	    OPT_VERSION };
+	enum { OPT_CHECK = 256, OPT_CONFIG, OPT_FORCE, OPT_MONTH,
+	    OPT_QUARTER, OPT_VERSION };
 	static const struct option longopts[] = {
+		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "help", no_argument, NULL, 'h' },
@@ -820,18 +1784,22 @@ run_main(int argc, char **argv)
 	struct run r;
 	struct ndx_error err;
 	struct sigaction sa;
-	char cwd[PATH_MAX], *logpath = NULL;
 	ssize_t len;
-	int c, rc = 0, made = 0;
+	size_t i;
+	int c, rc = 0;
 
 	/* Whatever ndx-run and its children make is the owner's alone. */
 	umask(077);
 	memset(&r, 0, sizeof(r));
+	memset(&err, 0, sizeof(err));
 	r.lockfd = -1;
 	diag_setprogname("ndx-run");
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
+		case OPT_CHECK:
+			r.check = 1;
+			break;
 		case OPT_CONFIG:
 			r.config = optarg;
 			break;
@@ -854,27 +1822,22 @@ run_main(int argc, char **argv)
 			return NDX_EX_USAGE;
 		}
 	}
-	if (optind != argc || r.config == NULL ||
-	    r.period.label[0] == '\0') {
+	if (optind != argc || r.config == NULL || (r.check ? r.force :
+	    r.period.label[0] == '\0')) {
 		usage(stderr);
 		return NDX_EX_USAGE;
 	}
 	if (ndx_config_read(r.config, &r.cfg, &err) != 0)
 		return diag_error(&err);
-	/*
-	 * The grammar of [recipient] sections is read and checked, but this
-	 * run still makes one archive with the default layout: refuse
-	 * rather than ignore what the sections ask for.
-	 */
-	if (r.cfg.sections) {
-		diag_warnx("%s:%ld: [recipient] sections are not yet carried "
-		    "out by this ndx-run", r.config, r.cfg.recipients[0].line);
-		rc = NDX_EX_CONFIG;
-		goto out;
-	}
+	recipients(&r);
 	if (sodium_init() == -1) {
 		diag_warnx("libsodium cannot start");
 		rc = NDX_EX_SOFTWARE;
+		goto out;
+	}
+	/* The checks read key and passphrase files. */
+	if (ndx_secret_nodump(&err) != 0) {
+		rc = diag_error(&err);
 		goto out;
 	}
 	if ((len = readlink("/proc/self/exe", r.bindir,
@@ -885,14 +1848,8 @@ run_main(int argc, char **argv)
 	}
 	r.bindir[len] = '\0';
 	*strrchr(r.bindir, '/') = '\0';
-	if (r.cfg.passphrase_file != NULL) {
-		if (r.cfg.passphrase_file[0] == '/' ||
-		    getcwd(cwd, sizeof(cwd)) == NULL)
-			r.passphrase = xstrdup(r.cfg.passphrase_file);
-		else
-			r.passphrase = xasprintf_path(cwd,
-			    r.cfg.passphrase_file);
-	}
+	r.env = make_env(0);
+	r.env_extract = make_env(1);
 	r.progress = isatty(2);
 	r.maxjobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (r.maxjobs < 1)
@@ -907,73 +1864,31 @@ run_main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	if ((rc = lock_root(&r)) != 0)
+	/* A configuration mistake is 78 before any stage starts. */
+	if ((rc = check_all(&r)) != 0)
 		goto out;
-	r.final = xasprintf_path(r.cfg.output_root, r.period.label);
-	if (!r.force && access(r.final, F_OK) == 0) {
-		diag_warnx("%s exists; --force replaces it", r.final);
-		rc = NDX_EX_CANTCREAT;
-		goto out;
-	}
-	r.tmp = xmalloc(strlen(r.cfg.output_root) + strlen(r.period.label) +
-	    32);
-	sprintf(r.tmp, "%s/.%s.tmp-%ld", r.cfg.output_root, r.period.label,
-	    (long)getpid());
-	/* The run directory holds personal data: the owner's alone. */
-	if (mkdir(r.tmp, 0700) == -1) {
-		diag_warn("%s", r.tmp);
-		rc = errno_code(errno);
+	if (r.check) {
+		diag_warnx("%s: configuration is sound", r.config);
 		goto out;
 	}
-	made = 1;
-	logpath = xasprintf_path(r.tmp, "run.log");
-	if ((r.log = fopen(logpath, "w")) == NULL) {
-		diag_warn("%s", logpath);
-		rc = errno_code(errno);
-		goto out;
-	}
-	rc = pipeline(&r);
-	logf_line(&r, "exit=%d", rc);
-	if (fflush(r.log) == EOF || fsync(fileno(r.log)) == -1 ||
-	    ferror(r.log)) {
-		diag_warn("%s", logpath);
-		if (rc <= NDX_EX_REJECTED)
-			rc = NDX_EX_IOERR;
-	}
-	if (fclose(r.log) == EOF && rc <= NDX_EX_REJECTED) {
-		diag_warn("%s", logpath);
-		rc = NDX_EX_IOERR;
-	}
-	r.log = NULL;
-	if (rc > NDX_EX_REJECTED)
-		goto out;
-	if (run_signal) {
-		rc = 128 + run_signal;
-		goto out;
-	}
-	if (sync_dir(r.tmp) == -1) {
-		diag_warn("%s", r.tmp);
-		rc = NDX_EX_IOERR;
-		goto out;
-	}
-	c = publish(&r);
-	if (c != 0)
-		rc = c;
-	else
-		made = 0;
+	group_keys(&r);
+	rc = run_period(&r);
 out:
-	if (r.log != NULL)
-		fclose(r.log);
-	if (made)
-		rm_tree(r.tmp);
 	if (r.lockfd != -1)
 		close(r.lockfd);
 	if (run_signal && rc <= NDX_EX_REJECTED)
 		rc = 128 + run_signal;
 	ndx_config_free(&r.cfg);
-	free(r.passphrase);
+	summary_free(&r.sum);
+	for (i = 0; i < r.npool; i++)
+		free(r.pool[i]);
+	free(r.pool);
+	free(r.rcpt);
+	free(r.pseudo);
+	free(r.env);
+	free(r.env_extract);
 	free(r.tmp);
 	free(r.final);
-	free(logpath);
+	xmlCleanupParser();
 	return rc;
 }

@@ -6,12 +6,21 @@
  * keys are errors (78, with file:line).  The file holds no secret: only
  * the names of the key and passphrase files.
  *
- * A line "[recipient NAME]" (NAME: [a-z0-9][a-z0-9-]*, unique) opens a
- * section; the keys after it (products, key_file, passphrase_file,
- * openpgp, min_k, format) belong to that recipient.  Without sections
- * there are default recipients (ndtms: commissioner; public-health:
- * public-health; pcc: pcc-return) chosen by the top-level products line
- * and protected by the top-level passphrase_file and key_file.
+ * A line "[recipient NAME]" (NAME: [a-z0-9][a-z0-9-]*, unique, not
+ * "provider": it names a folder of the run directory) opens a section;
+ * the keys after it (products, key_file, passphrase_file, openpgp, min_k,
+ * format) belong to that recipient.  Without sections there are default
+ * recipients (ndtms: commissioner; public-health: public-health; pcc:
+ * pcc-return), the ones whose product the top-level products line names
+ * (all by default), protected by the top-level passphrase_file and
+ * pseudonymised with the top-level key_file.  With sections, the
+ * top-level products, key_file and passphrase_file are refused: each
+ * section says its own, and the validation report is always made.
+ *
+ * Only what can be judged from the text is checked here (names, numbers,
+ * fingerprints, the classes of output of §1 of exchange.md); whether the
+ * files, keys, area and source exist is ndx-run --check's business, and
+ * the lines kept below let it name the line.
  *
  * Ownership: the strings of a struct ndx_config belong to it and are
  * freed by ndx_config_free().
@@ -47,6 +56,10 @@ struct ndx_recipient {
 	long min_k;		/* --min-k for public-health, or 0 */
 	enum ndx_format format;
 	long line;		/* where the section (or products) is */
+	long key_file_line;	/* lines of those keys (0: not given; a */
+	long passphrase_file_line; /* default recipient has the top */
+	long openpgp_line;	/* level's) */
+	long format_line;
 };
 
 struct ndx_config {
@@ -69,6 +82,10 @@ struct ndx_config {
 	char *disclosure;	/* disclosure: for pcc-return, or NULL */
 	unsigned products;	/* products: enum ndx_product bits (union of
 				 * the recipients' and validation-report) */
+	/* The line of each top-level key, 0 when not given. */
+	long agency_line, area_line, key_file_line, passphrase_file_line;
+	long output_root_line, disclosure_line, signing_key_line;
+	long signing_passphrase_file_line, group_line;
 };
 
 /*
