@@ -329,12 +329,13 @@ key_refused garbage 78 "$K/garbage" "$NOTKEY"
 key_refused "a second line" 78 "$K/two-lines" "$NOTKEY"
 key_refused "a FIFO, not waited on" 78 "$K/fifo" "is not a regular file"
 
-# The same keys under ndx-run: the stage's code, no run directory, nothing
-# left, the key shown nowhere.
+# The same keys under ndx-run: refused by ndx-run's own checks before any
+# stage, 78 (77 for a mode) naming the key_file line, nothing made, the
+# key shown nowhere.
 conf() {
 	cat >"$1" <<CONF
 source = csv:$TOP/fixtures/demo.csv
-agency = AGN01
+agency = N0852, N1234, D0412, H0227, N0871, N0903
 area = Cleveland
 key_file = $2
 passphrase_file = $W/run.pass
@@ -350,12 +351,12 @@ run_key() {
 	conf "$W/rk.conf" "$3" "$W/rk"
 	run ndx-run --config "$W/rk.conf" --quarter 2026Q2
 	want_rc "$2"
-	want_fixed "$T/err" "ndx-pseudonymise: $3: $4"
+	want_fixed "$T/err" "ndx-run: $W/rk.conf:4: key_file: $3: $4"
 	want_no_key "$T/err" "$T/out"
-	want_root "$W/rk"
+	[ ! -e "$W/rk" ] || bad "the output root was made"
 	end
 }
-run_key missing 66 "$K/none" "cannot open the key file"
+run_key missing 78 "$K/none" "cannot open the key file"
 run_key "a directory" 78 "$K/dir" "is not a regular file"
 run_key empty 78 "$K/empty" "$NOTKEY"
 run_key garbage 78 "$K/garbage" "$NOTKEY"
@@ -410,11 +411,11 @@ then
 
 	begin "key: ndx-run, owned by another user"
 	as_nobody "$BIN/ndx-run" --config "$NB/run.conf" --quarter 2026Q2
-	want_rc 66
+	want_rc 78
 	want_fixed "$T/err" \
-	    "ndx-pseudonymise: $NB/root.key: cannot open the key file"
+	    "ndx-run: $NB/run.conf:4: key_file: $NB/root.key: cannot open the key file"
 	want_no_key "$T/err"
-	want_root "$NB/out"
+	[ ! -e "$NB/out" ] || bad "the output root was made"
 	end
 	chmod 700 "$T"
 else
@@ -544,23 +545,27 @@ done
 # ================================================ SIGTERM during a run
 
 # ndx-run runs the programs beside it: a copy in $TB, beside scripts that
-# exec the real ones.  With NDX_TEST_STOP=STAGE, that stage's script stops
-# the real program (SIGSTOP) NDX_TEST_DELAY seconds into its work and
-# writes its pid to NDX_TEST_STOPPED, so SIGTERM lands while it runs.
+# exec the real ones.  When $TB/stop names a stage, that stage's script
+# stops the real program (SIGSTOP) $TB/delay seconds into its work and
+# writes its pid to $T/stopped, so SIGTERM lands while it runs.  Files,
+# not variables: ndx-run gives a stage only the variables it knows.
 TB=$W/bin
 mkdir -p "$TB"
 cp "$BIN/ndx-run" "$TB/"
+# ndx-run reads areas.csv itself, from beside its executable.
+[ -e "$BIN/../schemas" ] && ln -s "$(cd "$BIN/.." && pwd)/schemas" "$W/schemas"
 for s in extract validate pseudonymise transform pack; do
 	cat >"$TB/ndx-$s" <<SH
 #!/bin/sh
-# mkdir: once, even when stages run side by side.
-if [ "\${NDX_TEST_STOP-}" = $s ] && mkdir "\$NDX_TEST_STOPPED.once" 2>/dev/null
+# mkdir: once, even when stages run side by side; never the source check.
+if [ "\${1-}" != --check ] && [ -f "$TB/stop" ] &&
+    [ "\$(cat "$TB/stop")" = $s ] && mkdir "$T/stopped.once" 2>/dev/null
 then
 	(
-		sleep "\$NDX_TEST_DELAY"
+		sleep "\$(cat "$TB/delay")"
 		kill -STOP \$\$
-		echo \$\$ >"\$NDX_TEST_STOPPED.tmp"
-		mv "\$NDX_TEST_STOPPED.tmp" "\$NDX_TEST_STOPPED"
+		echo \$\$ >"$T/stopped.tmp"
+		mv "$T/stopped.tmp" "$T/stopped"
 	) </dev/null >/dev/null 2>&1 &
 fi
 exec "$BIN/ndx-$s" "\$@"
@@ -578,8 +583,9 @@ conf "$W/small.conf" "$KEY" "$OUT"
 # status; child the stage's pid, empty when it was not caught running.
 term() {
 	rm -rf "$T/stopped" "$T/stopped.once"
-	NDX_TEST_STOP=$1 NDX_TEST_DELAY=$2 NDX_TEST_STOPPED=$T/stopped \
-	    "$TB/ndx-run" --config "$W/big.conf" --quarter 2026Q2 \
+	echo "$1" >"$TB/stop"
+	echo "$2" >"$TB/delay"
+	"$TB/ndx-run" --config "$W/big.conf" --quarter 2026Q2 \
 	    >"$T/out" 2>"$T/err" &
 	_run=$!
 	_n=0
@@ -607,6 +613,7 @@ term() {
 	[ -z "$_stopped" ] || kill -CONT "$_stopped" 2>/dev/null || :
 	rc=0
 	wait "$_run" || rc=$?
+	rm -f "$TB/stop"
 }
 
 for s in extract validate pseudonymise transform pack; do

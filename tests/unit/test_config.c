@@ -89,6 +89,9 @@ test_config_minimal(void **state)
 	assert_string_equal(cfg.recipients[2].name, "pcc");
 	assert_int_equal(cfg.recipients[2].products, NDX_PRODUCT_PCC_RETURN);
 	assert_string_equal(cfg.recipients[2].passphrase_file, "/p");
+	/* A default recipient's lines are the top level's. */
+	assert_int_equal(cfg.recipients[1].key_file_line, 5);
+	assert_int_equal(cfg.recipients[2].passphrase_file_line, 8);
 	ndx_config_free(&cfg);
 	/* A user without a password is no secret. */
 	assert_int_equal(read_text("source = postgresql://ndx@h:5432/db\n"
@@ -171,6 +174,8 @@ test_config_refused(void **state)
 	    "YYYY-MM-DD");
 	refused(MINIMAL "signing_key = ABCD\n", NDX_EX_CONFIG, 7,
 	    "full fingerprint");
+	refused(MINIMAL "disclosure = some\n", NDX_EX_CONFIG, 7,
+	    "not one of suppress, round5, nhs, none");
 	refused("source = csv:/x\narea = Kent\nagency = A\n",
 	    NDX_EX_CONFIG, 0, "'output_root'");
 	refused("source = csv:/x\narea = Kent\noutput_root = /o\n",
@@ -213,6 +218,15 @@ test_config_sections(void **state)
 	assert_int_equal(cfg.nrecipients, 3);
 	assert_string_equal(cfg.recipients[0].name, "ph-1");
 	assert_int_equal(cfg.recipients[0].line, 5);
+	/* The lines --check names. */
+	assert_int_equal(cfg.recipients[0].key_file_line, 7);
+	assert_int_equal(cfg.recipients[0].openpgp_line, 9);
+	assert_int_equal(cfg.recipients[0].format_line, 10);
+	assert_int_equal(cfg.recipients[1].passphrase_file_line, 13);
+	assert_int_equal(cfg.area_line, 2);
+	assert_int_equal(cfg.output_root_line, 3);
+	assert_int_equal(cfg.agency_line, 4);
+	assert_int_equal(cfg.source_line, 1);
 	assert_string_equal(cfg.recipients[0].key_file, "/k1");
 	assert_int_equal(cfg.recipients[0].min_k, 5);
 	assert_int_equal(cfg.recipients[0].nopenpgp, 2);
@@ -270,6 +284,16 @@ test_config_sections_refused(void **state)
 	    NDX_EX_CONFIG, 9, "integer from 1");
 	refused(TOP "[recipient a]\nproducts = pcc-return\n"
 	    "format = rar\n", NDX_EX_CONFIG, 7, "zip or tar.gz");
+	refused(TOP "[recipient provider]\nproducts = pcc-return\n",
+	    NDX_EX_CONFIG, 5, "the provider's own folder");
+	refused(TOP "[recipient a]\nproducts = commissioner\n"
+	    "passphrase_file = /p\nformat = tar.gz\n", NDX_EX_CONFIG, 8,
+	    "a passphrase encrypts only zip archives");
+	refused(TOP "key_file = /k\n[recipient a]\nproducts = pcc-return\n",
+	    NDX_EX_CONFIG, 5, "each section names its own");
+	refused(TOP "passphrase_file = /p\n[recipient a]\n"
+	    "products = pcc-return\n", NDX_EX_CONFIG, 5,
+	    "passphrase_file: with [recipient] sections");
 	/* A top-level products line with sections is refused at its line. */
 	refused(TOP "products = pcc-return\n[recipient a]\n"
 	    "products = pcc-return\n", NDX_EX_CONFIG, 5,
