@@ -418,6 +418,25 @@ out:
 	return rc == 0 ? 0 : err->code;
 }
 
+/*
+ * gpg says "no data" both for a file that is not OpenPGP at all and for
+ * one damaged past its first packet.  The first byte tells them apart: a
+ * binary packet tag has its top bit set, armour starts with '-'.  start is
+ * where the message began, or -1 when the input cannot be re-read (a
+ * pipe), when only the vaguer message can be given.
+ */
+static const char *
+pgp_no_data_reason(int fd, off_t start)
+{
+	unsigned char b;
+
+	if (start == -1 || pread(fd, &b, 1, start) != 1)
+		return "not an OpenPGP message, or a damaged one";
+	if ((b & 0x80) != 0 || b == '-')
+		return "damaged: the OpenPGP message breaks off or is altered";
+	return "not an OpenPGP message";
+}
+
 int
 ndx_openpgp_decrypt(int in_fd, int out_fd, struct ndx_error *err)
 {
@@ -430,6 +449,7 @@ ndx_openpgp_decrypt(int in_fd, int out_fd, struct ndx_error *err)
 	gpgme_error_t e;
 	char ids[160];
 	size_t len;
+	off_t start = lseek(in_fd, 0, SEEK_CUR);
 	int rc = -1;
 
 	if (pgp_init(err) != 0)
@@ -463,8 +483,8 @@ ndx_openpgp_decrypt(int in_fd, int out_fd, struct ndx_error *err)
 		pgp_fail(err, e, "cannot decrypt");
 		break;
 	case GPG_ERR_NO_DATA:
-		ndx_error_set(err, NDX_EX_REJECTED, NULL, 0,
-		    "not an OpenPGP message");
+		ndx_error_set(err, NDX_EX_REJECTED, NULL, 0, "%s",
+		    pgp_no_data_reason(in_fd, start));
 		break;
 	case GPG_ERR_NO_SECKEY:
 		/* Name the keys it is for: the reader can tell whose. */
