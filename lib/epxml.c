@@ -119,13 +119,29 @@ on_error(void *ctx, xmlErrorPtr e)
 		p->message[--n] = '\0';
 }
 
-static void
-copy_attr(xmlTextReaderPtr xr, const char *name, char *dst, size_t size)
+/*
+ * A root attribute too long for its field is refused, not cut: a cut
+ * value could end inside a UTF-8 sequence and be written out as a file
+ * no XML parser reads, or pass for a shorter value it never was.
+ */
+static int
+copy_attr(struct epxml_reader *r, const char *name, char *dst, size_t size,
+    struct ndx_error *err)
 {
-	xmlChar *v = xmlTextReaderGetAttribute(xr, (const xmlChar *)name);
+	xmlChar *v = xmlTextReaderGetAttribute(r->xr, (const xmlChar *)name);
+	size_t len = v != NULL ? strlen((const char *)v) : 0;
 
-	snprintf(dst, size, "%s", v ? (const char *)v : "");
+	if (len >= size) {
+		ndx_error_set(err, NDX_EX_DATAERR, r->name,
+		    xmlGetLineNo(xmlTextReaderCurrentNode(r->xr)),
+		    "root attribute %s is %zu bytes long; at most %zu "
+		    "expected", name, len, size - 1);
+		xmlFree(v);
+		return -1;
+	}
+	memcpy(dst, v != NULL ? (const char *)v : "", len + 1);
 	xmlFree(v);
+	return 0;
 }
 
 /*
@@ -292,13 +308,17 @@ epxml_reader_open(const char *path, const struct ndx_dataset *ds,
 	}
 	r->header.pseudonymised = xmlStrEqual(root,
 	    BAD_CAST ROOT_PSEUDONYMISED);
-	copy_attr(r->xr, "asof", r->header.asof, sizeof(r->header.asof));
-	copy_attr(r->xr, "period", r->header.period,
-	    sizeof(r->header.period));
-	copy_attr(r->xr, "start", r->header.start, sizeof(r->header.start));
-	copy_attr(r->xr, "end", r->header.end, sizeof(r->header.end));
-	copy_attr(r->xr, "source", r->header.source,
-	    sizeof(r->header.source));
+	if (copy_attr(r, "asof", r->header.asof, sizeof(r->header.asof),
+	    err) != 0 ||
+	    copy_attr(r, "period", r->header.period,
+	    sizeof(r->header.period), err) != 0 ||
+	    copy_attr(r, "start", r->header.start, sizeof(r->header.start),
+	    err) != 0 ||
+	    copy_attr(r, "end", r->header.end, sizeof(r->header.end),
+	    err) != 0 ||
+	    copy_attr(r, "source", r->header.source,
+	    sizeof(r->header.source), err) != 0)
+		goto fail;
 	if (xmlTextReaderIsEmptyElement(r->xr))
 		r->done = 1;
 	return r;

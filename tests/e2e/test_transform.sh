@@ -256,6 +256,18 @@ want_rc 65
 want_fixed "$T/err" "broken.xml:2: not well-formed XML"
 end
 
+# A root attribute too long for ndx's header is refused at the root, not
+# cut (a cut could end inside a UTF-8 sequence; the fuzzer found one).
+begin long-root-attribute
+printf '<?xml version="1.0" encoding="UTF-8"?>\n<episodes xmlns="urn:ndx:episodes:1" dataset="1" asof="2026-1002\313\2562">\n</episodes>\n' \
+    >"$T/long-asof.xml"
+run ndx-transform --product commissioner "$T/long-asof.xml"
+want_rc 65
+want_empty "$T/out" stdout
+want_fixed "$T/err" \
+    "long-asof.xml:2: root attribute asof is 12 bytes long; at most 10 expected"
+end
+
 # --- output failures
 
 for _p in commissioner:episodes.xml public-health:pseudo.xml \
