@@ -50,7 +50,13 @@ SQL  = $(wildcard extract/sql/*.sql)
 .PHONY: all check check-unit check-e2e deps demo install uninstall clean \
 	asan valgrind fuzz lint help
 
-all: $(BINS)
+all: $(BINS) $(B)/ndx-dataset.5
+
+# ndx-dataset(5) is made from the XSD, so it states what ndx-validate
+# checks and cannot fall behind it.
+$(B)/ndx-dataset.5: man/ndx-dataset.xsl schemas/episodes.xsd
+	@mkdir -p $(@D)
+	xsltproc -o $@ man/ndx-dataset.xsl schemas/episodes.xsd
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -192,16 +198,17 @@ install: all
 	install -m 644 $(DATA) $(DESTDIR)$(DATADIR)
 	$(if $(XSLT),install -m 644 $(XSLT) $(DESTDIR)$(DATADIR)/xslt)
 	install -m 644 $(SQL) $(DESTDIR)$(DATADIR)/sql
-	@if ls man/*.[17] >/dev/null 2>&1; then \
-		install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7; \
-		for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1; done; \
-		for m in man/*.7; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man7; done; \
-	fi
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man7
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(B)/ndx-dataset.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7
 
 uninstall:
 	rm -f $(PROGS:%=$(DESTDIR)$(BINDIR)/%)
 	rm -rf $(DESTDIR)$(DATADIR)
-	rm -f $(PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1) $(DESTDIR)$(MANDIR)/man7/ndx.7
+	rm -f $(PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1) $(DESTDIR)$(MANDIR)/man7/ndx.7 \
+		$(DESTDIR)$(MANDIR)/man5/ndx-dataset.5
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -444,6 +444,9 @@ run(struct extract *x)
 		rc = NDX_EX_OK;
 		goto out;
 	}
+	if (x->kind != EXTRACT_POSTGRESQL &&
+	    ndx_outputs_distinct(x->input, &x->output, 1, &err) != 0)
+		goto fail;
 	if ((out = ndx_outfile_open(x->output, &err)) == NULL)
 		goto fail;
 	sorter = sorter_new(SORTER_RUNMAX);

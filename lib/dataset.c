@@ -61,11 +61,13 @@ struct type {
 	uint32_t *slot;		/* hash of code: index + 1, 0 = free */
 	size_t nslot;		/* a power of two, > ncode */
 	xmlRegexpPtr *re;	/* alternatives, as XSD patterns are */
+	char **pattern;		/* their texts, for the data dictionary */
 	size_t nre;
 };
 
 struct item {
 	const struct type *type;
+	char *title;		/* the first declaration's documentation */
 	int mandatory;
 	char msg[MSG_MAX];	/* type failure */
 	char msg_date[MSG_MAX];	/* R002 */
@@ -76,6 +78,7 @@ struct ndx_dataset {
 	struct type **type;
 	size_t ntype;
 	struct item item[NDX_NITEMS];
+	const struct type *ethnic_group;	/* EthnicGroup */
 	struct ndx_rule *rule;	/* sorted by id */
 	size_t nrule;
 	struct ndx_area_la *la;	/* sorted by code; owns the strings */
@@ -215,6 +218,42 @@ ndx_dataset_codes(const struct ndx_dataset *ds, enum ndx_item item,
 	return t->ncode > 0 ? (const char *const *)t->codev : NULL;
 }
 
+const char *
+ndx_dataset_title(const struct ndx_dataset *ds, enum ndx_item item)
+{
+	return ds->item[item].title;
+}
+
+void
+ndx_dataset_type(const struct ndx_dataset *ds, enum ndx_item item,
+    struct ndx_type_info *out)
+{
+	const struct type *t = ds->item[item].type;
+
+	out->name = t->name;
+	out->doc = t->doc;
+	out->pattern = (const char *const *)t->pattern;
+	out->npattern = t->nre;
+	out->minlen = t->minlen;
+	out->maxlen = t->maxlen;
+}
+
+const char *const *
+ndx_dataset_ethnic_groups(const struct ndx_dataset *ds, size_t *n)
+{
+	*n = ds->ethnic_group->ncode;
+	return (const char *const *)ds->ethnic_group->codev;
+}
+
+const char *
+ndx_dataset_ethnic_group_meaning(const struct ndx_dataset *ds,
+    const char *group)
+{
+	const struct code *c = code_find(ds->ethnic_group, group);
+
+	return c != NULL ? c->meaning : NULL;
+}
+
 void *
 ndx_dataset_xsd(const struct ndx_dataset *ds)
 {
@@ -293,8 +332,11 @@ type_free(struct type *t)
 			free(t->code[i].prop[j]);
 		free(t->code[i].prop);
 	}
-	for (i = 0; i < t->nre; i++)
+	for (i = 0; i < t->nre; i++) {
 		xmlRegFreeRegexp(t->re[i]);
+		free(t->pattern[i]);
+	}
+	free(t->pattern);
 	free(t->code);
 	free(t->codev);
 	free(t->slot);
@@ -329,6 +371,8 @@ ndx_dataset_free(struct ndx_dataset *ds)
 	}
 	free(ds->la);
 	free(ds->byarea);
+	for (i = 0; i < NDX_NITEMS; i++)
+		free(ds->item[i].title);
 	free(ds);
 }
 
@@ -493,7 +537,11 @@ add_pattern(struct loader *ld, struct type *t, xmlNodePtr f)
 		    t->name, v != NULL ? v : "");
 	else {
 		t->re = xreallocarray(t->re, t->nre + 1, sizeof(*t->re));
-		t->re[t->nre++] = re;
+		t->pattern = xreallocarray(t->pattern, t->nre + 1,
+		    sizeof(*t->pattern));
+		t->re[t->nre] = re;
+		t->pattern[t->nre++] = v;
+		v = NULL;
 	}
 	free(v);
 	return rc;
@@ -749,6 +797,21 @@ declare_item(struct loader *ld, xmlNodePtr el, enum ndx_item item,
 		goto out;
 	}
 	it->type = t;
+	if (it->title == NULL) {
+		xmlChar *ident = xmlGetNsProp(el, BAD_CAST "identifying",
+		    BAD_CAST APPINFO_NS);
+		int marked = ident != NULL && xmlStrEqual(ident, BAD_CAST "yes");
+
+		xmlFree(ident);
+		/* The page and the dictionary say what the program does. */
+		if (marked != (int)ndx_items[item].identifying) {
+			fail_at(ld, el, "item %s: ndx:identifying must be %s",
+			    ndx_items[item].code, ndx_items[item].identifying ?
+			    "\"yes\"" : "absent");
+			goto out;
+		}
+		it->title = documentation(el);
+	}
 	/* Pseudonymised-only items are derived, never keyed in. */
 	if (identifiable) {
 		min = attr(el, "minOccurs");
@@ -875,11 +938,43 @@ item_messages(struct loader *ld, enum ndx_item item)
 static int
 undeclared(struct loader *ld, const char *form, int pseudo)
 {
-	for (int i = 0; i < NDX_NITEMS; i++)
+	for (int i = 0; i < NDX_NITEMS; i++) {
 		if (ld->ds->item[i].type == NULL &&
 		    (int)ndx_items[i].pseudo <= pseudo)
 			return fail_at(ld, NULL, "item %s is not declared in "
 			    "%s", ndx_items[i].code, form);
+		/* The data dictionary has a title for every column. */
+		if (ld->ds->item[i].type != NULL &&
+		    ld->ds->item[i].title == NULL)
+			return fail_at(ld, NULL, "item %s: its first "
+			    "declaration in %s has no xs:documentation",
+			    ndx_items[i].code, form);
+	}
+	return 0;
+}
+
+/*
+ * EthnicGroup, the broad groups of the generalised extract: every
+ * ETHNIC code's ndx:group must be one of its codes.
+ */
+static int
+load_ethnic_group(struct loader *ld)
+{
+	const struct type *eth = ld->ds->item[NDX_ETHNIC].type;
+	const char *g;
+
+	if ((ld->ds->ethnic_group = type_get(ld, ld->schema,
+	    "EthnicGroup")) == NULL)
+		return -1;
+	if (ld->ds->ethnic_group->ncode == 0)
+		return fail_at(ld, NULL, "type EthnicGroup needs a code list");
+	for (size_t i = 0; i < eth->ncode; i++) {
+		g = ndx_dataset_code_prop(ld->ds, NDX_ETHNIC,
+		    eth->codev[i], "group");
+		if (g != NULL && code_find(ld->ds->ethnic_group, g) == NULL)
+			return fail_at(ld, NULL, "ETHNIC code %s: group '%s' "
+			    "is not a code of EthnicGroup", eth->codev[i], g);
+	}
 	return 0;
 }
 
@@ -899,7 +994,8 @@ load_xsd_doc(struct ndx_dataset *ds, xmlDocPtr doc, const char *path,
 	if (walk_root(&ld, "episodes", 1) != 0 ||
 	    undeclared(&ld, "episodes", 0) != 0 ||
 	    walk_root(&ld, "pseudonymised-episodes", 0) != 0 ||
-	    undeclared(&ld, "pseudonymised-episodes", 1) != 0)
+	    undeclared(&ld, "pseudonymised-episodes", 1) != 0 ||
+	    load_ethnic_group(&ld) != 0)
 		goto out;
 	for (int i = 0; i < NDX_NITEMS; i++)
 		if (item_messages(&ld, i) != 0)

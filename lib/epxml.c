@@ -27,8 +27,6 @@
 
 #define ROOT_IDENTIFIABLE "episodes"
 #define ROOT_PSEUDONYMISED "pseudonymised-episodes"
-/* Beyond this many XSD problems in one client the rest are counted only. */
-#define PROBLEMS_MAX 1000
 
 struct epxml_reader {
 	xmlTextReaderPtr xr;
@@ -43,7 +41,8 @@ struct epxml_reader {
 	struct epxml_problem *prob;
 	size_t nprob, probcap;
 	size_t handed;		/* problems handed out by the last call */
-	long dropped;
+	long dropped;		/* over the cap, since the last hand-out */
+	long last_dropped;	/* of the client last handed out */
 	/* A parse (well-formedness or I/O) error seen by the handler. */
 	int fatal;
 	struct ndx_error fatal_err;
@@ -97,7 +96,7 @@ on_error(void *ctx, xmlErrorPtr e)
 		}
 		return;
 	}
-	if (r->nprob - r->handed >= PROBLEMS_MAX) {
+	if (r->nprob - r->handed >= EPXML_PROBLEMS_MAX) {
 		r->dropped++;
 		return;
 	}
@@ -589,6 +588,16 @@ take_problems(struct epxml_reader *r, long limit,
 	*probs = r->prob;
 	*nprobs = n;
 	r->handed = n;
+	/* Problems past the cap were the client being read's: counted, as
+	 * were those kept, from the first problem not handed out. */
+	r->last_dropped = r->dropped;
+	r->dropped = 0;
+}
+
+long
+epxml_reader_dropped(const struct epxml_reader *r)
+{
+	return r->last_dropped;
 }
 
 /* Drops the problems handed out by the previous call. */

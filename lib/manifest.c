@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+
 #include "ndx/manifest.h"
 #include "ndx/ndx.h"
 #include "ndx/provenance.h"
@@ -475,4 +477,25 @@ bad:
 	ndx_error_set(err, NDX_EX_DATAERR, NDX_MANIFEST_NAME, 0,
 	    "a value cannot be written on a manifest line");
 	return NDX_EX_DATAERR;
+}
+
+int
+ndx_sha256_stream(FILE *fp, unsigned long long *bytes,
+    char hex[NDX_SHA256_HEX + 1])
+{
+	crypto_hash_sha256_state st;
+	unsigned char md[crypto_hash_sha256_BYTES], buf[65536];
+	size_t n;
+
+	*bytes = 0;
+	crypto_hash_sha256_init(&st);
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+		crypto_hash_sha256_update(&st, buf, n);
+		*bytes += n;
+	}
+	if (ferror(fp))
+		return -1;
+	crypto_hash_sha256_final(&st, md);
+	sodium_bin2hex(hex, NDX_SHA256_HEX + 1, md, sizeof(md));
+	return 0;
 }

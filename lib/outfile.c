@@ -32,6 +32,33 @@ is_stdout(const char *path)
 	return path == NULL || strcmp(path, "-") == 0;
 }
 
+/*
+ * The descriptor a path names (/dev/stdout, /dev/fd/N, /proc/self/fd/N),
+ * or -1.  Such an output is written to that descriptor: replacing the
+ * file behind it by renaming would leave the shell's redirection writing
+ * to an unlinked file, and renaming over /dev/stdout replaces the link.
+ */
+static int
+fd_named(const char *path)
+{
+	static const char *const prefix[] = { "/dev/fd/", "/proc/self/fd/" };
+	const char *errstr;
+	long long n;
+
+	if (strcmp(path, "/dev/stdout") == 0)
+		return 1;
+	if (strcmp(path, "/dev/stderr") == 0)
+		return 2;
+	for (size_t i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++)
+		if (strncmp(path, prefix[i], strlen(prefix[i])) == 0) {
+			n = ndx_strtonum(path + strlen(prefix[i]), 0, 1 << 20,
+			    &errstr);
+			return errstr == NULL ? (int)n : -1;
+		}
+	return -1;
+}
+
+
 static char *
 dir_of(const char *path)
 {
@@ -39,6 +66,98 @@ dir_of(const char *path)
 
 	free(copy);
 	return d;
+}
+
+static const char *
+last_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
+int
+ndx_outfile_same(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	char *ra, *rb, *da, *db;
+	int same;
+
+	if (is_stdout(a) || is_stdout(b))
+		return is_stdout(a) && is_stdout(b);
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino &&
+		    !S_ISCHR(sa.st_mode);
+	/* One is yet to be made: the same directory and name. */
+	da = dir_of(a);
+	db = dir_of(b);
+	ra = realpath(da, NULL);
+	rb = realpath(db, NULL);
+	same = ra != NULL && rb != NULL && strcmp(ra, rb) == 0 &&
+	    strcmp(last_name(a), last_name(b)) == 0;
+	free(ra);
+	free(rb);
+	free(da);
+	free(db);
+	return same;
+}
+
+int
+ndx_outputs_distinct(const char *input, const char *const *outputs,
+    size_t n, struct ndx_error *err)
+{
+	int stdin_input = is_stdout(input);
+
+	for (size_t i = 0; i < n; i++) {
+		if (outputs[i] == NULL)
+			continue;
+		if (!stdin_input && ndx_outfile_same(input, outputs[i])) {
+			ndx_error_set(err, NDX_EX_USAGE, outputs[i], 0,
+			    "is the input too; write the output elsewhere");
+			return NDX_EX_USAGE;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (outputs[j] != NULL &&
+			    ndx_outfile_same(outputs[j], outputs[i])) {
+				ndx_error_set(err, NDX_EX_USAGE, outputs[i], 0,
+				    "is also the output %s; give each output "
+				    "its own file", outputs[j]);
+				return NDX_EX_USAGE;
+			}
+	}
+	return 0;
+}
+
+/*
+ * Where a symbolic link leads: its final target, or for a link to a file
+ * not made yet (as a shell's > would make it) the name it holds, taken
+ * from the link's directory.  NULL for a chain that leads nowhere.
+ */
+static char *
+link_target(const char *path)
+{
+	char buf[PATH_MAX], *dir, *t;
+	struct stat st;
+	ssize_t n;
+
+	if ((t = realpath(path, NULL)) != NULL || errno != ENOENT)
+		return t;
+	if ((n = readlink(path, buf, sizeof(buf) - 1)) < 0)
+		return NULL;
+	buf[n] = '\0';
+	if (buf[0] == '/')
+		t = xstrdup(buf);
+	else {
+		dir = dir_of(path);
+		t = xmalloc(strlen(dir) + (size_t)n + 2);
+		sprintf(t, "%s/%s", dir, buf);
+		free(dir);
+	}
+	if (lstat(t, &st) == 0) {	/* another dangling link */
+		free(t);
+		return NULL;
+	}
+	return t;
 }
 
 static char *
@@ -86,7 +205,9 @@ struct ndx_outfile *
 ndx_outfile_open(const char *path, struct ndx_error *err)
 {
 	struct ndx_outfile *o = xcalloc(1, sizeof(*o));
-	char *dir = NULL;
+	char *dir = NULL, *target;
+	struct stat st;
+	int fd;
 
 	if (is_stdout(path)) {
 		o->fp = stdout;
@@ -94,7 +215,23 @@ ndx_outfile_open(const char *path, struct ndx_error *err)
 		return o;
 	}
 	o->path = xstrdup(path);
-	if (is_special(path)) {
+	if ((fd = fd_named(path)) >= 0) {
+		o->special = 1;
+		o->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	} else if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    !is_special(path)) {
+		/* A link stays a link: the file it names is replaced. */
+		if ((target = link_target(path)) == NULL) {
+			ndx_error_set(err, NDX_EX_CANTCREAT, path, 0,
+			    "cannot create: a link to a link to nothing");
+			goto fail;
+		}
+		free(o->path);
+		o->path = target;
+		path = target;
+		dir = dir_of(path);
+		o->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	} else if (is_special(path)) {
 		o->special = 1;
 		o->fd = open(path, O_WRONLY | O_CLOEXEC);
 	} else {

@@ -27,6 +27,8 @@
 
 #include "ndx/csvrec.h"
 #include "ndx/datadir.h"
+#include "ndx/datapackage.h"
+#include "ndx/dataset.h"
 #include "ndx/date.h"
 #include "ndx/diag.h"
 #include "ndx/manifest.h"
@@ -43,7 +45,7 @@ enum {
 	OPT_ENCRYPT = 256, OPT_FORCE, OPT_PASSPHRASE_FILE, OPT_PERIOD,
 	OPT_VERSION, OPT_AS_OF, OPT_AGENCY, OPT_AREA, OPT_RECIPIENT,
 	OPT_KEY_ID, OPT_CONSENT, OPT_RISK, OPT_MANIFEST_DIR, OPT_OPENPGP,
-	OPT_SIGN, OPT_SIGN_PASS, OPT_SIGNER
+	OPT_SIGN, OPT_SIGN_PASS, OPT_SIGNER, OPT_DATAPACKAGE
 };
 
 static const char usage_text[] =
@@ -54,7 +56,8 @@ static const char usage_text[] =
     "                [--as-of YYYY-MM-DD] [--agency LIST] [--area NAME]\n"
     "                [--recipient NAME] [--key-id HEX16] "
     "[--consent-excluded N]\n"
-    "                [--risk LINE] ... [--manifest-dir DIR] FILE ...\n"
+    "                [--risk LINE] ... [--manifest-dir DIR] "
+    "[--datapackage] FILE ...\n"
     "       ndx-pack verify [--passphrase-file F] [--signer FPR] ... "
     "ARCHIVE\n"
     "       ndx-pack unpack [--force] [--passphrase-file F] "
@@ -208,6 +211,7 @@ parse_options(struct pack *p, int argc, char **argv)
 		{ "recipient", required_argument, NULL, OPT_RECIPIENT },
 		{ "key-id", required_argument, NULL, OPT_KEY_ID },
 		{ "consent-excluded", required_argument, NULL, OPT_CONSENT },
+		{ "datapackage", no_argument, NULL, OPT_DATAPACKAGE },
 		{ "risk", required_argument, NULL, OPT_RISK },
 		{ "manifest-dir", required_argument, NULL, OPT_MANIFEST_DIR },
 		{ "openpgp", required_argument, NULL, OPT_OPENPGP },
@@ -312,6 +316,10 @@ parse_options(struct pack *p, int argc, char **argv)
 			break;
 		case OPT_MANIFEST_DIR:
 			p->manifest_dir = optarg;
+			provenance = 1;
+			break;
+		case OPT_DATAPACKAGE:
+			p->datapackage = 1;
 			provenance = 1;
 			break;
 		case OPT_OPENPGP:
@@ -455,28 +463,6 @@ load_passphrase(struct pack *p, int required)
 	ndx_secret_free(s);
 }
 
-/* Hashes fp from the start; its size in *bytes. */
-static int
-hash_stream(FILE *fp, unsigned long long *bytes, char hex[NDX_SHA256_HEX + 1])
-{
-	crypto_hash_sha256_state st;
-	unsigned char md[crypto_hash_sha256_BYTES];
-	static char buf[PACK_BUFSIZE];
-	size_t n;
-
-	*bytes = 0;
-	crypto_hash_sha256_init(&st);
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
-		crypto_hash_sha256_update(&st, (unsigned char *)buf, n);
-		*bytes += n;
-	}
-	if (ferror(fp))
-		return -1;
-	crypto_hash_sha256_final(&st, md);
-	pack_hex(md, hex);
-	return 0;
-}
-
 /* Data rows of a CSV file (records after the header), via csvrec so that
  * quoted newlines count as the one row they are. */
 long long
@@ -522,7 +508,7 @@ pack_xsd_sha256(char out[NDX_SHA256_HEX + 1])
 		diag_warn("%s", xsd);
 		rc = NDX_EX_CONFIG;
 	} else {
-		if (hash_stream(fp, &bytes, out) != 0) {
+		if (ndx_sha256_stream(fp, &bytes, out) != 0) {
 			diag_warn("%s", xsd);
 			rc = NDX_EX_IOERR;
 		}
@@ -548,7 +534,8 @@ read_inputs(struct pack *p)
 	if (p->noperands > PACK_MAX_ENTRIES - 4)
 		diag_errx(NDX_EX_USAGE, "more than %d files", PACK_MAX_ENTRIES -
 		    4);
-	p->item = xcalloc((size_t)p->noperands, sizeof(*p->item));
+	/* One more for datapackage.json. */
+	p->item = xcalloc((size_t)p->noperands + 1, sizeof(*p->item));
 	for (int i = 0; i < p->noperands; i++) {
 		struct pack_item *it = &p->item[p->nitem++];
 		const char *slash;
@@ -559,7 +546,9 @@ read_inputs(struct pack *p)
 		if (!ndx_entry_name_safe(it->name) ||
 		    strcmp(it->name, NDX_MANIFEST_NAME) == 0 ||
 		    strcmp(it->name, NDX_SHA256SUMS_NAME) == 0 ||
-		    strcmp(it->name, NDX_SIGNATURE_NAME) == 0)
+		    strcmp(it->name, NDX_SIGNATURE_NAME) == 0 ||
+		    (p->datapackage &&
+		    strcmp(it->name, NDX_DATAPACKAGE_NAME) == 0))
 			diag_errx(NDX_EX_USAGE, "%s: cannot be packed under "
 			    "this name", it->path);
 		if ((it->fp = fopen(it->path, "rb")) == NULL)
@@ -567,7 +556,7 @@ read_inputs(struct pack *p)
 		if (fstat(fileno(it->fp), &st) != 0 || !S_ISREG(st.st_mode))
 			diag_errx(NDX_EX_NOINPUT, "%s: not a regular file",
 			    it->path);
-		if (hash_stream(it->fp, &it->mf.bytes, it->mf.sha256) != 0)
+		if (ndx_sha256_stream(it->fp, &it->mf.bytes, it->mf.sha256) != 0)
 			diag_err(NDX_EX_IOERR, "%s", it->path);
 		it->mf.rows = -1;
 		if (has_suffix(it->name, ".csv")) {
@@ -583,6 +572,69 @@ read_inputs(struct pack *p)
 			    p->item[i].name);
 }
 
+/* What the MANIFEST and datapackage.json say of where the data is from. */
+static void
+set_provenance(struct pack *p)
+{
+	int rc;
+
+	if ((rc = pack_xsd_sha256(p->xsd_sha256)) != 0)
+		exit(rc);
+	p->prov.ndx_version = NDX_VERSION;
+	p->prov.dataset_version = NDX_DATASET_VERSION;
+	p->prov.xsd_sha256 = p->xsd_sha256;
+	p->prov.period = p->period;
+}
+
+/*
+ * datapackage.json, the data dictionary of the CSV files (exchange.md
+ * section 5), made in memory and packed as one more file.
+ */
+static void
+add_datapackage(struct pack *p)
+{
+	struct ndx_manifest_file *files;
+	struct ndx_dataset *ds;
+	struct ndx_error err;
+	struct pack_item *it;
+	const char **paths;
+	size_t ncsv = 0;
+	FILE *fp;
+	int rc;
+
+	if ((ds = ndx_dataset_load(&err)) == NULL)
+		fatal(&err);
+	paths = xcalloc(p->nitem + 1, sizeof(*paths));
+	files = xcalloc(p->nitem + 1, sizeof(*files));
+	for (size_t i = 0; i < p->nitem; i++) {
+		if (p->item[i].mf.rows < 0)
+			continue;
+		paths[ncsv] = p->item[i].path;
+		files[ncsv] = p->item[i].mf;
+		files[ncsv++].name = (char *)p->item[i].name;
+	}
+	if ((fp = open_memstream(&p->dp_text, &p->dp_len)) == NULL)
+		diag_err(NDX_EX_OSERR, "%s", NDX_DATAPACKAGE_NAME);
+	rc = ndx_datapackage_write(fp, ds, &p->prov, paths, files, ncsv,
+	    &err);
+	if (fclose(fp) != 0)
+		diag_err(NDX_EX_OSERR, "%s", NDX_DATAPACKAGE_NAME);
+	free(paths);
+	free(files);
+	ndx_dataset_free(ds);
+	if (rc != 0)
+		fatal(&err);
+	if ((fp = fmemopen(p->dp_text, p->dp_len, "rb")) == NULL)
+		diag_err(NDX_EX_OSERR, "%s", NDX_DATAPACKAGE_NAME);
+	it = &p->item[p->nitem++];
+	it->path = it->name = NDX_DATAPACKAGE_NAME;
+	it->fp = fp;
+	if (ndx_sha256_stream(fp, &it->mf.bytes, it->mf.sha256) != 0)
+		diag_err(NDX_EX_OSERR, "%s", NDX_DATAPACKAGE_NAME);
+	it->mf.rows = -1;
+	qsort(p->item, p->nitem, sizeof(*p->item), item_order);
+}
+
 /* The MANIFEST's text, malloc()ed. */
 static char *
 make_manifest(struct pack *p, size_t *len)
@@ -593,12 +645,6 @@ make_manifest(struct pack *p, size_t *len)
 	FILE *mf;
 	int rc;
 
-	if ((rc = pack_xsd_sha256(p->xsd_sha256)) != 0)
-		exit(rc);
-	p->prov.ndx_version = NDX_VERSION;
-	p->prov.dataset_version = NDX_DATASET_VERSION;
-	p->prov.xsd_sha256 = p->xsd_sha256;
-	p->prov.period = p->period;
 	files = xcalloc(p->nitem + 1, sizeof(*files));
 	for (size_t i = 0; i < p->nitem; i++) {
 		files[i] = p->item[i].mf;
@@ -928,6 +974,9 @@ pack_archive(struct pack *p)
 		if (ndx_openpgp_check_key(p->openpgp[i], NDX_OPENPGP_ENCRYPT,
 		    &err) != 0)
 			fatal(&err);
+	set_provenance(p);
+	if (p->datapackage)
+		add_datapackage(p);
 	manifest = make_manifest(p, &mlen);
 	if (p->sign != NULL && ndx_openpgp_sign(manifest, mlen, p->sign,
 	    p->sign_pass_path, &sig, &siglen, &err) != 0)
@@ -954,6 +1003,9 @@ pack_archive(struct pack *p)
 		if (rc == 0)
 			rc = dir_file(p->manifest_dir, NDX_SHA256SUMS_NAME,
 			    sums, slen);
+		if (rc == 0 && p->dp_text != NULL)
+			rc = dir_file(p->manifest_dir, NDX_DATAPACKAGE_NAME,
+			    p->dp_text, p->dp_len);
 	}
 	ndx_outfile_abort(out);
 	free(manifest);
@@ -1000,6 +1052,7 @@ pack_main(int argc, char **argv)
 	for (size_t i = 0; i < p.nitem; i++)
 		fclose(p.item[i].fp);
 	free(p.item);
+	free(p.dp_text);
 	free(p.risk);
 	if (p.gpg_fd >= 0)
 		close(p.gpg_fd);

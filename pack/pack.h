@@ -56,6 +56,9 @@ struct pack {
 	const char *open_path;		/* verify: opened instead of the name */
 	int gpg_fd;			/* verify: the decrypted .gpg, or -1 */
 	const char *manifest_dir;	/* --manifest-dir */
+	int datapackage;		/* --datapackage */
+	char *dp_text;			/* its datapackage.json, or NULL */
+	size_t dp_len;
 	struct ndx_provenance prov;	/* --as-of, --agency, ... */
 	char start[11], end[11];	/* from --period */
 	char xsd_sha256[NDX_SHA256_HEX + 1];	/* the installed XSD's */

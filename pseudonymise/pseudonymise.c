@@ -246,6 +246,8 @@ open_files(struct pseudonymise *p, struct ndx_error *err)
 		return -1;
 	}
 	h.pseudonymised = 1;
+	if (ndx_outputs_distinct(p->ctx.input, &p->out_path, 1, err) != 0)
+		return -1;
 	if ((p->out = ndx_outfile_open(p->out_path, err)) == NULL ||
 	    (p->writer = epxml_writer_open(ndx_outfile_fp(p->out), &h,
 	    err)) == NULL)

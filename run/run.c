@@ -42,6 +42,7 @@
 #include "ndx/date.h"
 #include "ndx/diag.h"
 #include "ndx/keyid.h"
+#include "ndx/manifest.h"
 #include "ndx/ndx.h"
 #include "ndx/openpgp.h"
 #include "ndx/period.h"
@@ -1097,12 +1098,9 @@ static int
 manifest_file(void *ctx, const char *path, const char *rel,
     const struct stat *st)
 {
-	crypto_hash_sha256_state h;
-	unsigned char md[crypto_hash_sha256_BYTES], buf[65536];
-	char hex[2 * crypto_hash_sha256_BYTES + 1];
+	char hex[NDX_SHA256_HEX + 1];
 	FILE *out = ctx, *in;
-	long long size = 0;
-	size_t n;
+	unsigned long long size;
 	int bad;
 
 	if (S_ISDIR(st->st_mode) || strcmp(rel, "MANIFEST") == 0)
@@ -1115,20 +1113,13 @@ manifest_file(void *ctx, const char *path, const char *rel,
 		diag_warn("%s", path);
 		return NDX_EX_IOERR;
 	}
-	crypto_hash_sha256_init(&h);
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
-		crypto_hash_sha256_update(&h, buf, n);
-		size += (long long)n;
-	}
-	bad = ferror(in);
+	bad = ndx_sha256_stream(in, &size, hex);
 	fclose(in);
 	if (bad) {
 		diag_warnx("%s: read error", path);
 		return NDX_EX_IOERR;
 	}
-	crypto_hash_sha256_final(&h, md);
-	sodium_bin2hex(hex, sizeof(hex), md, sizeof(md));
-	fprintf(out, "%s  %lld  %s\n", hex, size, rel);
+	fprintf(out, "%s  %llu  %s\n", hex, size, rel);
 	return 0;
 }
 
@@ -1551,7 +1542,7 @@ pack_jobs(struct run *r, struct job *jobs, const char *asof)
 			job_args(j, "--key-id", rc->key_id,
 			    "--consent-excluded", pool(r, xasprintf("%ld",
 			    rc->consent_excluded)), "--risk", rc->risk, NULL);
-		job_args(j, "--manifest-dir", rc->dir, NULL);
+		job_args(j, "--datapackage", "--manifest-dir", rc->dir, NULL);
 		for (k = 0; k < sizeof(files) / sizeof(files[0]); k++)
 			if (c->products & bits[k])
 				job_arg(j, pool(r, xasprintf_path(rc->dir,

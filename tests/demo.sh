@@ -74,7 +74,7 @@ echo "  (or 7-Zip with the passphrase, then: sha256sum -c SHA256SUMS)"
 echo
 echo "public-health (pseudonymised: public-health.csv, min_k 5, and the PCC return):"
 echo "  ndx-pack unpack --passphrase-file public-health.passphrase $a-public-health.zip ph/"
-echo "  cd ph && sha256sum -c SHA256SUMS"
+echo "  cd ph && sha256sum -c SHA256SUMS    # datapackage.json describes the columns"
 "$bin/ndx-pack" verify --passphrase-file "$out/public-health.passphrase" \
     "$run/$a-public-health.zip" | sed 's|^[^:]*/||; s/^/  -> /'
 echo

@@ -66,6 +66,7 @@ static const enum ndx_item consent_n_items[] = { NDX_AGNCY, NDX_CLIENTID,
 	NDX_EPISODID, NDX_CONSENT };
 
 struct records {
+	const struct ndx_dataset *ds;
 	const struct layout *lay;
 	const char *name;		/* the input, for messages */
 	FILE *out;
@@ -210,7 +211,8 @@ generalise_client(struct records *rec, const struct ndx_client *c)
 	rec->over_val[NDX_AGE_AT_TRIAGE] = rec->over_val[NDX_PC_DISTRICT] =
 	    NULL;
 	rec->over[NDX_ETHNIC] = 1;
-	rec->over_val[NDX_ETHNIC] = risk_broad_ethnic(NDX_C(c, NDX_ETHNIC));
+	rec->over_val[NDX_ETHNIC] = risk_broad_ethnic(rec->ds,
+	    NDX_C(c, NDX_ETHNIC));
 	rec->over[NDX_AGE_BAND] = 0;
 	if (risk_suppressed(rec->risk, NDX_C(c, NDX_PSEUDO_CLIENT))) {
 		rec->over[NDX_AGE_BAND] = 1;
@@ -300,6 +302,7 @@ records_run(const struct layout *lay, struct transform *t,
 	int more, rc = -1;
 
 	memset(&rec, 0, sizeof(rec));
+	rec.ds = t->ds;
 	rec.lay = lay;
 	rec.name = strcmp(t->input, "-") == 0 ? "standard input" : t->input;
 	rec.out = out;
@@ -324,7 +327,7 @@ records_run(const struct layout *lay, struct transform *t,
 		rec.reduced[consent_n_items[k]] = 1;
 
 	if (lay == &public_health)
-		rec.risk = risk_new();
+		rec.risk = risk_new(t->ds);
 	/* A person's rows can only be generalised once all are known. */
 	if (rec.risk != NULL && t->min_k > 0) {
 		if ((first = first_pass(&rec, r, err)) < 0)

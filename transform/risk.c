@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ndx/arena.h"
+#include "ndx/dataset.h"
 #include "ndx/diag.h"
 #include "risk.h"
 
@@ -41,6 +42,7 @@ struct person {
 };
 
 struct risk {
+	const struct ndx_dataset *ds;
 	struct ndx_arena *arena;	/* keys, values, tuples, persons */
 	struct ndx_arena *scratch;	/* one count's keys */
 	struct table values;		/* string -> itself, interned */
@@ -175,10 +177,11 @@ intern_tuple(struct risk *r, const char *const v[RISK_NVALUES])
 }
 
 struct risk *
-risk_new(void)
+risk_new(const struct ndx_dataset *ds)
 {
 	struct risk *r = xcalloc(1, sizeof(*r));
 
+	r->ds = ds;
 	r->arena = arena_new();
 	r->tuples.aligned = 1;
 	r->scratch = arena_new();
@@ -257,21 +260,14 @@ risk_row(struct risk *r, const char *pseudo_client, const char *triaged,
 }
 
 const char *
-risk_broad_ethnic(const char *code)
+risk_broad_ethnic(const struct ndx_dataset *ds, const char *code)
 {
-	static const struct {
-		const char *codes, *broad;
-	} groups[] = {
-		{ "ABC", "WH" }, { "DEFG", "MX" }, { "HJKL", "AS" },
-		{ "MNP", "BL" }, { "RS", "OT" },
-	};
+	const char *group;
 
-	if (code == NULL || code[0] == '\0' || code[1] != '\0')
-		return code;
-	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		if (strchr(groups[i].codes, code[0]) != NULL)
-			return groups[i].broad;
-	return code;
+	if (code == NULL)
+		return NULL;
+	group = ndx_dataset_code_prop(ds, NDX_ETHNIC, code, "group");
+	return group != NULL ? group : code;
 }
 
 /* Which Q a count is over. */
@@ -306,7 +302,7 @@ q_of(struct risk *r, const struct person *p, enum q_kind q,
 	key[1] = v[RISK_SEX];
 	/* Interned again: a broad code equal to a stray raw value is one
 	 * value. */
-	key[2] = intern(r, risk_broad_ethnic(v[RISK_ETHNIC]));
+	key[2] = intern(r, risk_broad_ethnic(r->ds, v[RISK_ETHNIC]));
 	key[3] = v[RISK_LA];
 	if (q == Q_PUBLISHED && p->suppressed)
 		key[0] = key[2] = r->blank;

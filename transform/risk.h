@@ -39,8 +39,10 @@ struct risk_result {
 };
 
 struct risk;
+struct ndx_dataset;
 
-struct risk *risk_new(void);
+/* ds (borrowed) gives ETHNIC's broad groups. */
+struct risk *risk_new(const struct ndx_dataset *ds);
 /* NULL is a no-op. */
 void risk_free(struct risk *);
 
@@ -72,10 +74,11 @@ void risk_measure(struct risk *, long min_k, struct risk_result *);
 int risk_suppressed(const struct risk *, const char *pseudo_client);
 
 /*
- * ETHNIC's broad group: A-C WH, D-G MX, H-L AS, M-P BL, R and S OT; Z and
- * any other value (an unknown code, blank) is returned as it is.
+ * ETHNIC's broad group, its code's ndx:group in the XSD (A-C WH, D-G MX,
+ * H-L AS, M-P BL, R and S OT); Z and any other value (an unknown code,
+ * blank) is returned as it is.
  */
-const char *risk_broad_ethnic(const char *);
+const char *risk_broad_ethnic(const struct ndx_dataset *, const char *);
 
 /*
  * "persons=P k_min=K below_5=B", then with min_k " min_k=N after_k_min=K2

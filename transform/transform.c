@@ -504,6 +504,12 @@ transform_main(int argc, char **argv)
 		    period_of_file(&t, reader, &err) != 0)
 			goto fail;
 	}
+	{
+		const char *outs[] = { t.output, t.summary };
+
+		if (ndx_outputs_distinct(t.input, outs, 2, &err) != 0)
+			goto fail;
+	}
 	if ((out = ndx_outfile_open(t.output, &err)) == NULL)
 		goto fail;
 	if (t.summary != NULL &&

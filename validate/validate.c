@@ -66,6 +66,7 @@ struct validate {
 	size_t ngroup, groupcap;
 	struct epxml_problem *xsd;	/* its XSD problems */
 	size_t nxsd, xsdcap;
+	long xsd_dropped;	/* problems the reader could not keep */
 
 	long counts[NCOUNTS];
 	long *by_rule;
@@ -146,6 +147,19 @@ attribute(struct validate *v, long line, struct ndx_client **pc,
 static void
 xsd_problems(struct validate *v)
 {
+	/*
+	 * Problems past the reader's cap belong to no known record, and one
+	 * of them may be all that is wrong with an episode (items out of
+	 * order behind a thousand bad codes): the whole client goes.
+	 */
+	if (v->xsd_dropped > 0)
+		for (size_t a = 0; a < v->ngroup; a++)
+			problem_add(&v->ctx, v->group[a], NULL, NULL, -1,
+			    "R001", "does not match the dataset schema: "
+			    "%ld problems in this client beyond the first %d "
+			    "were not kept, so the client is rejected as a "
+			    "whole; fix the first and validate again",
+			    v->xsd_dropped, EPXML_PROBLEMS_MAX);
 	for (size_t k = 0; k < v->nxsd; k++) {
 		const struct epxml_problem *xp = &v->xsd[k];
 		struct ndx_client *c;
@@ -306,6 +320,7 @@ process_group(struct validate *v)
 	}
 	v->ngroup = 0;
 	v->nxsd = 0;
+	v->xsd_dropped = 0;
 	arena_reset(v->group_arena);
 	while (v->nadopted > 0)
 		arena_free(v->adopted[--v->nadopted]);
@@ -370,7 +385,15 @@ static void
 open_outputs(struct validate *v, const struct ndx_header *h)
 {
 	struct ndx_error err;
+	const char *outs[2 + REPORTS_MAX];
+	size_t nouts = 0;
 
+	outs[nouts++] = v->out_path;
+	outs[nouts++] = v->rejects_path;
+	for (size_t r = 0; r < v->nreports; r++)
+		outs[nouts++] = v->report_path[r];
+	if (ndx_outputs_distinct(v->input, outs, nouts, &err) != 0)
+		fatal(&err);
 	if ((v->out = ndx_outfile_open(v->out_path, &err)) == NULL)
 		fatal(&err);
 	if ((v->writer = epxml_writer_open(ndx_outfile_fp(v->out), h,
@@ -550,6 +573,7 @@ validate_main(int argc, char **argv)
 		if (v.ngroup > 0 && !same_group(v.group[0], c))
 			process_group(&v);
 		add_to_group(&v, c, probs, nprobs);
+		v.xsd_dropped += epxml_reader_dropped(v.reader);
 	}
 	if (rc < 0)
 		fatal(&err);

@@ -62,6 +62,29 @@ const char *ndx_dataset_code_prop(const struct ndx_dataset *, enum ndx_item,
 /* The codes of an item's list, in XSD order; NULL when not a code list. */
 const char *const *ndx_dataset_codes(const struct ndx_dataset *,
     enum ndx_item, size_t *n);
+/* What the item is ("referral source"): its declaration's documentation. */
+const char *ndx_dataset_title(const struct ndx_dataset *, enum ndx_item);
+
+/* An item's type as the XSD states it, for the data dictionary. */
+struct ndx_type_info {
+	const char *name;		/* "ReferralSource" */
+	const char *doc;		/* completes "ITEM must be ...", or NULL */
+	const char *const *pattern;	/* XSD patterns, alternatives */
+	size_t npattern;
+	long minlen, maxlen;		/* in characters; -1 when unset */
+};
+void ndx_dataset_type(const struct ndx_dataset *, enum ndx_item,
+    struct ndx_type_info *);
+
+/*
+ * ETHNIC's broad groups (EthnicGroup: WH, MX, AS, BL, OT, Z), which the
+ * generalised extract publishes instead (exchange.md section 8); a code's
+ * group is its "group" property, none for Z.
+ */
+const char *const *ndx_dataset_ethnic_groups(const struct ndx_dataset *,
+    size_t *n);
+const char *ndx_dataset_ethnic_group_meaning(const struct ndx_dataset *,
+    const char *group);
 
 const struct ndx_rule *ndx_dataset_rule(const struct ndx_dataset *,
     const char *id);

@@ -72,6 +72,14 @@ const struct ndx_header *epxml_reader_header(const struct epxml_reader *);
 int epxml_reader_next(struct epxml_reader *, struct ndx_arena *,
     struct ndx_client **out, const struct epxml_problem **probs,
     size_t *nprobs, struct ndx_error *err);
+/*
+ * A client with more than EPXML_PROBLEMS_MAX problems keeps only the
+ * first (memory stays bounded); this is how many more the client last
+ * returned had.  Nothing then tells which of its records they concern,
+ * so a caller that passes records on must reject the whole client.
+ */
+#define EPXML_PROBLEMS_MAX 1000
+long epxml_reader_dropped(const struct epxml_reader *);
 void epxml_reader_close(struct epxml_reader *);
 
 struct epxml_writer;

@@ -108,6 +108,13 @@ const struct ndx_manifest_file *ndx_manifest_find(
 int ndx_entry_name_safe(const char *name);
 
 /*
+ * The SHA-256 (lower-case hex) and size of what is left to read of fp, as
+ * a MANIFEST or SHA256SUMS records a file.  -1 on a read error.
+ */
+int ndx_sha256_stream(FILE *fp, unsigned long long *bytes,
+    char hex[NDX_SHA256_HEX + 1]);
+
+/*
  * NULL when an archive entry may be unpacked, else why not: "an absolute
  * path", "a '..' component", "a link", "a device", "a FIFO", "not a
  * regular file" or "not a plain file name".  type holds the entry's

@@ -10,6 +10,10 @@
  * existing one gets (old mode & 0600), so it is never more readable than
  * the file it replaces (a 0400 file stays 0400, a 0644 one becomes 0600).
  * Devices and FIFOs written in place keep their mode.
+ *
+ * /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N are written to
+ * that descriptor as it is; a symbolic link stays, and the file it names
+ * is replaced.
  */
 #ifndef NDX_OUTFILE_H
 #define NDX_OUTFILE_H
@@ -18,6 +22,21 @@
 
 struct ndx_error;
 struct ndx_outfile;
+
+/*
+ * 1 when the paths name one file (the same inode, or the same name in the
+ * same directory for one not made yet; "-" only "-"): an output must not
+ * be an input or another output.
+ */
+int ndx_outfile_same(const char *a, const char *b);
+/*
+ * 0 when none of the n outputs (NULL entries skipped) is the input (NULL
+ * or "-": standard input, never the same as an output) or another
+ * output; else 64 in err naming the two.  Checked before any output is
+ * opened, so that writing one never destroys what is read or written.
+ */
+int ndx_outputs_distinct(const char *input, const char *const *outputs,
+    size_t n, struct ndx_error *err);
 
 /* err->code 73 when the file cannot be created. */
 struct ndx_outfile *ndx_outfile_open(const char *path, struct ndx_error *);

@@ -546,7 +546,7 @@ done
 
 # ndx-run runs the programs beside it: a copy in $TB, beside scripts that
 # exec the real ones.  When $TB/stop names a stage, that stage's script
-# stops the real program (SIGSTOP) $TB/delay seconds into its work and
+# stops the real program (SIGSTOP) $TB/delay seconds after its exec and
 # writes its pid to $T/stopped, so SIGTERM lands while it runs.  Files,
 # not variables: ndx-run gives a stage only the variables it knows.
 TB=$W/bin
@@ -562,6 +562,13 @@ if [ "\${1-}" != --check ] && [ -f "$TB/stop" ] &&
     [ "\$(cat "$TB/stop")" = $s ] && mkdir "$T/stopped.once" 2>/dev/null
 then
 	(
+		# From the exec on: the delay counts from the real program's
+		# start, however long the shell took to get there.
+		_i=0
+		while [ "\$(readlink /proc/\$\$/exe)" != "$BIN/ndx-$s" ] &&
+		    [ \$_i -lt 2000 ]; do
+			_i=\$((_i + 1))
+		done
 		sleep "\$(cat "$TB/delay")"
 		kill -STOP \$\$
 		echo \$\$ >"$T/stopped.tmp"
@@ -618,7 +625,7 @@ term() {
 
 for s in extract validate pseudonymise transform pack; do
 	begin "SIGTERM while $s runs"
-	for d in 0.03 0.01 0; do
+	for d in 0.03 0.01 0.003 0 0; do
 		term "$s" "$d"
 		[ -z "$child" ] || break
 		# Too late: the stage had ended.  Start again, sooner.

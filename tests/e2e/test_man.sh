@@ -25,7 +25,7 @@ command -v mandoc >/dev/null 2>&1 && have_mandoc=1
 
 # --- lint
 
-for page in "$MAN"/*.[157]; do
+for page in "$MAN"/*.[157] "$BIN/ndx-dataset.5"; do
 	[ -f "$page" ] || continue
 	name=lint-${page##*/}
 	if [ -z "$have_mandoc" ]; then
@@ -39,6 +39,26 @@ for page in "$MAN"/*.[157]; do
 	want_empty "$T/lint" "mandoc -Tlint -W warning"
 	end
 done
+
+# --- ndx-dataset(5), made from the XSD: every item and every code of it
+
+begin "ndx-dataset.5 lists every item and code of episodes.xsd"
+XSD=$TOP/schemas/episodes.xsd
+sed -n 's/^\.It Sy \([A-Z0-9_]*\)$/\1/p' "$BIN/ndx-dataset.5" | sort -u \
+    >"$T/page-items"
+grep -o '<xs:element name="[A-Z0-9_]*"' "$XSD" |
+    sed 's/.*name="\(.*\)"/\1/' | sort -u >"$T/xsd-items"
+want_same "$T/page-items" "$T/xsd-items" "items on the page"
+# Each code list's size: the page lists every enumeration of the types
+# it shows once per item of that type.
+_codes=$(grep -c '^\.It Li ' "$BIN/ndx-dataset.5")
+[ "$_codes" -gt 150 ] || bad "only $_codes codes on the page"
+want_fixed "$BIN/ndx-dataset.5" "prison; criminal-justice source"
+want_fixed "$BIN/ndx-dataset.5" "died; counted as died"
+grep -A1 '^\.It Sy DOB$' "$BIN/ndx-dataset.5" | grep -q . &&
+    grep -A3 '^\.It Sy DOB$' "$BIN/ndx-dataset.5" |
+    grep -qx 'Identifying\.' || bad "DOB is not marked identifying"
+end
 
 # --- SYNOPSIS against usage
 

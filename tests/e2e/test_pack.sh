@@ -403,6 +403,58 @@ fi
 grep -c . "$W/s/SHA256SUMS" | grep -qx 4 || bad "SHA256SUMS: not 4 lines"
 end
 
+# --- --datapackage: the data dictionary (exchange.md §5)
+
+DP=$T/dp
+mkdir -p "$DP"
+printf 'AGNCY,CLIENTID,SEX,DOB,RFLS\n"N0852","C1","F","07/03/1980","13"\n' \
+    >"$DP/commissioner.csv"
+begin "datapackage: packed, listed, in --manifest-dir, describing the CSV"
+run ndx-pack -o "$W/dp.zip" --datapackage --period 2026Q2 \
+    --agency N0852 --recipient ndtms --manifest-dir "$W/dpmd" \
+    "$DP/commissioner.csv" "$P/episodes.xml"
+want_rc 0
+want_empty "$T/err" stderr
+bsdtar -xOf "$W/dp.zip" datapackage.json >"$W/dp.json" ||
+    bad "no datapackage.json in the archive"
+want_same "$W/dp.json" "$W/dpmd/datapackage.json" \
+    "--manifest-dir's datapackage.json"
+[ "$(stat -c %a "$W/dpmd/datapackage.json")" = 600 ] ||
+    bad "datapackage.json not 0600"
+bsdtar -xOf "$W/dp.zip" MANIFEST | grep -q ' - datapackage\.json$' ||
+    bad "MANIFEST does not list datapackage.json"
+run ndx-pack verify "$W/dp.zip"
+want_rc 0
+want_fixed "$T/out" "verified 3 files"
+rm -rf "$W/dpx" && mkdir -p "$W/dpx"
+bsdtar -xf "$W/dp.zip" -C "$W/dpx"
+(cd "$W/dpx" && sha256sum -c --quiet SHA256SUMS) >"$W/sc" 2>&1 ||
+    bad "sha256sum -c fails with datapackage.json"
+python3 "$TOP/tests/e2e/datapackage.py" "$W/dpx" >"$W/dpcheck" 2>&1 ||
+    { bad "datapackage.json does not describe the CSV"; show "$W/dpcheck"; }
+want_fixed "$W/dp.json" '"name": "ndx-n0852-2026q2-ndtms"'
+want_fixed "$W/dp.json" '"description": "referral source. Codes: 1 = drug or alcohol service;'
+want_fixed "$W/dp.json" '"format": "%d/%m/%Y"'
+end
+
+begin "datapackage: a column ndx does not know is refused, nothing written"
+run ndx-pack -o "$W/dpbad.zip" --datapackage "$P/commissioner.csv"
+want_rc 65
+want_fixed "$T/err" "commissioner.csv:1: column 3, 'NOTE', is neither a dataset item nor a column of the PCC return"
+[ ! -e "$W/dpbad.zip" ] || bad "an archive was written"
+end
+
+begin "datapackage: a file of that name is not packed beside it"
+printf '{}\n' >"$DP/datapackage.json"
+run ndx-pack -o "$W/dpbad.zip" --datapackage "$DP/commissioner.csv" \
+    "$DP/datapackage.json"
+want_rc 64
+want_fixed "$T/err" "datapackage.json: cannot be packed under this name"
+# Without --datapackage it is a file like any other.
+run ndx-pack -o "$W/dpok.zip" "$DP/commissioner.csv" "$DP/datapackage.json"
+want_rc 0
+end
+
 # retar DIR OUT NAME...: a tar.gz of the named files of DIR.
 retar() {
 	_d=$1

@@ -175,7 +175,35 @@ for r in ndtms public-health pcc; do
 	want_fixed "$T/u-$r/MANIFEST" "as-of 2026-11-01"
 	(cd "$T/u-$r" && sha256sum -c --quiet SHA256SUMS) >"$T/sums" 2>&1 ||
 	    { bad "sha256sum -c in $r's archive"; show "$T/sums"; }
+	# The data dictionary beside the CSV, in the folder and the archive,
+	# describes every cell of it (exchange.md §5).
+	want_same "$T/u-$r/datapackage.json" "$R/$r/datapackage.json" \
+	    "$r's datapackage.json"
+	grep -q ' datapackage\.json$' "$T/u-$r/MANIFEST" ||
+	    bad "$r's MANIFEST does not list datapackage.json"
+	python3 "$TOP/tests/e2e/datapackage.py" "$T/u-$r" >"$T/dp" 2>&1 ||
+	    { bad "$r's datapackage.json does not describe its CSV"
+	    show "$T/dp"; }
 done
+want_fixed "$T/u-public-health/datapackage.json" '"key_id": "'"$("$BIN/ndx-pseudonymise" keyid "$T/key")"'"'
+want_fixed "$T/u-public-health/datapackage.json" '"disclosure_risk": {'
+want_fixed "$T/u-public-health/datapackage.json" '"consent_excluded": 1'
+want_fixed "$T/u-ndtms/datapackage.json" '"label": "prison"'
+# The checker fails when the dictionary and the data disagree: SEX
+# without the code F.
+python3 - "$T/u-public-health" <<'PY'
+import json, sys
+p = sys.argv[1] + "/datapackage.json"
+d = json.load(open(p))
+for r in d["resources"]:
+    for f in r["schema"]["fields"]:
+        if f["name"] == "SEX":
+            f["constraints"]["enum"].remove("F")
+json.dump(d, open(p, "w"))
+PY
+python3 "$TOP/tests/e2e/datapackage.py" "$T/u-public-health" >"$T/dp" 2>&1 &&
+    bad "datapackage.py passed SEX F against an enum without it"
+want_fixed "$T/dp" "SEX 'F': not in the enum"
 want_fixed "$T/u-public-health/MANIFEST" \
     "key-id $("$BIN/ndx-pseudonymise" keyid "$T/key")"
 want_fixed "$T/u-public-health/MANIFEST" "consent-excluded 1"

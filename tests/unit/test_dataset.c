@@ -680,11 +680,33 @@ test_dataset_load_failures(void **state)
 	    "ndx:rule=\"R999\"", "rule that is not listed");
 	expect_load_failure("episodes.xsd",
 	    "<xs:element name=\"NATION\" type=\"NationalityCode\" "
-	    "minOccurs=\"0\"/>", "", "NATION is not declared");
+	    "minOccurs=\"0\">\n        <xs:annotation><xs:documentation>"
+	    "nationality (ISO 3166 alpha-3)</xs:documentation>"
+	    "</xs:annotation>\n      </xs:element>", "",
+	    "NATION is not declared");
 	expect_load_failure("episodes.xsd",
-	    "<xs:element name=\"DOB\" type=\"DateItem\"/>",
-	    "<xs:element name=\"DOB\" type=\"Identifier\"/>",
+	    "<xs:element name=\"DOB\" type=\"DateItem\"",
+	    "<xs:element name=\"DOB\" type=\"Identifier\"",
 	    "expects it to be a date");
+	expect_load_failure("episodes.xsd",
+	    "<xs:element name=\"DOB\" type=\"DateItem\" "
+	    "ndx:identifying=\"yes\">",
+	    "<xs:element name=\"DOB\" type=\"DateItem\">",
+	    "item DOB: ndx:identifying must be \"yes\"");
+	expect_load_failure("episodes.xsd",
+	    "<xs:element name=\"SEX\" type=\"SexCode\">",
+	    "<xs:element name=\"SEX\" type=\"SexCode\" "
+	    "ndx:identifying=\"yes\">",
+	    "item SEX: ndx:identifying must be absent");
+	expect_load_failure("episodes.xsd",
+	    "<xs:documentation>referral source</xs:documentation>", "",
+	    "item RFLS: its first declaration in episodes has no "
+	    "xs:documentation");
+	expect_load_failure("episodes.xsd", "ndx:group=\"OT\"",
+	    "ndx:group=\"XX\"", "ETHNIC code R: group 'XX' is not a code "
+	    "of EthnicGroup");
+	expect_load_failure("episodes.xsd", "name=\"EthnicGroup\"",
+	    "name=\"EthnicGroups\"", "type EthnicGroup is not defined");
 	expect_load_failure("episodes.xsd",
 	    "<xs:minInclusive value=\"1900-01-01\"/>",
 	    "<xs:minInclusive value=\"1850-01-01\"/>", "minInclusive");
@@ -702,6 +724,48 @@ test_dataset_load_failures(void **state)
 	    "ascending");
 }
 
+/* What the data dictionary is built from: titles, types, broad groups. */
+static void
+test_dataset_dictionary(void **state)
+{
+	const struct ndx_dataset *ds = *state;
+	struct ndx_type_info ti;
+	const char *const *g;
+	size_t n;
+
+	assert_string_equal(ndx_dataset_title(ds, NDX_RFLS),
+	    "referral source");
+	assert_string_equal(ndx_dataset_title(ds, NDX_DOB), "date of birth");
+	assert_non_null(strstr(ndx_dataset_title(ds, NDX_AGE_AT_TRIAGE),
+	    "whole years"));
+	for (int i = 0; i < NDX_NITEMS; i++)
+		assert_non_null(ndx_dataset_title(ds, i));
+
+	ndx_dataset_type(ds, NDX_CLIENTID, &ti);
+	assert_string_equal(ti.name, "Identifier");
+	assert_int_equal(ti.npattern, 1);
+	assert_string_equal(ti.pattern[0], "[A-Za-z0-9\\-]+");
+	assert_int_equal(ti.maxlen, 20);
+	assert_int_equal(ti.minlen, -1);
+	ndx_dataset_type(ds, NDX_PC, &ti);
+	assert_int_equal(ti.npattern, 2);
+	assert_string_equal(ti.pattern[1], "GIR 0AA");
+	assert_non_null(ti.doc);
+	ndx_dataset_type(ds, NDX_RFLS, &ti);
+	assert_int_equal(ti.npattern, 0);
+
+	g = ndx_dataset_ethnic_groups(ds, &n);
+	assert_int_equal(n, 6);
+	assert_string_equal(g[0], "WH");
+	assert_string_equal(g[5], "Z");
+	assert_non_null(strstr(ndx_dataset_ethnic_group_meaning(ds, "MX"),
+	    "mixed"));
+	assert_null(ndx_dataset_ethnic_group_meaning(ds, "A"));
+	assert_string_equal(ndx_dataset_code_prop(ds, NDX_ETHNIC, "K",
+	    "group"), "AS");
+	assert_null(ndx_dataset_code_prop(ds, NDX_ETHNIC, "Z", "group"));
+}
+
 int
 main(void)
 {
@@ -713,6 +777,7 @@ main(void)
 		cmocka_unit_test(test_dataset_dates),
 		cmocka_unit_test(test_dataset_code_props),
 		cmocka_unit_test(test_dataset_meanings),
+		cmocka_unit_test(test_dataset_dictionary),
 		cmocka_unit_test(test_dataset_mandatory),
 		cmocka_unit_test(test_dataset_rules),
 		cmocka_unit_test(test_dataset_areas),

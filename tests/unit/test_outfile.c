@@ -483,6 +483,132 @@ test_outfile_mode_replace(void **state)
 	}
 }
 
+/* dir/name as a path in buf. */
+static const char *
+in_dir(const struct fixture *f, const char *name, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s", f->dir, name);
+	return buf;
+}
+
+/* Same file: one inode, or one name in one directory for a new file. */
+static void
+test_outfile_same(void **state)
+{
+	struct fixture *f = *state;
+	char a[PATH_MAX * 2], b[PATH_MAX * 2], dotted[PATH_MAX * 2];
+	FILE *fp;
+
+	in_dir(f, "a.xml", a, sizeof(a));
+	in_dir(f, "b.xml", b, sizeof(b));
+	assert_non_null(fp = fopen(a, "w"));
+	fclose(fp);
+	snprintf(dotted, sizeof(dotted), "%s/./a.xml", f->dir);
+	assert_true(ndx_outfile_same(a, dotted));
+	assert_false(ndx_outfile_same(a, b));
+	assert_int_equal(link(a, b), 0);	/* a hard link is the file */
+	assert_true(ndx_outfile_same(a, b));
+	unlink(b);
+	/* Neither exists yet. */
+	in_dir(f, "new.csv", a, sizeof(a));
+	snprintf(dotted, sizeof(dotted), "%s/../%s/new.csv", f->dir,
+	    strrchr(f->dir, '/') + 1);
+	assert_true(ndx_outfile_same(a, dotted));
+	assert_false(ndx_outfile_same(a, b));
+	assert_true(ndx_outfile_same("-", "-"));
+	assert_true(ndx_outfile_same(NULL, "-"));
+	assert_false(ndx_outfile_same("-", a));
+	/* Devices take many outputs at once. */
+	assert_false(ndx_outfile_same("/dev/null", "/dev/null"));
+}
+
+static void
+test_outfile_distinct(void **state)
+{
+	struct fixture *f = *state;
+	char in[PATH_MAX * 2], o1[PATH_MAX * 2], o2[PATH_MAX * 2];
+	const char *outs[3];
+	struct ndx_error err;
+	FILE *fp;
+
+	in_dir(f, "in.xml", in, sizeof(in));
+	assert_non_null(fp = fopen(in, "w"));
+	fclose(fp);
+	outs[0] = in_dir(f, "v.xml", o1, sizeof(o1));
+	outs[1] = NULL;
+	outs[2] = in_dir(f, "r.csv", o2, sizeof(o2));
+	assert_int_equal(ndx_outputs_distinct(in, outs, 3, &err), 0);
+	assert_int_equal(ndx_outputs_distinct("-", outs, 3, &err), 0);
+	outs[1] = o2;
+	assert_int_equal(ndx_outputs_distinct(in, outs, 3, &err),
+	    NDX_EX_USAGE);
+	assert_non_null(strstr(err.msg, "is also the output"));
+	outs[1] = in;
+	assert_int_equal(ndx_outputs_distinct(in, outs, 3, &err),
+	    NDX_EX_USAGE);
+	assert_string_equal(err.file, in);
+	assert_non_null(strstr(err.msg, "is the input too"));
+}
+
+/* /dev/fd/N is written through N: the file behind it keeps its inode. */
+static void
+test_outfile_fd_path(void **state)
+{
+	struct fixture *f = *state;
+	char path[PATH_MAX * 2], fdpath[64], buf[16] = "";
+	struct ndx_error err;
+	struct ndx_outfile *o;
+	struct stat before, after;
+	int fd;
+
+	in_dir(f, "redirected", path, sizeof(path));
+	assert_true((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
+	assert_int_equal(fstat(fd, &before), 0);
+	snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", fd);
+	assert_non_null(o = ndx_outfile_open(fdpath, &err));
+	fputs("through\n", ndx_outfile_fp(o));
+	assert_int_equal(ndx_outfile_commit(o, &err), 0);
+	close(fd);
+	assert_int_equal(stat(path, &after), 0);
+	assert_true(before.st_ino == after.st_ino);
+	assert_true((fd = open(path, O_RDONLY)) >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf) - 1), 8);
+	close(fd);
+	assert_string_equal(buf, "through\n");
+}
+
+/* A link stays a link; the file it names is replaced, whole. */
+static void
+test_outfile_symlink(void **state)
+{
+	struct fixture *f = *state;
+	char target[PATH_MAX * 2], link_path[PATH_MAX * 2];
+	struct ndx_error err;
+	struct ndx_outfile *o;
+	struct stat st;
+
+	in_dir(f, "target.csv", target, sizeof(target));
+	in_dir(f, "link.csv", link_path, sizeof(link_path));
+	assert_int_equal(symlink("target.csv", link_path), 0);
+	assert_non_null(o = ndx_outfile_open(link_path, &err));
+	fputs("x\n", ndx_outfile_fp(o));
+	assert_int_equal(ndx_outfile_commit(o, &err), 0);
+	assert_int_equal(lstat(link_path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_size, 2);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* A link to a dangling link leads nowhere: refused, left alone. */
+	unlink(link_path);
+	in_dir(f, "dangling", target, sizeof(target));
+	assert_int_equal(symlink("nowhere", target), 0);
+	assert_int_equal(symlink("dangling", link_path), 0);
+	assert_null(ndx_outfile_open(link_path, &err));
+	assert_int_equal(err.code, NDX_EX_CANTCREAT);
+	assert_int_equal(lstat(link_path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+}
+
 int
 main(void)
 {
@@ -502,6 +628,10 @@ main(void)
 		T(test_outfile_stdout),
 		T(test_outfile_mode_umask0),
 		T(test_outfile_mode_replace),
+		T(test_outfile_same),
+		T(test_outfile_distinct),
+		T(test_outfile_fd_path),
+		T(test_outfile_symlink),
 #undef T
 	};
 

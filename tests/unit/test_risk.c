@@ -13,7 +13,12 @@
 
 #include <cmocka.h>
 
+#include "ndx/dataset.h"
+#include "ndx/ndx.h"
 #include "../../transform/risk.h"
+
+/* The dataset, for ETHNIC's groups; loaded once for every test. */
+static struct ndx_dataset *ds;
 
 /* One row: AGE_AT_TRIAGE, AGE_BAND, SEX, ETHNIC, LA, PC_DISTRICT. */
 static void
@@ -49,8 +54,9 @@ test_risk_broad_ethnic(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		assert_string_equal(risk_broad_ethnic(want[i][0]), want[i][1]);
-	assert_null(risk_broad_ethnic(NULL));
+		assert_string_equal(risk_broad_ethnic(ds, want[i][0]),
+		    want[i][1]);
+	assert_null(risk_broad_ethnic(ds, NULL));
 }
 
 static void
@@ -79,7 +85,7 @@ test_risk_row_order(void **state)
 static void
 test_risk_none(void **state)
 {
-	struct risk *r = risk_new();
+	struct risk *r = risk_new(ds);
 	struct risk_result res;
 	char line[256];
 
@@ -107,7 +113,7 @@ test_risk_none(void **state)
 static void
 test_risk_k(void **state)
 {
-	struct risk *r = risk_new();
+	struct risk *r = risk_new(ds);
 	struct risk_result res;
 	char who[16], line[256];
 
@@ -143,7 +149,7 @@ test_risk_k(void **state)
 static void
 test_risk_earliest(void **state)
 {
-	struct risk *r = risk_new();
+	struct risk *r = risk_new(ds);
 	struct risk_result res;
 
 	(void)state;
@@ -181,7 +187,7 @@ test_risk_earliest(void **state)
 static void
 test_risk_generalise(void **state)
 {
-	struct risk *r = risk_new();
+	struct risk *r = risk_new(ds);
 	struct risk_result res;
 	char line[256];
 
@@ -229,7 +235,7 @@ test_risk_generalise(void **state)
 static void
 test_risk_many(void **state)
 {
-	struct risk *r = risk_new();
+	struct risk *r = risk_new(ds);
 	struct risk_result res;
 	char who[16], age[16];
 
@@ -261,6 +267,23 @@ test_risk_many(void **state)
 	risk_free(r);
 }
 
+static int
+setup(void **state)
+{
+	struct ndx_error err;
+
+	(void)state;
+	return (ds = ndx_dataset_load(&err)) != NULL ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	ndx_dataset_free(ds);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -274,5 +297,5 @@ main(void)
 		cmocka_unit_test(test_risk_many),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

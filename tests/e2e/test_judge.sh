@@ -1,0 +1,105 @@
+#!/bin/sh
+# ndx-validate on hand-written episodes XML, where the reader's limits
+# meet the schema: a problem nothing can attribute to a record still
+# rejects.  A client with 1,001 bad MODAL codes keeps only the first 1,000
+# schema problems; its second episode's only fault (MODSET and REFMODDT
+# swapped) is among those not kept, so the whole client is rejected
+# rather than that episode passing, re-serialised in canonical order.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+J=$T/judge
+mkdir -p "$J"
+
+# episodes NBAD: a client C1 with an episode of NBAD interventions with
+# MODAL XX, and episode EP-SWAP with its items out of order; then a
+# valid client C2.
+episodes() {
+	python3 - "$1" <<'PY'
+import sys
+nbad = int(sys.argv[1])
+def iv(mid, modal, swapped=False):
+    a = "<MODSET>1</MODSET>"
+    b = "<REFMODDT>2026-07-03</REFMODDT>"
+    pair = b + a if swapped else a + b
+    return (f"<intervention><MODID>{mid}</MODID><MODAL>{modal}</MODAL>"
+            f"{pair}<MODST>2026-07-05</MODST></intervention>\n")
+def ep(eid, ivs):
+    return (f"<episode><EPISODID>{eid}</EPISODID><REFLD>2026-07-01</REFLD>"
+            "<TRIAGED>2026-07-03</TRIAGED><RFLS>4</RFLS><DRUG1>1011</DRUG1>"
+            "<ROUTE>3</ROUTE><INJSTAT>N</INJSTAT><ACCMNEED>3</ACCMNEED>"
+            "<EMPSTAT>12</EMPSTAT><PRNTSTAT>14</PRNTSTAT><CJORDER>9</CJORDER>\n"
+            f"{ivs}</episode>\n")
+def client(cid, eps):
+    return ("<client><AGNCY>N0852</AGNCY>"
+            f"<CLIENTID>{cid}</CLIENTID><FINITIAL>J</FINITIAL>"
+            "<SINITIAL>S</SINITIAL><DOB>1980-03-07</DOB><SEX>M</SEX>"
+            "<ETHNIC>A</ETHNIC><LA>E06000002</LA><PC>TS1 3QY</PC>"
+            f"<CONSENT>Y</CONSENT>\n{eps}</client>\n")
+bad = "".join(iv(f"M{i}", "XX") for i in range(nbad))
+print('<?xml version="1.0" encoding="UTF-8"?>\n'
+      '<episodes xmlns="urn:ndx:episodes:1" dataset="1" asof="2026-10-31" '
+      'start="2026-07-01" end="2026-09-30">\n'
+      + client("C1", ep("EP-BAD", bad) + ep("EP-SWAP", iv("S1", "94", True)))
+      + client("C2", ep("EP-OK", iv("K1", "94")))
+      + "</episodes>", end="\n")
+PY
+}
+
+# validate FILE: ndx-validate with every output, in $J.
+validate() {
+	run ndx-validate -o "$J/valid.xml" --rejects "$J/rejects.csv" \
+	    --report "$J/report.csv" "$1"
+}
+
+begin "an order error behind a thousand others rejects its client"
+episodes 1001 >"$J/behind.xml"
+validate "$J/behind.xml"
+want_rc 1
+want_fixed "$T/err" "episodes: 3 read, 1 valid, 2 rejected"
+grep -q 'EP-SWAP' "$J/valid.xml" && bad "EP-SWAP passed as valid"
+grep -q 'EP-OK' "$J/valid.xml" || bad "the valid client C2 was lost"
+want_fixed "$J/report.csv" \
+    ',N0852,C1,,,,R001,error,,"does not match the dataset schema: 2 problems in this client beyond the first 1000 were not kept'
+end
+
+begin "with fewer, each problem is its record's"
+episodes 999 >"$J/fewer.xml"
+validate "$J/fewer.xml"
+want_rc 1
+want_fixed "$T/err" "episodes: 3 read, 1 valid, 2 rejected"
+grep -q 'EP-SWAP' "$J/valid.xml" && bad "EP-SWAP passed as valid"
+grep 'EP-SWAP' "$J/report.csv" | grep -q 'R001' ||
+    bad "EP-SWAP's order problem is not reported against it"
+grep -q 'were not kept' "$J/report.csv" && bad "problems said dropped"
+end
+
+# --- outputs that would destroy what is read or written
+
+begin "an output named like the input, or like another output, is 64"
+episodes 3 >"$J/in.xml"
+cp "$J/in.xml" "$J/keep.xml"
+run ndx-validate -o "$J/./in.xml" "$J/in.xml"
+want_rc 64
+want_fixed "$T/err" "ndx-validate: $J/./in.xml: is the input too"
+cmp -s "$J/in.xml" "$J/keep.xml" || bad "the input was changed"
+run ndx-validate -o "$J/v.xml" --rejects "$J/same.csv" \
+    --report "$J/same.csv" "$J/in.xml"
+want_rc 64
+want_fixed "$T/err" "is also the output"
+[ ! -e "$J/v.xml" ] || bad "an output was written"
+run ndx-transform --product commissioner -o "$J/in.xml" "$J/in.xml"
+want_rc 64
+cmp -s "$J/in.xml" "$J/keep.xml" || bad "transform changed its input"
+end
+
+begin "-o /dev/stdout writes to standard output, into a redirected file"
+run ndx-validate -o "$J/v.xml" "$J/in.xml"
+"$BIN/ndx-transform" --product commissioner -o /dev/stdout "$J/v.xml" \
+    >"$J/via-dev.csv" 2>"$T/err" || bad "ndx-transform -o /dev/stdout failed"
+"$BIN/ndx-transform" --product commissioner "$J/v.xml" >"$J/plain.csv"
+want_same "$J/via-dev.csv" "$J/plain.csv" "-o /dev/stdout"
+[ -L /dev/stdout ] || [ -c /dev/stdout ] || bad "/dev/stdout was replaced"
+end
+
+finish
