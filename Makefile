@@ -48,7 +48,7 @@ SQL  = $(wildcard extract/sql/*.sql)
 
 .DELETE_ON_ERROR:
 .PHONY: all check check-unit check-e2e deps demo install uninstall clean \
-	asan valgrind fuzz lint help
+	asan valgrind fuzz help
 
 all: $(BINS) $(B)/ndx-dataset.5
 

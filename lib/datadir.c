@@ -33,8 +33,18 @@ ndx_datafile(const char *name)
 	char *p, *slash;
 	ssize_t n;
 
-	if (env != NULL && *env != '\0')
-		return found(env, "", name);
+	if (env != NULL && *env != '\0') {
+		/* A search path, as PATH is: the first directory that holds
+		 * the file; an empty entry is skipped. */
+		char *dirs = xstrdup(env), *save = NULL, *d;
+
+		p = NULL;
+		for (d = strtok_r(dirs, ":", &save); d != NULL && p == NULL;
+		    d = strtok_r(NULL, ":", &save))
+			p = found(d, "", name);
+		free(dirs);
+		return p;
+	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0)
 		return NULL;

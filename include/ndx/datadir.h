@@ -1,6 +1,8 @@
 /*
  * Where schemas and stylesheets live.  Looked up, first found wins:
- * $NDX_DATADIR/NAME, <exe>/../share/ndx/NAME (installed, relocatable),
+ * DIR/NAME for each DIR of $NDX_DATADIR, a colon-separated search path
+ * (when set, nothing else is looked at), else
+ * <exe>/../share/ndx/NAME (installed, relocatable),
  * then the source tree: <exe>/../schemas/NAME, <exe>/../transform/NAME
  * (NAME "xslt/...") and <exe>/../extract/NAME (NAME "sql/...").
  */
