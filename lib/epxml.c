@@ -27,6 +27,19 @@
 
 #define ROOT_IDENTIFIABLE "episodes"
 #define ROOT_PSEUDONYMISED "pseudonymised-episodes"
+/*
+ * No element of the dataset has more attributes than the root's seven;
+ * libxml2 2.9 checks a start tag's attributes for duplicates in time
+ * quadratic in their number (100,000 took 11 s), so a tag with more than
+ * this is refused as the bytes arrive, before libxml2 parses it.
+ */
+#define ATTRIBUTES_MAX 32
+
+/* Where the byte scan is (see scan()). */
+enum scan_state {
+	S_TEXT, S_LT, S_TAG, S_DQUOTE, S_SQUOTE, S_BANG, S_COMMENT, S_CDATA,
+	S_DECL, S_PI
+};
 
 struct epxml_reader {
 	xmlTextReaderPtr xr;
@@ -47,6 +60,10 @@ struct epxml_reader {
 	int fatal;
 	struct ndx_error fatal_err;
 	long line;		/* line of the node last read (see track_line) */
+	enum scan_state scan;	/* the byte scan of the input */
+	int scan_run;		/* '-', ']' or '?' just seen, in a row */
+	int scan_attrs;		/* '=' in the tag being scanned */
+	long scan_line;
 	int peeked;		/* positioned on the next client's start */
 	long peek_line;
 	int done;
@@ -240,6 +257,125 @@ unexpected(struct epxml_reader *r, struct ndx_error *err)
 	return -1;
 }
 
+/*
+ * Follows the markup byte by byte, enough to count a start tag's
+ * attributes ('=' outside quotes): comments, CDATA, declarations and
+ * processing instructions are skipped, whatever they hold.  -1 when a
+ * tag has too many.
+ */
+static int
+scan(struct epxml_reader *r, const unsigned char *p, size_t n)
+{
+	const unsigned char *lt, *nl;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = p[i];
+
+		/* Most bytes are text: skipped to the next '<' at once. */
+		if (r->scan == S_TEXT) {
+			lt = memchr(p + i, '<', n - i);
+			for (nl = p + i; (nl = memchr(nl, '\n', (size_t)((lt ?
+			    lt : p + n) - nl))) != NULL; nl++)
+				r->scan_line++;
+			if (lt == NULL)
+				break;
+			i = (size_t)(lt - p);
+			r->scan = S_LT;
+			continue;
+		}
+		if (c == '\n')
+			r->scan_line++;
+		switch (r->scan) {
+		case S_TEXT:
+			break;
+		case S_LT:
+			r->scan = c == '!' ? S_BANG : c == '?' ? S_PI : S_TAG;
+			r->scan_attrs = 0;
+			r->scan_run = 0;
+			if (c == '>')
+				r->scan = S_TEXT;
+			break;
+		case S_BANG:
+			r->scan = c == '-' ? S_COMMENT : c == '[' ? S_CDATA :
+			    S_DECL;
+			r->scan_run = 0;
+			break;
+		case S_TAG:
+			if (c == '"')
+				r->scan = S_DQUOTE;
+			else if (c == '\'')
+				r->scan = S_SQUOTE;
+			else if (c == '>')
+				r->scan = S_TEXT;
+			else if (c == '=' && ++r->scan_attrs > ATTRIBUTES_MAX)
+				return -1;
+			break;
+		case S_DQUOTE:
+			if (c == '"')
+				r->scan = S_TAG;
+			break;
+		case S_SQUOTE:
+			if (c == '\'')
+				r->scan = S_TAG;
+			break;
+		case S_COMMENT:
+		case S_CDATA:
+		case S_PI:
+			/* "-->", "]]>", "?>" */
+			if (c == '>' && r->scan_run >= (r->scan == S_PI ? 1 : 2))
+				r->scan = S_TEXT;
+			else if (c == (r->scan == S_COMMENT ? '-' :
+			    r->scan == S_CDATA ? ']' : '?'))
+				r->scan_run++;
+			else
+				r->scan_run = 0;
+			break;
+		case S_DECL:
+			if (c == '>')
+				r->scan = S_TEXT;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int
+read_input(void *ctx, char *buf, int len)
+{
+	struct epxml_reader *r = ctx;
+	ssize_t n;
+
+	while ((n = read(r->fd, buf, (size_t)len)) < 0 && errno == EINTR)
+		continue;
+	if (n < 0) {
+		if (!r->fatal) {
+			r->fatal = 1;
+			ndx_error_set(&r->fatal_err, NDX_EX_IOERR, r->name, 0,
+			    "read error: %s", strerror(errno));
+		}
+		return -1;
+	}
+	if (scan(r, (const unsigned char *)buf, (size_t)n) != 0) {
+		if (!r->fatal) {
+			r->fatal = 1;
+			ndx_error_set(&r->fatal_err, NDX_EX_DATAERR, r->name,
+			    r->scan_line + 1, "an element with more than %d "
+			    "attributes: not an ndx episodes file",
+			    ATTRIBUTES_MAX);
+		}
+		return -1;
+	}
+	return (int)n;
+}
+
+/* The descriptor is the reader's to close (epxml_reader_close). */
+static int
+close_input(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
 struct epxml_reader *
 epxml_reader_open(const char *path, const struct ndx_dataset *ds,
     struct ndx_error *err)
@@ -260,7 +396,8 @@ epxml_reader_open(const char *path, const struct ndx_dataset *ds,
 		}
 		r->own_fd = 1;
 	}
-	r->xr = xmlReaderForFd(r->fd, r->own_fd ? path : NULL, NULL,
+	r->xr = xmlReaderForIO(read_input, close_input, r,
+	    r->own_fd ? path : NULL, NULL,
 	    XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA);
 	if (r->xr == NULL) {
 		ndx_error_set(err, NDX_EX_OSERR, r->name, 0,

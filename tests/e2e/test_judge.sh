@@ -74,6 +74,36 @@ grep 'EP-SWAP' "$J/report.csv" | grep -q 'R001' ||
 grep -q 'were not kept' "$J/report.csv" && bad "problems said dropped"
 end
 
+# --- attributes: libxml2 checks a tag's for duplicates in quadratic time
+
+begin "an element with 100,000 attributes is refused at once (65)"
+episodes 0 >"$J/few.xml"
+python3 - "$J/few.xml" "$J/attrs.xml" "$J/comment.xml" <<'PY'
+import sys
+src = open(sys.argv[1]).read()
+many = " ".join(f'a{i}="x"' for i in range(100000))
+open(sys.argv[2], "w").write(src.replace("<SEX>", f"<SEX {many}>", 1))
+# '=' in a comment, CDATA or an attribute value is not an attribute.
+quiet = "<!-- " + "=" * 100 + " -->"
+open(sys.argv[3], "w").write(src.replace("<client>", quiet + "<client>", 1)
+    .replace("<SEX>", '<!-- a="1" b="2" --><SEX>', 1))
+PY
+for p in transform validate pseudonymise; do
+	case $p in
+	transform) set -- --product commissioner ;;
+	validate) set -- -o /dev/null ;;
+	pseudonymise) set -- --key-file "$J/key" -o /dev/null ;;
+	esac
+	[ -f "$J/key" ] || "$BIN/ndx-pseudonymise" keygen "$J/key"
+	run "ndx-$p" "$@" "$J/attrs.xml"
+	want_rc 65
+	want_fixed "$T/err" "ndx-$p: $J/attrs.xml:"
+	want_fixed "$T/err" "an element with more than 32 attributes"
+done
+run ndx-transform --product commissioner "$J/comment.xml"
+want_rc 0
+end
+
 # --- outputs that would destroy what is read or written
 
 begin "an output named like the input, or like another output, is 64"
