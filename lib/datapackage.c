@@ -155,22 +155,34 @@ risk_of(const struct ndx_provenance *prov, const char *file)
 	return NULL;
 }
 
+/* A code's meaning; groups: ETHNIC's broad groups (EthnicGroup). */
+static const char *
+code_meaning(const struct ndx_dataset *ds, enum ndx_item item, int groups,
+    const char *code)
+{
+	const char *m = groups ? ndx_dataset_ethnic_group_meaning(ds, code) :
+	    ndx_dataset_meaning(ds, item, code);
+
+	return m != NULL ? m : "";
+}
+
 /* A code list: enum constraint and categories, meanings in description. */
 static void
-codes_field(struct jw *w, const char *title, const char *const *codes,
-    size_t n, const char *(*meaning)(const struct ndx_dataset *,
-    const char *, const void *), const struct ndx_dataset *ds,
-    const void *arg, const char *note)
+codes_field(struct jw *w, const struct ndx_dataset *ds, enum ndx_item item,
+    int groups, const char *title, const char *note)
 {
+	const char *const *codes;
 	char *desc = NULL;
-	size_t len = 0;
+	size_t n, len = 0;
 	FILE *d = open_memstream(&desc, &len);
 
+	codes = groups ? ndx_dataset_ethnic_groups(ds, &n) :
+	    ndx_dataset_codes(ds, item, &n);
 	if (d != NULL) {
 		fprintf(d, "%s%s. Codes:", title, note != NULL ? note : "");
 		for (size_t i = 0; i < n; i++)
 			fprintf(d, "%s %s = %s", i > 0 ? ";" : "", codes[i],
-			    meaning(ds, codes[i], arg));
+			    code_meaning(ds, item, groups, codes[i]));
 		fputc('.', d);
 		if (fclose(d) != 0) {
 			free(desc);
@@ -191,29 +203,10 @@ codes_field(struct jw *w, const char *title, const char *const *codes,
 	for (size_t i = 0; i < n; i++) {
 		jw_open(w, NULL, '{');
 		jw_str(w, "value", codes[i]);
-		jw_str(w, "label", meaning(ds, codes[i], arg));
+		jw_str(w, "label", code_meaning(ds, item, groups, codes[i]));
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');
-}
-
-static const char *
-item_meaning(const struct ndx_dataset *ds, const char *code, const void *arg)
-{
-	const char *m = ndx_dataset_meaning(ds, *(const enum ndx_item *)arg,
-	    code);
-
-	return m != NULL ? m : "";
-}
-
-static const char *
-group_meaning(const struct ndx_dataset *ds, const char *code,
-    const void *arg)
-{
-	const char *m = ndx_dataset_ethnic_group_meaning(ds, code);
-
-	(void)arg;
-	return m != NULL ? m : "";
 }
 
 /* One dataset item as a field of the CSV; generalised: min_k given. */
@@ -222,24 +215,21 @@ item_field(struct jw *w, const struct ndx_dataset *ds, enum ndx_item item,
     int generalised)
 {
 	const char *title = ndx_dataset_title(ds, item);
-	const char *const *codes;
 	struct ndx_type_info ti;
 	char desc[512];
-	size_t n;
 
 	jw_open(w, NULL, '{');
 	jw_str(w, "name", ndx_items[item].code);
 	jw_str(w, "title", title);
 	if (generalised && item == NDX_ETHNIC) {
-		codes = ndx_dataset_ethnic_groups(ds, &n);
-		codes_field(w, title, codes, n, group_meaning, ds, NULL,
-		    ", as its broad group (this extract is generalised, "
-		    "exchange.md section 8); empty where suppressed");
+		codes_field(w, ds, item, 1, title, ", as its broad group (this "
+		    "extract is generalised, exchange.md section 8); empty "
+		    "where suppressed");
 		jw_close(w, '}');
 		return;
 	}
-	if ((codes = ndx_dataset_codes(ds, item, &n)) != NULL) {
-		codes_field(w, title, codes, n, item_meaning, ds, &item,
+	if (ndx_dataset_codes(ds, item, NULL) != NULL) {
+		codes_field(w, ds, item, 0, title,
 		    generalised && item == NDX_AGE_BAND ?
 		    "; empty where suppressed (exchange.md section 8)" : NULL);
 		jw_close(w, '}');

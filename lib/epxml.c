@@ -343,29 +343,26 @@ static int
 read_input(void *ctx, char *buf, int len)
 {
 	struct epxml_reader *r = ctx;
+	struct ndx_error err;
 	ssize_t n;
 
 	while ((n = read(r->fd, buf, (size_t)len)) < 0 && errno == EINTR)
 		continue;
-	if (n < 0) {
-		if (!r->fatal) {
-			r->fatal = 1;
-			ndx_error_set(&r->fatal_err, NDX_EX_IOERR, r->name, 0,
-			    "read error: %s", strerror(errno));
-		}
-		return -1;
+	if (n < 0)
+		ndx_error_set(&err, NDX_EX_IOERR, r->name, 0,
+		    "read error: %s", strerror(errno));
+	else if (scan(r, (const unsigned char *)buf, (size_t)n) != 0)
+		ndx_error_set(&err, NDX_EX_DATAERR, r->name, r->scan_line + 1,
+		    "an element with more than %d attributes: not an ndx "
+		    "episodes file", ATTRIBUTES_MAX);
+	else
+		return (int)n;
+	/* The first error stops the run; libxml2's about it comes later. */
+	if (!r->fatal) {
+		r->fatal = 1;
+		r->fatal_err = err;
 	}
-	if (scan(r, (const unsigned char *)buf, (size_t)n) != 0) {
-		if (!r->fatal) {
-			r->fatal = 1;
-			ndx_error_set(&r->fatal_err, NDX_EX_DATAERR, r->name,
-			    r->scan_line + 1, "an element with more than %d "
-			    "attributes: not an ndx episodes file",
-			    ATTRIBUTES_MAX);
-		}
-		return -1;
-	}
-	return (int)n;
+	return -1;
 }
 
 /* The descriptor is the reader's to close (epxml_reader_close). */

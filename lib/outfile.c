@@ -58,7 +58,6 @@ fd_named(const char *path)
 	return -1;
 }
 
-
 static char *
 dir_of(const char *path)
 {
@@ -218,23 +217,22 @@ ndx_outfile_open(const char *path, struct ndx_error *err)
 	if ((fd = fd_named(path)) >= 0) {
 		o->special = 1;
 		o->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	} else if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
-	    !is_special(path)) {
-		/* A link stays a link: the file it names is replaced. */
-		if ((target = link_target(path)) == NULL) {
-			ndx_error_set(err, NDX_EX_CANTCREAT, path, 0,
-			    "cannot create: a link to a link to nothing");
-			goto fail;
-		}
-		free(o->path);
-		o->path = target;
-		path = target;
-		dir = dir_of(path);
-		o->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
 	} else if (is_special(path)) {
 		o->special = 1;
 		o->fd = open(path, O_WRONLY | O_CLOEXEC);
 	} else {
+		/* A link stays a link: the file it names is the output. */
+		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+			if ((target = link_target(path)) == NULL) {
+				ndx_error_set(err, NDX_EX_CANTCREAT, path, 0,
+				    "cannot create: a link to a link to "
+				    "nothing");
+				goto fail;
+			}
+			free(o->path);
+			o->path = target;
+			path = target;
+		}
 		dir = dir_of(path);
 		o->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
 	}

@@ -543,6 +543,7 @@ read_inputs(struct pack *p)
 		it->path = p->operands[i];
 		slash = strrchr(it->path, '/');
 		it->name = slash ? slash + 1 : it->path;
+		it->mf.name = (char *)it->name;
 		if (!ndx_entry_name_safe(it->name) ||
 		    strcmp(it->name, NDX_MANIFEST_NAME) == 0 ||
 		    strcmp(it->name, NDX_SHA256SUMS_NAME) == 0 ||
@@ -610,8 +611,7 @@ add_datapackage(struct pack *p)
 		if (p->item[i].mf.rows < 0)
 			continue;
 		paths[ncsv] = p->item[i].path;
-		files[ncsv] = p->item[i].mf;
-		files[ncsv++].name = (char *)p->item[i].name;
+		files[ncsv++] = p->item[i].mf;
 	}
 	if ((fp = open_memstream(&p->dp_text, &p->dp_len)) == NULL)
 		diag_err(NDX_EX_OSERR, "%s", NDX_DATAPACKAGE_NAME);
@@ -628,6 +628,7 @@ add_datapackage(struct pack *p)
 		diag_err(NDX_EX_OSERR, "%s", NDX_DATAPACKAGE_NAME);
 	it = &p->item[p->nitem++];
 	it->path = it->name = NDX_DATAPACKAGE_NAME;
+	it->mf.name = (char *)it->name;
 	it->fp = fp;
 	if (ndx_sha256_stream(fp, &it->mf.bytes, it->mf.sha256) != 0)
 		diag_err(NDX_EX_OSERR, "%s", NDX_DATAPACKAGE_NAME);
@@ -646,10 +647,8 @@ make_manifest(struct pack *p, size_t *len)
 	int rc;
 
 	files = xcalloc(p->nitem + 1, sizeof(*files));
-	for (size_t i = 0; i < p->nitem; i++) {
+	for (size_t i = 0; i < p->nitem; i++)
 		files[i] = p->item[i].mf;
-		files[i].name = (char *)p->item[i].name;
-	}
 	if ((mf = open_memstream(&text, len)) == NULL)
 		diag_err(NDX_EX_OSERR, "manifest");
 	rc = ndx_manifest_write(mf, &p->prov, files, p->nitem, &err);
