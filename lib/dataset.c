@@ -35,7 +35,6 @@
 #define XS_NS "http://www.w3.org/2001/XMLSchema"
 #define APPINFO_NS "urn:ndx:appinfo:1"
 #define DATE_PATTERN "[0-9]{4}-[0-9]{2}-[0-9]{2}"
-#define MAX_DEPTH 8		/* nesting of record types; stops cycles */
 
 #define MSG_MAX sizeof(((struct ndx_check *)0)->msg)
 
@@ -63,6 +62,7 @@ struct type {
 	xmlRegexpPtr *re;	/* alternatives, as XSD patterns are */
 	char **pattern;		/* their texts, for the data dictionary */
 	size_t nre;
+	struct ndx_form attrs;	/* a complex item type's attributes */
 };
 
 struct item {
@@ -75,6 +75,7 @@ struct item {
 
 struct ndx_dataset {
 	xmlSchemaPtr xsd;
+	struct ndx_form form[2][NDX_NRECORDS];	/* [pseudonymised][record] */
 	struct type **type;
 	size_t ntype;
 	struct item item[NDX_NITEMS];
@@ -260,6 +261,89 @@ ndx_dataset_xsd(const struct ndx_dataset *ds)
 	return ds->xsd;
 }
 
+const struct ndx_form *
+ndx_dataset_form(const struct ndx_dataset *ds, int pseudonymised,
+    enum ndx_record rec)
+{
+	return &ds->form[pseudonymised != 0][rec];
+}
+
+const struct ndx_form *
+ndx_dataset_item_form(const struct ndx_dataset *ds, enum ndx_item item)
+{
+	return &ds->item[item].type->attrs;
+}
+
+/* XSD's whiteSpace="collapse", into buf; -1 when it does not fit. */
+static int
+collapse(const char *v, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	for (; *v != '\0'; v++) {
+		int space = *v == ' ' || *v == '\t' || *v == '\r' || *v == '\n';
+
+		if (space && (n == 0 || buf[n - 1] == ' '))
+			continue;
+		if (n + 1 >= size)
+			return -1;
+		buf[n++] = space ? ' ' : *v;
+	}
+	if (n > 0 && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int
+date_valid(const struct type *t, const char *v)
+{
+	ndx_day day;
+
+	return ndx_date_parse_iso(v, &day) == NDX_DATE_OK &&
+	    (!t->has_min || day >= t->min);
+}
+
+int
+ndx_dataset_check_attr(const struct ndx_dataset *ds,
+    const struct ndx_attr_decl *a, const char *value)
+{
+	const struct type *date = a->date_type;
+	char buf[64];
+	const char *p;
+	int nonzero = 0;
+
+	(void)ds;
+	if (a->type == NDX_ATTR_STRING)
+		return a->fixed == NULL || strcmp(value, a->fixed) == 0 ? 0 :
+		    -1;
+	/* No value of these types is anywhere near this long. */
+	if (collapse(value, buf, sizeof(buf)) != 0)
+		return -1;
+	if (a->fixed != NULL && strcmp(buf, a->fixed) != 0)
+		return -1;
+	switch (a->type) {
+	case NDX_ATTR_BOOLEAN:
+		return strcmp(buf, "true") == 0 || strcmp(buf, "false") == 0 ||
+		    strcmp(buf, "1") == 0 || strcmp(buf, "0") == 0 ? 0 : -1;
+	case NDX_ATTR_POSITIVE_INTEGER:
+		p = buf[0] == '+' ? buf + 1 : buf;
+		if (*p == '\0')
+			return -1;
+		for (; *p != '\0'; p++) {
+			if (*p < '0' || *p > '9')
+				return -1;
+			nonzero |= *p != '0';
+		}
+		return nonzero ? 0 : -1;
+	case NDX_ATTR_DATE:
+		return date_valid(date, buf) ? 0 : -1;
+	case NDX_ATTR_STRING:
+		break;
+	}
+	return -1;
+}
+
 static int
 rule_cmp(const void *key, const void *elem)
 {
@@ -319,12 +403,26 @@ ndx_dataset_area_name(const struct ndx_dataset *ds, const char *name)
 }
 
 static void
+form_free(struct ndx_form *f)
+{
+	for (size_t i = 0; i < f->nparticle; i++)
+		free(f->particle[i].name);
+	for (size_t i = 0; i < f->nattr; i++) {
+		free(f->attr[i].name);
+		free(f->attr[i].fixed);
+	}
+	free(f->particle);
+	free(f->attr);
+}
+
+static void
 type_free(struct type *t)
 {
 	size_t i, j;
 
 	if (t == NULL)
 		return;
+	form_free(&t->attrs);
 	for (i = 0; i < t->ncode; i++) {
 		free(t->code[i].value);
 		free(t->code[i].meaning);
@@ -355,6 +453,8 @@ ndx_dataset_free(struct ndx_dataset *ds)
 	if (ds == NULL)
 		return;
 	xmlSchemaFree(ds->xsd);
+	for (i = 0; i < 2 * NDX_NRECORDS; i++)
+		form_free(&ds->form[i / NDX_NRECORDS][i % NDX_NRECORDS]);
 	for (i = 0; i < ds->ntype; i++)
 		type_free(ds->type[i]);
 	free(ds->type);
@@ -712,26 +812,195 @@ parse_simple(struct loader *ld, struct type *t, xmlNodePtr st)
 }
 
 /*
+ * A schema component may carry only the attributes the loader reads (and
+ * any in the appinfo namespace, which libxml2 ignores): another, such as
+ * nillable or mixed, would change what the XSD accepts behind the judge's
+ * back.
+ */
+static int
+only_attrs(struct loader *ld, xmlNodePtr n, const char *const *allowed)
+{
+	for (xmlAttrPtr a = n->properties; a != NULL; a = a->next) {
+		size_t i;
+
+		if (a->ns != NULL &&
+		    xmlStrEqual(a->ns->href, BAD_CAST APPINFO_NS))
+			continue;
+		for (i = 0; a->ns == NULL && allowed[i] != NULL; i++)
+			if (xmlStrEqual(a->name, BAD_CAST allowed[i]))
+				break;
+		if (a->ns != NULL || allowed[i] == NULL)
+			return fail_at(ld, n, "xs:%s: attribute '%s' is not "
+			    "supported", (const char *)n->name,
+			    (const char *)a->name);
+	}
+	return 0;
+}
+
+/* Elements under n other than xs:annotation and those named. */
+static int
+only_children(struct loader *ld, xmlNodePtr n, const char *const *allowed)
+{
+	for (xmlNodePtr c = n->children; c != NULL; c = c->next) {
+		size_t i;
+
+		if (c->type != XML_ELEMENT_NODE || is_xs(c, "annotation"))
+			continue;
+		for (i = 0; allowed[i] != NULL; i++)
+			if (is_xs(c, allowed[i]))
+				break;
+		if (allowed[i] == NULL)
+			return fail_at(ld, c, "xs:%s: <%s> is not supported "
+			    "here", (const char *)n->name,
+			    (const char *)c->name);
+	}
+	return 0;
+}
+
+static const char *const none[] = { NULL };
+
+static const struct type *type_get(struct loader *, xmlNodePtr,
+    const char *);
+
+/* One xs:attribute of a record or item type. */
+static int
+add_attr(struct loader *ld, struct ndx_form *f, xmlNodePtr a)
+{
+	static const char *const allowed[] = { "name", "type", "use",
+	    "fixed", NULL };
+	struct ndx_attr_decl *d;
+	const struct type *t = NULL;
+	char *tname = NULL, *use = NULL;
+	enum ns_kind kind;
+	int rc = -1;
+
+	if (only_attrs(ld, a, allowed) != 0 || only_children(ld, a, none) != 0)
+		return -1;
+	f->attr = xreallocarray(f->attr, f->nattr + 1, sizeof(*f->attr));
+	d = &f->attr[f->nattr];
+	memset(d, 0, sizeof(*d));
+	if ((d->name = attr(a, "name")) == NULL)
+		return fail_at(ld, a, "xs:attribute without a name");
+	f->nattr++;
+	for (size_t i = 0; i + 1 < f->nattr; i++)
+		if (strcmp(f->attr[i].name, d->name) == 0)
+			return fail_at(ld, a, "attribute %s declared twice",
+			    d->name);
+	d->fixed = attr(a, "fixed");
+	use = attr(a, "use");
+	if (use != NULL && strcmp(use, "required") != 0 &&
+	    strcmp(use, "optional") != 0) {
+		fail_at(ld, a, "attribute %s: use='%s' is not supported",
+		    d->name, use);
+		goto out;
+	}
+	d->required = use != NULL && strcmp(use, "required") == 0;
+	kind = qname(ld, a, "type", &tname);
+	if (kind == NS_XS && strcmp(tname, "string") == 0)
+		d->type = NDX_ATTR_STRING;
+	else if (kind == NS_XS && strcmp(tname, "boolean") == 0)
+		d->type = NDX_ATTR_BOOLEAN;
+	else if (kind == NS_XS && strcmp(tname, "positiveInteger") == 0)
+		d->type = NDX_ATTR_POSITIVE_INTEGER;
+	else if (kind == NS_TARGET && (t = type_get(ld, a, tname)) == NULL)
+		goto out;
+	else if (t != NULL && t->is_date && t->attrs.nattr == 0) {
+		d->type = NDX_ATTR_DATE;
+		d->date_type = t;
+	} else {
+		fail_at(ld, a, "attribute %s: its type must be xs:string, "
+		    "xs:boolean, xs:positiveInteger or a date type of the "
+		    "dataset", d->name);
+		goto out;
+	}
+	/* A fixed value compares as a value, not as text, but for strings. */
+	if (d->fixed != NULL && d->type != NDX_ATTR_STRING) {
+		fail_at(ld, a, "attribute %s: fixed is supported on xs:string "
+		    "only", d->name);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tname);
+	free(use);
+	return rc;
+}
+
+/* The xs:attribute and xs:attributeGroup ref= children of n. */
+static int
+add_attrs(struct loader *ld, struct ndx_form *f, xmlNodePtr n, int depth)
+{
+	static const char *const ref[] = { "ref", NULL };
+	xmlNodePtr c, g;
+	char *name = NULL;
+
+	for (c = n->children; c != NULL; c = c->next) {
+		if (is_xs(c, "attribute")) {
+			if (add_attr(ld, f, c) != 0)
+				return -1;
+			continue;
+		}
+		if (!is_xs(c, "attributeGroup"))
+			continue;
+		if (depth > 0)
+			return fail_at(ld, c, "attribute groups do not nest");
+		if (only_attrs(ld, c, ref) != 0 ||
+		    only_children(ld, c, none) != 0)
+			return -1;
+		g = NULL;
+		if (qname(ld, c, "ref", &name) == NS_TARGET)
+			g = top(ld, "attributeGroup", name);
+		free(name);
+		if (g == NULL)
+			return fail_at(ld, c, "attributeGroup ref= names no "
+			    "attribute group of the dataset");
+		if (only_children(ld, g, (const char *const[]){ "attribute",
+		    NULL }) != 0 || add_attrs(ld, f, g, depth + 1) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * A complex type with simple content (DateItem): the item's value is its
- * base simple type's; the attributes (raw) are the reader's business.
+ * base simple type's; its attributes (raw) go into attrs.
  */
 static xmlNodePtr
-simple_content_base(struct loader *ld, xmlNodePtr ct)
+simple_content_base(struct loader *ld, xmlNodePtr ct, struct ndx_form *attrs)
 {
+	static const char *const ct_attrs[] = { "name", NULL };
+	static const char *const sc_children[] = { "simpleContent", NULL };
+	static const char *const ext_children[] = { "attribute", NULL };
+	static const char *const ext_attrs[] = { "base", NULL };
 	xmlNodePtr sc, ext, st = NULL;
 	char *base = NULL;
 
+	if (only_attrs(ld, ct, ct_attrs) != 0 ||
+	    only_children(ld, ct, sc_children) != 0)
+		return NULL;
 	for (sc = ct->children; sc != NULL; sc = sc->next)
 		if (is_xs(sc, "simpleContent"))
 			break;
+	if (sc != NULL && (only_attrs(ld, sc, none) != 0 ||
+	    only_children(ld, sc, (const char *const[]){ "extension",
+	    NULL }) != 0))
+		return NULL;
 	for (ext = sc != NULL ? sc->children : NULL; ext != NULL;
 	    ext = ext->next)
 		if (is_xs(ext, "extension"))
 			break;
+	if (ext != NULL && (only_attrs(ld, ext, ext_attrs) != 0 ||
+	    only_children(ld, ext, ext_children) != 0))
+		return NULL;
 	if (ext != NULL && qname(ld, ext, "base", &base) == NS_TARGET)
 		st = top(ld, "simpleType", base);
 	free(base);
-	return st;
+	if (st == NULL) {
+		fail_at(ld, ct, "a complex item type must extend a named "
+		    "simple type");
+		return NULL;
+	}
+	return add_attrs(ld, attrs, ext, 1) == 0 ? st : NULL;
 }
 
 /* The type named name, read once and shared by its items. */
@@ -739,6 +1008,7 @@ static const struct type *
 type_get(struct loader *ld, xmlNodePtr at, const char *name)
 {
 	struct ndx_dataset *ds = ld->ds;
+	struct ndx_form attrs = { NULL, 0, NULL, 0 };
 	struct type *t;
 	xmlNodePtr st, ct;
 
@@ -747,9 +1017,8 @@ type_get(struct loader *ld, xmlNodePtr at, const char *name)
 			return ds->type[i];
 	st = top(ld, "simpleType", name);
 	if (st == NULL && (ct = top(ld, "complexType", name)) != NULL &&
-	    (st = simple_content_base(ld, ct)) == NULL) {
-		fail_at(ld, ct, "type %s: a complex item type must extend "
-		    "a named simple type", name);
+	    (st = simple_content_base(ld, ct, &attrs)) == NULL) {
+		form_free(&attrs);
 		return NULL;
 	}
 	if (st == NULL) {
@@ -759,6 +1028,7 @@ type_get(struct loader *ld, xmlNodePtr at, const char *name)
 	t = xcalloc(1, sizeof(*t));
 	t->name = xstrdup(name);
 	t->minlen = t->maxlen = -1;
+	t->attrs = attrs;
 	ds->type = xreallocarray(ds->type, ds->ntype + 1, sizeof(*ds->type));
 	ds->type[ds->ntype++] = t;
 	return parse_simple(ld, t, st) == 0 ? t : NULL;
@@ -824,54 +1094,120 @@ out:
 	return rc;
 }
 
+static const char *const record_name[NDX_NRECORDS] = {
+	NULL, "client", "episode", "intervention"
+};
+
+/* "1" or "0" (minOccurs), "1" or "unbounded" (maxOccurs); absent is 1. */
+static int
+occurs(struct loader *ld, xmlNodePtr el, const char *name, const char *alt,
+    int *out)
+{
+	char *v = attr(el, name);
+	int rc = 0;
+
+	*out = 1;
+	if (v != NULL && strcmp(v, alt) == 0)
+		*out = 0;
+	else if (v != NULL && strcmp(v, "1") != 0)
+		rc = fail_at(ld, el, "%s='%s' is not supported (1 or %s)",
+		    name, v, alt);
+	free(v);
+	return rc;
+}
+
 /*
- * Walks a record type's sequence: item elements are declared, the others
- * (client, episode, intervention) lead to the next record type.
+ * Walks a record type: its attributes and its sequence, where item
+ * elements are declared and the one other element leads to the record
+ * below.  rec is the record the type describes; the nesting is fixed
+ * (root, client, episode, intervention) because the program's model is.
  */
 static int
-walk(struct loader *ld, xmlNodePtr ct, int identifiable, int depth)
+walk(struct loader *ld, xmlNodePtr ct, int identifiable, enum ndx_record rec)
 {
+	static const char *const ct_attrs[] = { "name", NULL };
+	static const char *const ct_children[] = { "sequence", "attribute",
+	    "attributeGroup", NULL };
+	static const char *const el_attrs[] = { "name", "type", "minOccurs",
+	    "maxOccurs", NULL };
+	static const char *const seq_children[] = { "element", NULL };
+	struct ndx_form *f = &ld->ds->form[!identifiable][rec];
+	struct ndx_particle *pt;
 	xmlNodePtr seq, el, sub;
-	char *name = NULL, *tname = NULL;
-	int item, rc = -1;
+	char *tname = NULL;
+	int item, records = 0, rc = -1;
 
-	if (depth > MAX_DEPTH)
-		return fail_at(ld, ct, "record types nest too deeply");
+	if (only_attrs(ld, ct, ct_attrs) != 0 ||
+	    only_children(ld, ct, ct_children) != 0 ||
+	    add_attrs(ld, f, ct, 0) != 0)
+		return -1;
 	for (seq = ct->children; seq != NULL; seq = seq->next)
 		if (is_xs(seq, "sequence"))
 			break;
 	if (seq == NULL)
 		return fail_at(ld, ct, "a record type must hold an "
 		    "xs:sequence");
+	if (only_attrs(ld, seq, none) != 0 ||
+	    only_children(ld, seq, seq_children) != 0)
+		return -1;
 	for (el = seq->children; el != NULL; el = el->next) {
-		if (el->type != XML_ELEMENT_NODE || is_xs(el, "annotation"))
+		if (!is_xs(el, "element"))
 			continue;
-		if (is_xs(el, "element"))
-			name = attr(el, "name");
-		if (name == NULL) {
-			fail_at(ld, el, "only named xs:element may appear in "
-			    "a record's sequence");
-			goto out;
-		}
-		if ((item = ndx_item_lookup(name)) >= 0) {
+		if (only_attrs(ld, el, el_attrs) != 0 ||
+		    only_children(ld, el, none) != 0)
+			return -1;
+		f->particle = xreallocarray(f->particle, f->nparticle + 1,
+		    sizeof(*f->particle));
+		pt = &f->particle[f->nparticle];
+		memset(pt, 0, sizeof(*pt));
+		if ((pt->name = attr(el, "name")) == NULL)
+			return fail_at(ld, el, "xs:element without a name");
+		f->nparticle++;
+		for (size_t i = 0; i + 1 < f->nparticle; i++)
+			if (strcmp(f->particle[i].name, pt->name) == 0)
+				return fail_at(ld, el, "element %s appears "
+				    "twice in one sequence", pt->name);
+		if (occurs(ld, el, "minOccurs", "0", &pt->min) != 0 ||
+		    occurs(ld, el, "maxOccurs", "unbounded",
+		    &pt->unbounded) != 0)
+			return -1;
+		pt->unbounded = !pt->unbounded;
+		if ((item = ndx_item_lookup(pt->name)) >= 0) {
+			pt->item = item;
+			if (rec == NDX_REC_ROOT ||
+			    (int)ndx_items[item].level != (int)rec - 1)
+				return fail_at(ld, el, "item %s does not "
+				    "belong in this record", pt->name);
+			if (pt->unbounded)
+				return fail_at(ld, el, "item %s may appear "
+				    "once at most", pt->name);
 			if (declare_item(ld, el, item, identifiable) != 0)
-				goto out;
-		} else if (qname(ld, el, "type", &tname) == NS_TARGET &&
-		    (sub = top(ld, "complexType", tname)) != NULL) {
-			if (walk(ld, sub, identifiable, depth + 1) != 0)
-				goto out;
-		} else {
-			fail_at(ld, el, "element %s is neither an item nor a "
-			    "record", name);
+				return -1;
+			continue;
+		}
+		pt->item = -1;
+		if (rec + 1 >= NDX_NRECORDS || records++ > 0 ||
+		    strcmp(pt->name, record_name[rec + 1]) != 0)
+			return fail_at(ld, el, "element %s is neither an item "
+			    "nor the record <%s>", pt->name,
+			    rec + 1 < NDX_NRECORDS ? record_name[rec + 1] :
+			    "none");
+		if (qname(ld, el, "type", &tname) != NS_TARGET ||
+		    (sub = top(ld, "complexType", tname)) == NULL) {
+			fail_at(ld, el, "record %s needs a named complex type",
+			    pt->name);
 			goto out;
 		}
-		free(name);
 		free(tname);
-		name = tname = NULL;
+		tname = NULL;
+		if (walk(ld, sub, identifiable, rec + 1) != 0)
+			goto out;
 	}
+	if (rec + 1 < NDX_NRECORDS && records == 0)
+		return fail_at(ld, ct, "a record type must hold the record "
+		    "<%s>", record_name[rec + 1]);
 	rc = 0;
 out:
-	free(name);
 	free(tname);
 	return rc;
 }
@@ -879,16 +1215,49 @@ out:
 static int
 walk_root(struct loader *ld, const char *root, int identifiable)
 {
+	static const char *const el_attrs[] = { "name", "type", NULL };
 	xmlNodePtr el = top(ld, "element", root), ct = NULL;
 	char *tname = NULL;
 
+	if (el != NULL && (only_attrs(ld, el, el_attrs) != 0 ||
+	    only_children(ld, el, none) != 0))
+		return -1;
 	if (el != NULL && qname(ld, el, "type", &tname) == NS_TARGET)
 		ct = top(ld, "complexType", tname);
 	free(tname);
 	if (ct == NULL)
 		return fail_at(ld, el, "no element %s of a named complex "
 		    "type", root);
-	return walk(ld, ct, identifiable, 0);
+	return walk(ld, ct, identifiable, NDX_REC_ROOT);
+}
+
+/*
+ * What the schema element itself may say: an include, an import or a
+ * default that changes how names are qualified would make documents the
+ * loader never saw valid.
+ */
+static int
+schema_supported(struct loader *ld)
+{
+	static const char *const attrs[] = { "targetNamespace",
+	    "elementFormDefault", "attributeFormDefault", "version", NULL };
+	static const char *const children[] = { "element", "complexType",
+	    "simpleType", "attributeGroup", NULL };
+	char *efd = attr(ld->schema, "elementFormDefault");
+	char *afd = attr(ld->schema, "attributeFormDefault");
+	int ok = efd != NULL && strcmp(efd, "qualified") == 0 &&
+	    (afd == NULL || strcmp(afd, "unqualified") == 0);
+
+	free(efd);
+	free(afd);
+	if (only_attrs(ld, ld->schema, attrs) != 0 ||
+	    only_children(ld, ld->schema, children) != 0)
+		return -1;
+	if (!ok)
+		return fail_at(ld, ld->schema, "the schema must say "
+		    "elementFormDefault=\"qualified\" and leave attributes "
+		    "unqualified");
+	return 0;
 }
 
 static int
@@ -991,7 +1360,8 @@ load_xsd_doc(struct ndx_dataset *ds, xmlDocPtr doc, const char *path,
 		    "namespace");
 		goto out;
 	}
-	if (walk_root(&ld, "episodes", 1) != 0 ||
+	if (schema_supported(&ld) != 0 ||
+	    walk_root(&ld, "episodes", 1) != 0 ||
 	    undeclared(&ld, "episodes", 0) != 0 ||
 	    walk_root(&ld, "pseudonymised-episodes", 0) != 0 ||
 	    undeclared(&ld, "pseudonymised-episodes", 1) != 0 ||

@@ -1,21 +1,35 @@
 /*
- * The episodes XML: a streaming reader on xmlTextReader (optionally
- * validating against the dataset's XSD as it goes) and a writer.
+ * The episodes XML: a streaming reader on libxml2's SAX2 push parser, which
+ * also judges each record's form, and a writer.
  *
- * The reader returns one <client> at a time.  libxml2 validates ahead of
- * the node the reader returns, so XSD problems are collected as they come
- * and handed out by line: after reading a client, the reader peeks at the
- * start of the next one, and every problem on a line before that start
- * belongs to the client just read.  The writer puts each element on its
- * own line so that this attribution is exact for files ndx wrote.
+ * The judge is the dataset's: the content models and attribute lists
+ * lib/dataset.c compiled from episodes.xsd (item order, cardinality,
+ * allowed attributes and their types).  A problem is attached to the record
+ * it concerns as the events arrive, so it needs no line numbers to find its
+ * record and nothing is dropped: a record keeps its first problem, and
+ * there are never more problems than records.  The values themselves are
+ * judged by ndx_dataset_check() (epxml_check_values(), or ndx-validate's
+ * rules).  With EPXML_XSD, libxml2's XSD validator also runs in the same
+ * event stream and its problems are attached the same way, marked as its.
+ *
+ * The caller pulls one <client> at a time into an arena of its own.  The
+ * push parser would run on through the whole buffer it is given, so the
+ * input is fed only up to the end of the next tag that closes a child of
+ * the root (a byte scan finds it): each chunk completes one client at most,
+ * and everything a client holds is allocated in the arena of the call that
+ * returns it.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <libxml/xmlreader.h>
+#include <libxml/parser.h>
+#include <libxml/SAX2.h>
 #include <libxml/xmlschemas.h>
 
 #include "ndx/arena.h"
@@ -27,243 +41,723 @@
 
 #define ROOT_IDENTIFIABLE "episodes"
 #define ROOT_PSEUDONYMISED "pseudonymised-episodes"
+#define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
 /*
- * No element of the dataset has more attributes than the root's seven;
+ * No element of the dataset has more attributes than the root's six;
  * libxml2 2.9 checks a start tag's attributes for duplicates in time
  * quadratic in their number (100,000 took 11 s), so a tag with more than
  * this is refused as the bytes arrive, before libxml2 parses it.
  */
 #define ATTRIBUTES_MAX 32
+/* Far longer than any item's type allows; the text beyond is not kept. */
+#define VALUE_MAX (64 * 1024)
+#define READ_SIZE (64 * 1024)
 
 /* Where the byte scan is (see scan()). */
 enum scan_state {
 	S_TEXT, S_LT, S_TAG, S_DQUOTE, S_SQUOTE, S_BANG, S_COMMENT, S_CDATA,
-	S_DECL, S_PI
+	S_PI
 };
 
+/* What an open element is to the reader. */
+enum open_kind { O_RECORD, O_ITEM, O_SKIP };
+
 struct epxml_reader {
-	xmlTextReaderPtr xr;
+	xmlParserCtxtPtr px;
+	const struct ndx_dataset *ds;
 	int fd, own_fd;
 	char *name;
 	struct ndx_header header;
-	/* Interned element names, compared by pointer. */
-	const xmlChar *item_name[NDX_NITEMS];
-	const xmlChar *n_client, *n_episode, *n_intervention, *n_line,
-	    *n_raw, *ns;
-	/* Problems reported by libxml2, not yet handed out. */
+	int have_root;		/* the root's start tag has been read */
+	int finished;		/* the last chunk has been parsed */
+	const struct ndx_form *form[NDX_NRECORDS];
+
+	/* The parse. */
+	int depth;		/* open elements */
+	int skip;		/* depth of the subtree being skipped, or 0 */
+	enum ndx_record rec;	/* innermost open record */
+	size_t pos[NDX_NRECORDS];	/* particle reached, per open record */
+	unsigned count[NDX_NRECORDS];	/* elements matched at that particle */
+	int item;		/* item being read, or -1 */
+	int item_raw;
+	int item_flawed;	/* a problem already told about this item */
+	char *text;
+	size_t ntext, textcap;
+	int text_cut;
+
+	/* The client being built, in the arena of the current call. */
+	struct ndx_arena *arena;
+	struct ndx_client *client;
+	int client_done;
+	unsigned flawed[NDX_NRECORDS];	/* open record has a problem */
 	struct epxml_problem *prob;
 	size_t nprob, probcap;
-	size_t handed;		/* problems handed out by the last call */
-	long dropped;		/* over the cap, since the last hand-out */
-	long last_dropped;	/* of the client last handed out */
-	/* A parse (well-formedness or I/O) error seen by the handler. */
+
+	/* libxml2's XSD validator, with EPXML_XSD. */
+	xmlSchemaValidCtxtPtr vx;
+	xmlSchemaSAXPlugPtr plug;
+	xmlSAXHandlerPtr vsax;
+	void *vdata;
+	int vx_record_start;	/* inside a record's start-tag event */
+	unsigned vx_flawed[NDX_NRECORDS];
+
+	/* The first error that stops the run. */
 	int fatal;
 	struct ndx_error fatal_err;
-	long line;		/* line of the node last read (see track_line) */
-	enum scan_state scan;	/* the byte scan of the input */
+
+	/* The byte scan of the input. */
+	enum scan_state scan;
 	int scan_run;		/* '-', ']' or '?' just seen, in a row */
 	int scan_attrs;		/* '=' in the tag being scanned */
+	int scan_end_tag;	/* the tag being scanned is an end tag */
+	unsigned char scan_prev;	/* last byte of the tag, outside quotes */
+	long scan_depth;
 	long scan_line;
-	int peeked;		/* positioned on the next client's start */
-	long peek_line;
-	int done;
+	unsigned char buf[READ_SIZE];
+	size_t bufpos, buflen;
+	int eof;
 };
 
-/*
- * The reader often passes no node with a schema error; its message names
- * the element as "Element '{namespace}NAME': ...".
- */
-static void
-element_of_message(const char *msg, char *out, size_t size)
-{
-	const char *p = strstr(msg, "Element '"), *end;
+static const char *const record_name[NDX_NRECORDS] = {
+	"the root", "client", "episode", "intervention"
+};
 
-	if (p == NULL)
-		return;
-	p += strlen("Element '");
-	if (*p == '{' && (p = strchr(p, '}')) != NULL)
-		p++;
-	if (p == NULL || (end = strchr(p, '\'')) == NULL ||
-	    (size_t)(end - p) >= size)
-		return;
-	memcpy(out, p, (size_t)(end - p));
-	out[end - p] = '\0';
+static long
+line_now(const struct epxml_reader *r)
+{
+	return r->px != NULL ? xmlSAX2GetLineNumber(r->px) : 0;
 }
 
 static void
-on_error(void *ctx, xmlErrorPtr e)
-{
-	struct epxml_reader *r = ctx;
-	struct epxml_problem *p;
-	const char *msg;
-	size_t n;
+set_fatal(struct epxml_reader *r, int code, long line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-	if (e == NULL || e->level == XML_ERR_WARNING)
+static void
+set_fatal(struct epxml_reader *r, int code, long line, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[sizeof(r->fatal_err.msg)];
+
+	if (r->fatal)
 		return;
-	msg = e->message ? e->message : "error";
-	if (e->domain != XML_FROM_SCHEMASV) {
-		if (!r->fatal) {
-			r->fatal = 1;
-			ndx_error_set(&r->fatal_err,
-			    e->domain == XML_FROM_IO ? NDX_EX_IOERR :
-			    NDX_EX_DATAERR, r->name, e->line, "%s", msg);
-			n = strlen(r->fatal_err.msg);
-			while (n > 0 && r->fatal_err.msg[n - 1] == '\n')
-				r->fatal_err.msg[--n] = '\0';
-		}
+	r->fatal = 1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ndx_error_set(&r->fatal_err, code, r->name, line, "%s", msg);
+	if (r->px != NULL)
+		xmlStopParser(r->px);
+}
+
+/* The client element, or NULL before the first. */
+static struct ndx_episode *
+cur_episode(const struct epxml_reader *r)
+{
+	return r->client != NULL && r->client->nep > 0 ?
+	    &r->client->ep[r->client->nep - 1] : NULL;
+}
+
+static struct ndx_intervention *
+cur_intervention(const struct epxml_reader *r)
+{
+	struct ndx_episode *e = cur_episode(r);
+
+	return e != NULL && e->niv > 0 ? &e->iv[e->niv - 1] : NULL;
+}
+
+/*
+ * Attaches a problem to record rec (the open record at that level); a
+ * problem of the root stops the run, since it concerns every client.
+ */
+static void
+problem(struct epxml_reader *r, enum ndx_record rec, int xsd, int item,
+    const char *element, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static void
+problem(struct epxml_reader *r, enum ndx_record rec, int xsd, int item,
+    const char *element, const char *fmt, ...)
+{
+	unsigned *flawed = xsd ? r->vx_flawed : r->flawed;
+	struct epxml_problem *p;
+	char msg[sizeof(p->message)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (rec == NDX_REC_ROOT || r->client == NULL) {
+		set_fatal(r, NDX_EX_DATAERR, line_now(r), "not a valid "
+		    "episodes file: %s", msg);
 		return;
 	}
-	if (r->nprob - r->handed >= EPXML_PROBLEMS_MAX) {
-		r->dropped++;
+	if (flawed[rec]++ > 0)
 		return;
-	}
 	if (r->nprob == r->probcap) {
 		r->probcap = r->probcap ? r->probcap * 2 : 16;
 		r->prob = xreallocarray(r->prob, r->probcap, sizeof(*r->prob));
 	}
 	p = &r->prob[r->nprob++];
-	p->xml_line = e->line;
-	p->element[0] = '\0';
-	if (e->node != NULL && ((xmlNodePtr)e->node)->name != NULL)
-		snprintf(p->element, sizeof(p->element), "%s",
-		    (const char *)((xmlNodePtr)e->node)->name);
-	else
-		element_of_message(msg, p->element, sizeof(p->element));
-	snprintf(p->message, sizeof(p->message), "%s", msg);
-	n = strlen(p->message);
-	while (n > 0 && p->message[n - 1] == '\n')
-		p->message[--n] = '\0';
+	memset(p, 0, sizeof(*p));
+	p->episode = rec >= NDX_REC_EPISODE ? (long)r->client->nep - 1 : -1;
+	p->intervention = rec >= NDX_REC_INTERVENTION ?
+	    (long)cur_episode(r)->niv - 1 : -1;
+	p->item = item;
+	p->xsd = xsd;
+	p->xml_line = line_now(r);
+	snprintf(p->element, sizeof(p->element), "%s", element ? element : "");
+	memcpy(p->message, msg, sizeof(msg));
 }
 
 /*
- * A root attribute too long for its field is refused, not cut: a cut
- * value could end inside a UTF-8 sequence and be written out as a file
- * no XML parser reads, or pass for a shorter value it never was.
- */
-static int
-copy_attr(struct epxml_reader *r, const char *name, char *dst, size_t size,
-    struct ndx_error *err)
-{
-	xmlChar *v = xmlTextReaderGetAttribute(r->xr, (const xmlChar *)name);
-	size_t len = v != NULL ? strlen((const char *)v) : 0;
-
-	if (len >= size) {
-		ndx_error_set(err, NDX_EX_DATAERR, r->name,
-		    xmlGetLineNo(xmlTextReaderCurrentNode(r->xr)),
-		    "root attribute %s is %zu bytes long; at most %zu "
-		    "expected", name, len, size - 1);
-		xmlFree(v);
-		return -1;
-	}
-	memcpy(dst, v != NULL ? (const char *)v : "", len + 1);
-	xmlFree(v);
-	return 0;
-}
-
-/*
- * libxml2 keeps an element's line in 16 bits: past line 65,535 every
- * element reads 65,535, while schema errors carry the true line.  Text
- * nodes keep the true line (XML_PARSE_BIG_LINES).  So the line is taken
- * from libxml2 where it is exact, from each value's text, and in between
- * counted the way ndx writes the file: every start tag, and every end tag
- * of a record, on a line of its own.  The count is re-synchronised by the
- * next value, so a file laid out otherwise drifts by a few lines at most.
+ * libxml2's validator quotes values in its messages (a postcode, a date of
+ * birth); every quoted string that is not a name of the dataset is masked.
  */
 static void
-track_line(struct epxml_reader *r, int type)
+mask_values(char *msg)
 {
-	xmlNodePtr n = xmlTextReaderCurrentNode(r->xr);
-	long l;
+	char *p = msg, *q, *end;
 
-	if (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA) {
-		if ((l = xmlGetLineNo(n)) > 0)
-			r->line = l;
-	} else if (type == XML_READER_TYPE_ELEMENT) {
-		if (n != NULL && n->line > 0 && n->line < 65535)
-			r->line = n->line;
-		else
-			r->line++;
+	while ((q = strchr(p, '\'')) != NULL && (end = strchr(q + 1, '\'')) !=
+	    NULL) {
+		size_t n = (size_t)(end - q - 1);
+		char name[64];
+		int known = 0;
+
+		if (n < sizeof(name)) {
+			const char *local;
+
+			memcpy(name, q + 1, n);
+			name[n] = '\0';
+			local = name[0] == '{' && strchr(name, '}') ?
+			    strchr(name, '}') + 1 : name;
+			known = ndx_item_lookup(local) >= 0 ||
+			    strcmp(local, "client") == 0 ||
+			    strcmp(local, "episode") == 0 ||
+			    strcmp(local, "intervention") == 0 ||
+			    strcmp(local, "line") == 0 ||
+			    strcmp(local, "raw") == 0 ||
+			    strncmp(local, "xs:", 3) == 0;
+		}
+		if (!known) {
+			memmove(q + 4, end, strlen(end) + 1);
+			memcpy(q + 1, "***", 3);
+			end = q + 4;
+		}
+		p = end + 1;
 	}
-}
-
-/* Reads the next node, skipping whitespace and comments. */
-static int
-advance(struct epxml_reader *r)
-{
-	int rc, type;
-
-	for (;;) {
-		rc = xmlTextReaderRead(r->xr);
-		if (rc != 1)
-			return rc;
-		type = xmlTextReaderNodeType(r->xr);
-		if (type == XML_READER_TYPE_WHITESPACE ||
-		    type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE ||
-		    type == XML_READER_TYPE_COMMENT ||
-		    type == XML_READER_TYPE_PROCESSING_INSTRUCTION)
-			continue;
-		track_line(r, type);
-		return 1;
-	}
-}
-
-/* The end tag of a record (not of a value) stands on a line of its own. */
-static void
-record_end(struct epxml_reader *r)
-{
-	r->line++;
 }
 
 /*
- * With a schema attached, libxml2 2.9 stops passing parse errors to the
- * reader's handler (and attaching the handler afterwards crashes on a
- * truncated file), so the last error recorded by libxml2 is used instead.
+ * A problem libxml2's validator reports: it belongs to the innermost open
+ * record, except that an element out of place (XML_SCHEMAV_ELEMENT_CONTENT
+ * raised by a record's own start tag) is its parent's content problem, as
+ * the dataset's judge reports it.
  */
-static int
-read_failed(struct epxml_reader *r, struct ndx_error *err)
+static void
+on_xsd_error(void *ctx, xmlErrorPtr e)
 {
-	xmlErrorPtr last = xmlGetLastError();
+	struct epxml_reader *r = ctx;
+	enum ndx_record rec = r->rec;
+	char msg[sizeof(r->prob[0].message)];
 	size_t n;
 
-	if (r->fatal) {
-		*err = r->fatal_err;
-		return -1;
-	}
-	if (last != NULL && last->message != NULL &&
-	    last->domain != XML_FROM_SCHEMASV) {
-		ndx_error_set(err, last->domain == XML_FROM_IO ?
-		    NDX_EX_IOERR : NDX_EX_DATAERR, r->name, last->line,
-		    "not well-formed XML: %s", last->message);
-		n = strlen(err->msg);
-		while (n > 0 && err->msg[n - 1] == '\n')
-			err->msg[--n] = '\0';
-	} else
-		ndx_error_set(err, NDX_EX_DATAERR, r->name,
-		    xmlTextReaderGetParserLineNumber(r->xr),
-		    "not well-formed XML");
-	return -1;
+	if (e == NULL || e->level == XML_ERR_WARNING)
+		return;
+	if (r->vx_record_start && e->code == XML_SCHEMAV_ELEMENT_CONTENT &&
+	    rec > NDX_REC_ROOT)
+		rec--;
+	snprintf(msg, sizeof(msg), "%s", e->message ? e->message : "error");
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	mask_values(msg);
+	problem(r, rec, 1, -1, "", "libxml2: %s", msg);
+}
+
+/* Parse errors (not well-formed, a read error) stop the run. */
+static void
+on_parse_error(void *ctx, xmlErrorPtr e)
+{
+	struct epxml_reader *r = ctx;
+	size_t n;
+	char msg[512];
+
+	if (e == NULL || e->level == XML_ERR_WARNING || r->fatal)
+		return;
+	snprintf(msg, sizeof(msg), "%s", e->message ? e->message : "error");
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	set_fatal(r, e->domain == XML_FROM_IO ? NDX_EX_IOERR : NDX_EX_DATAERR,
+	    e->line > 0 ? e->line : line_now(r), "not well-formed XML: %s",
+	    msg);
 }
 
 static int
-unexpected(struct epxml_reader *r, struct ndx_error *err)
+in_ns(const xmlChar *uri)
 {
-	const xmlChar *name = xmlTextReaderConstLocalName(r->xr);
+	return uri != NULL && strcmp((const char *)uri, NDX_NS_EPISODES) == 0;
+}
 
-	ndx_error_set(err, NDX_EX_DATAERR, r->name,
-	    xmlGetLineNo(xmlTextReaderCurrentNode(r->xr)),
-	    "unexpected %s <%s>: not an ndx episodes file",
-	    xmlTextReaderNodeType(r->xr) == XML_READER_TYPE_TEXT ? "text in" :
-	    "element", name ? (const char *)name : "?");
-	return -1;
+/*
+ * Attributes as SAX2 gives them: name, prefix, URI, value start, value
+ * end.  The value is copied out (it is not terminated).
+ */
+struct attr_view {
+	const char *name;
+	const char *uri;
+	char value[256];
+	size_t len;		/* the value's full length */
+};
+
+static void
+attr_at(const xmlChar **attrs, int i, struct attr_view *v)
+{
+	const char *b = (const char *)attrs[5 * i + 3];
+	const char *e = (const char *)attrs[5 * i + 4];
+
+	v->name = (const char *)attrs[5 * i];
+	v->uri = (const char *)attrs[5 * i + 2];
+	v->len = (size_t)(e - b);
+	snprintf(v->value, sizeof(v->value), "%.*s",
+	    (int)(v->len < sizeof(v->value) ? v->len : sizeof(v->value) - 1),
+	    b);
+}
+
+/*
+ * Checks a start tag's attributes against a form: declared, valid, the
+ * required ones present.  Calls found(ctx, decl, value) for each valid
+ * declared one.
+ */
+static void
+check_attrs(struct epxml_reader *r, const struct ndx_form *f,
+    enum ndx_record rec, int item, const char *element, int nattrs,
+    const xmlChar **attrs,
+    void (*found)(struct epxml_reader *, const struct ndx_attr_decl *,
+    const struct attr_view *))
+{
+	unsigned long seen = 0;
+	struct attr_view v;
+
+	for (int i = 0; i < nattrs; i++) {
+		const struct ndx_attr_decl *d = NULL;
+
+		attr_at(attrs, i, &v);
+		if (v.uri != NULL && strcmp(v.uri, XSI_NS) == 0) {
+			/* They steer libxml2's validator, not ndx's. */
+			set_fatal(r, NDX_EX_DATAERR, line_now(r), "<%s> "
+			    "carries an xsi: attribute (%s): not an ndx "
+			    "episodes file", element, v.name);
+			return;
+		}
+		for (size_t k = 0; v.uri == NULL && k < f->nattr; k++)
+			if (strcmp(f->attr[k].name, v.name) == 0) {
+				d = &f->attr[k];
+				seen |= 1ul << k;
+			}
+		if (d == NULL)
+			problem(r, rec, 0, item, element, "<%s> has an "
+			    "attribute %s%s the dataset does not declare",
+			    element, v.uri ? "in another namespace, " : "",
+			    v.name);
+		else if (v.len >= sizeof(v.value) ||
+		    ndx_dataset_check_attr(r->ds, d, v.value) != 0)
+			problem(r, rec, 0, item, element, "<%s>'s attribute "
+			    "%s is not valid", element, d->name);
+		else if (found != NULL)
+			found(r, d, &v);
+	}
+	for (size_t k = 0; k < f->nattr && k < 64; k++)
+		if (f->attr[k].required && !(seen & (1ul << k)))
+			problem(r, rec, 0, item, element, "<%s> lacks its "
+			    "attribute %s", element, f->attr[k].name);
+}
+
+static void
+root_attr(struct epxml_reader *r, const struct ndx_attr_decl *d,
+    const struct attr_view *v)
+{
+	static const struct {
+		const char *name;
+		size_t off, size;
+	} field[] = {
+		{ "asof", offsetof(struct ndx_header, asof),
+		    sizeof(((struct ndx_header *)0)->asof) },
+		{ "period", offsetof(struct ndx_header, period),
+		    sizeof(((struct ndx_header *)0)->period) },
+		{ "start", offsetof(struct ndx_header, start),
+		    sizeof(((struct ndx_header *)0)->start) },
+		{ "end", offsetof(struct ndx_header, end),
+		    sizeof(((struct ndx_header *)0)->end) },
+		{ "source", offsetof(struct ndx_header, source),
+		    sizeof(((struct ndx_header *)0)->source) },
+	};
+
+	for (size_t i = 0; i < sizeof(field) / sizeof(field[0]); i++) {
+		if (strcmp(d->name, field[i].name) != 0)
+			continue;
+		/*
+		 * Refused, not cut: a cut value could end inside a UTF-8
+		 * sequence, or pass for a shorter value it never was.
+		 */
+		if (v->len >= field[i].size) {
+			set_fatal(r, NDX_EX_DATAERR, line_now(r), "root "
+			    "attribute %s is %zu bytes long; at most %zu "
+			    "expected", d->name, v->len, field[i].size - 1);
+			return;
+		}
+		memcpy((char *)&r->header + field[i].off, v->value,
+		    v->len + 1);
+	}
+}
+
+static void
+item_raw_attr(struct epxml_reader *r, const struct ndx_attr_decl *d,
+    const struct attr_view *v)
+{
+	const char *p = v->value;
+
+	/* Valid already: "true", "false", "1" or "0", blanks around. */
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	if (strcmp(d->name, "raw") == 0)
+		r->item_raw = *p == 't' || *p == '1';
+}
+
+static void
+intervention_attr(struct epxml_reader *r, const struct ndx_attr_decl *d,
+    const struct attr_view *v)
+{
+	struct ndx_intervention *iv = cur_intervention(r);
+	long line;
+
+	if (strcmp(d->name, "line") != 0)
+		return;
+	line = strtol(v->value, NULL, 10);
+	iv->line = line > 0 ? line : 0;
+}
+
+/*
+ * Steps record rec's content model to the element named name, telling any
+ * problem: unknown, repeated, out of order, a mandatory one skipped.
+ * Returns the particle when the element is to be read (an item out of
+ * order is read all the same, so that the rules do not call it missing),
+ * NULL when it is to be skipped.
+ */
+static const struct ndx_particle *
+step(struct epxml_reader *r, enum ndx_record rec, const char *name)
+{
+	const struct ndx_form *f = r->form[rec];
+	size_t k, tries;
+
+	/* Elements mostly come in order: the search starts where we are. */
+	for (k = r->pos[rec], tries = 0; tries < f->nparticle; tries++,
+	    k = (k + 1) % f->nparticle)
+		if (strcmp(f->particle[k].name, name) == 0)
+			break;
+	if (tries == f->nparticle) {
+		problem(r, rec, 0, -1, name, "<%s> is not an element of %s%s",
+		    name, rec == NDX_REC_ROOT ? "" : "a <", rec ==
+		    NDX_REC_ROOT ? "the episodes file" : record_name[rec]);
+		return NULL;
+	}
+	if (k == r->pos[rec] && r->count[rec] > 0 &&
+	    !f->particle[k].unbounded) {
+		problem(r, rec, 0, f->particle[k].item, name, "<%s> appears "
+		    "twice", name);
+		return NULL;
+	}
+	if (k < r->pos[rec]) {
+		problem(r, rec, 0, f->particle[k].item, name, "<%s> is out of "
+		    "the dataset's order (it comes before <%s>)", name,
+		    f->particle[r->pos[rec]].name);
+		return f->particle[k].item >= 0 ? &f->particle[k] : NULL;
+	}
+	for (size_t j = r->pos[rec]; j < k; j++)
+		if (f->particle[j].min > 0 &&
+		    (j > r->pos[rec] || r->count[rec] == 0)) {
+			problem(r, rec, 0, f->particle[j].item,
+			    f->particle[j].name, "<%s> is missing (before "
+			    "<%s>)", f->particle[j].name, name);
+			break;
+		}
+	if (k > r->pos[rec])
+		r->count[rec] = 0;
+	r->pos[rec] = k;
+	r->count[rec]++;
+	return &f->particle[k];
+}
+
+/* At a record's end tag: every mandatory particle after pos was seen. */
+static void
+finish(struct epxml_reader *r, enum ndx_record rec)
+{
+	const struct ndx_form *f = r->form[rec];
+
+	for (size_t j = r->pos[rec]; j < f->nparticle; j++)
+		if (f->particle[j].min > 0 &&
+		    (j > r->pos[rec] || r->count[rec] == 0)) {
+			problem(r, rec, 0, f->particle[j].item,
+			    f->particle[j].name, "<%s> is missing",
+			    f->particle[j].name);
+			return;
+		}
+}
+
+static void
+open_record(struct epxml_reader *r, enum ndx_record rec)
+{
+	struct ndx_episode *e;
+
+	switch (rec) {
+	case NDX_REC_CLIENT:
+		r->client = arena_alloc(r->arena, sizeof(*r->client));
+		memset(r->client, 0, sizeof(*r->client));
+		r->client->xml_line = line_now(r);
+		break;
+	case NDX_REC_EPISODE:
+		e = ndx_client_add_episode(r->arena, r->client);
+		e->xml_line = line_now(r);
+		break;
+	case NDX_REC_INTERVENTION:
+		ndx_episode_add_intervention(r->arena,
+		    cur_episode(r))->xml_line = line_now(r);
+		break;
+	case NDX_REC_ROOT:
+	case NDX_NRECORDS:
+		break;
+	}
+	r->rec = rec;
+	r->pos[rec] = 0;
+	r->count[rec] = 0;
+	r->flawed[rec] = 0;
+	r->vx_flawed[rec] = 0;
+}
+
+/* The open record has a value for item (one read out of order, say). */
+static int
+present(const struct epxml_reader *r, int item)
+{
+	return ndx_row_value(r->client, cur_episode(r), cur_intervention(r),
+	    (enum ndx_item)item) != NULL;
+}
+
+static void
+start_root(struct epxml_reader *r, const xmlChar *localname,
+    const xmlChar *uri, int nattrs, const xmlChar **attrs)
+{
+	int pseudo;
+
+	if (!in_ns(uri) ||
+	    (strcmp((const char *)localname, ROOT_IDENTIFIABLE) != 0 &&
+	    strcmp((const char *)localname, ROOT_PSEUDONYMISED) != 0)) {
+		set_fatal(r, NDX_EX_DATAERR, line_now(r), "not an ndx episodes "
+		    "file (root element <%s> in namespace %s expected)",
+		    ROOT_IDENTIFIABLE, NDX_NS_EPISODES);
+		return;
+	}
+	pseudo = strcmp((const char *)localname, ROOT_PSEUDONYMISED) == 0;
+	r->header.pseudonymised = pseudo;
+	for (int k = 0; k < NDX_NRECORDS; k++)
+		r->form[k] = ndx_dataset_form(r->ds, pseudo, (enum ndx_record)k);
+	r->have_root = 1;
+	r->rec = NDX_REC_ROOT;
+	r->pos[NDX_REC_ROOT] = 0;
+	r->count[NDX_REC_ROOT] = 0;
+	check_attrs(r, r->form[NDX_REC_ROOT], NDX_REC_ROOT, -1,
+	    (const char *)localname, nattrs, attrs, root_attr);
+}
+
+static void
+on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+    const xmlChar *uri, int nns, const xmlChar **ns, int nattrs,
+    int ndefaulted, const xmlChar **attrs)
+{
+	struct epxml_reader *r = ctx;
+	const char *name = (const char *)localname;
+	const struct ndx_particle *pt;
+	int depth = r->depth++;
+	int opened = 0;
+
+	if (r->fatal)
+		return;
+	if (depth == 0)
+		start_root(r, localname, uri, nattrs, attrs);
+	else if (r->skip > 0)
+		;
+	else if (r->item >= 0) {
+		if (!r->item_flawed++)
+			problem(r, r->rec, 0, r->item,
+			    ndx_items[r->item].code, "<%s> holds an element; "
+			    "an item holds text only",
+			    ndx_items[r->item].code);
+		r->skip = r->depth;
+	} else if (!in_ns(uri)) {
+		problem(r, r->rec, 0, -1, name, "<%s> is not in the "
+		    "dataset's namespace", name);
+		r->skip = r->depth;
+	} else if ((pt = step(r, r->rec, name)) == NULL ||
+	    (pt->item >= 0 && present(r, pt->item)))
+		r->skip = r->depth;
+	else if (pt->item >= 0) {
+		r->item = pt->item;
+		r->item_raw = 0;
+		r->item_flawed = 0;
+		r->ntext = 0;
+		r->text_cut = 0;
+		check_attrs(r, ndx_dataset_item_form(r->ds, pt->item), r->rec,
+		    pt->item, name, nattrs, attrs, item_raw_attr);
+	} else {
+		if (r->rec == NDX_REC_ROOT && r->client != NULL) {
+			set_fatal(r, NDX_EX_SOFTWARE, line_now(r), "two "
+			    "clients in one chunk of input (a bug in the "
+			    "reader's byte scan)");
+			return;
+		}
+		open_record(r, r->rec + 1);
+		opened = 1;
+		check_attrs(r, r->form[r->rec], r->rec, -1, name, nattrs,
+		    attrs, r->rec == NDX_REC_INTERVENTION ?
+		    intervention_attr : NULL);
+	}
+	if (r->vsax != NULL && !r->fatal) {
+		r->vx_record_start = opened;
+		r->vsax->startElementNs(r->vdata, localname, prefix, uri, nns,
+		    ns, nattrs, ndefaulted, attrs);
+		r->vx_record_start = 0;
+	}
+}
+
+/* XSD's whiteSpace="collapse", in place: what a date's value is. */
+static size_t
+collapse_text(char *s, size_t n)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int space = s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
+		    s[i] == '\n';
+
+		if (space && (out == 0 || s[out - 1] == ' '))
+			continue;
+		s[out++] = space ? ' ' : s[i];
+	}
+	if (out > 0 && s[out - 1] == ' ')
+		out--;
+	return out;
+}
+
+static void
+end_item(struct epxml_reader *r)
+{
+	enum ndx_item item = (enum ndx_item)r->item;
+	struct ndx_check chk;
+	char *value = NULL;
+	size_t n = r->ntext;
+
+	r->item = -1;
+	if (r->text_cut) {
+		problem(r, r->rec, 0, item, ndx_items[item].code, "<%s> is "
+		    "longer than any value of the dataset", ndx_items[item].code);
+		return;
+	}
+	if (ndx_items[item].is_date)
+		n = collapse_text(r->text, n);
+	if (n > 0)
+		value = arena_strndup(r->arena, r->text, n);
+	else if (!r->item_raw &&
+	    ndx_dataset_check(r->ds, item, "", &chk) != 0) {
+		/* An absent item has no element; an empty one is a value. */
+		problem(r, r->rec, 0, item, ndx_items[item].code, "<%s> is "
+		    "empty (an absent item has no element)",
+		    ndx_items[item].code);
+		return;
+	}
+	ndx_row_put(r->client, r->rec >= NDX_REC_EPISODE ? cur_episode(r) :
+	    NULL, r->rec == NDX_REC_INTERVENTION ? cur_intervention(r) : NULL,
+	    item, value, r->item_raw);
+}
+
+static void
+on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+    const xmlChar *uri)
+{
+	struct epxml_reader *r = ctx;
+	int depth = --r->depth;
+	int closing = 0;
+
+	if (r->fatal)
+		return;
+	if (r->skip > 0) {
+		if (depth + 1 == r->skip)
+			r->skip = 0;
+	} else if (r->item >= 0)
+		end_item(r);
+	else if (depth > 0) {
+		finish(r, r->rec);
+		closing = 1;
+	} else
+		finish(r, NDX_REC_ROOT);
+	/* Before the record closes: a missing item is the record's. */
+	if (r->vsax != NULL && !r->fatal)
+		r->vsax->endElementNs(r->vdata, localname, prefix, uri);
+	if (closing) {
+		if (r->rec == NDX_REC_CLIENT)
+			r->client_done = 1;
+		r->rec--;
+	}
+}
+
+static void
+on_text(void *ctx, const xmlChar *ch, int len)
+{
+	struct epxml_reader *r = ctx;
+	size_t n = (size_t)len;
+
+	if (r->fatal)
+		return;
+	if (r->vsax != NULL)
+		r->vsax->characters(r->vdata, ch, len);
+	if (r->skip > 0)
+		return;
+	if (r->item < 0) {
+		for (int i = 0; i < len; i++)
+			if (ch[i] != ' ' && ch[i] != '\t' && ch[i] != '\n' &&
+			    ch[i] != '\r') {
+				problem(r, r->rec, 0, -1, "", "text between "
+				    "the elements of %s%s", r->rec ==
+				    NDX_REC_ROOT ? "" : "a <", r->rec ==
+				    NDX_REC_ROOT ? "the episodes file" :
+				    record_name[r->rec]);
+				break;
+			}
+		return;
+	}
+	if (r->ntext + n > VALUE_MAX) {
+		r->text_cut = 1;
+		return;
+	}
+	if (r->ntext + n > r->textcap) {
+		r->textcap = r->ntext + n > 2 * r->textcap ? r->ntext + n :
+		    2 * r->textcap;
+		r->text = xrealloc(r->text, r->textcap + 1);
+	}
+	memcpy(r->text + r->ntext, ch, n);
+	r->ntext += n;
 }
 
 /*
  * Follows the markup byte by byte, enough to count a start tag's
- * attributes ('=' outside quotes): comments, CDATA, declarations and
- * processing instructions are skipped, whatever they hold.  -1 when a
- * tag has too many.
+ * attributes ('=' outside quotes) and the depth of elements: comments,
+ * CDATA and processing instructions are skipped, whatever they hold; a
+ * DOCTYPE (or any other declaration) is refused, since an ndx file has
+ * none and its entities are where XML's expansion attacks live.  Returns
+ * how many bytes of p to feed: up to the end of the first tag that leaves
+ * the depth at 1 (the root's start tag, or a client's end), else all n;
+ * (size_t)-1 when the input is refused.
  */
-static int
+static size_t
 scan(struct epxml_reader *r, const unsigned char *p, size_t n)
 {
 	const unsigned char *lt, *nl;
@@ -292,12 +786,19 @@ scan(struct epxml_reader *r, const unsigned char *p, size_t n)
 			r->scan = c == '!' ? S_BANG : c == '?' ? S_PI : S_TAG;
 			r->scan_attrs = 0;
 			r->scan_run = 0;
+			r->scan_end_tag = c == '/';
+			r->scan_prev = c;
 			if (c == '>')
 				r->scan = S_TEXT;
 			break;
 		case S_BANG:
-			r->scan = c == '-' ? S_COMMENT : c == '[' ? S_CDATA :
-			    S_DECL;
+			if (c != '-' && c != '[') {
+				set_fatal(r, NDX_EX_DATAERR, r->scan_line + 1,
+				    "a DOCTYPE or other declaration: not an "
+				    "ndx episodes file");
+				return (size_t)-1;
+			}
+			r->scan = c == '-' ? S_COMMENT : S_CDATA;
 			r->scan_run = 0;
 			break;
 		case S_TAG:
@@ -305,18 +806,36 @@ scan(struct epxml_reader *r, const unsigned char *p, size_t n)
 				r->scan = S_DQUOTE;
 			else if (c == '\'')
 				r->scan = S_SQUOTE;
-			else if (c == '>')
+			else if (c == '>') {
 				r->scan = S_TEXT;
-			else if (c == '=' && ++r->scan_attrs > ATTRIBUTES_MAX)
-				return -1;
+				if (r->scan_end_tag)
+					r->scan_depth--;
+				else if (r->scan_prev != '/')
+					r->scan_depth++;
+				if (r->scan_depth == 1)
+					return i + 1;
+				break;
+			} else if (c == '=' && ++r->scan_attrs >
+			    ATTRIBUTES_MAX) {
+				set_fatal(r, NDX_EX_DATAERR, r->scan_line + 1,
+				    "an element with more than %d "
+				    "attributes: not an ndx episodes file",
+				    ATTRIBUTES_MAX);
+				return (size_t)-1;
+			}
+			r->scan_prev = c;
 			break;
 		case S_DQUOTE:
-			if (c == '"')
+			if (c == '"') {
 				r->scan = S_TAG;
+				r->scan_prev = c;
+			}
 			break;
 		case S_SQUOTE:
-			if (c == '\'')
+			if (c == '\'') {
 				r->scan = S_TAG;
+				r->scan_prev = c;
+			}
 			break;
 		case S_COMMENT:
 		case S_CDATA:
@@ -330,57 +849,56 @@ scan(struct epxml_reader *r, const unsigned char *p, size_t n)
 			else
 				r->scan_run = 0;
 			break;
-		case S_DECL:
-			if (c == '>')
-				r->scan = S_TEXT;
-			break;
 		}
 	}
-	return 0;
+	return n;
 }
 
-static int
-read_input(void *ctx, char *buf, int len)
+/*
+ * Feeds the parser the next piece of input: up to the next boundary the
+ * scan finds, reading when the buffer is spent.  At the end of the input
+ * the parser is told so (and reports what is unfinished).
+ */
+static void
+feed(struct epxml_reader *r)
 {
-	struct epxml_reader *r = ctx;
-	struct ndx_error err;
-	ssize_t n;
+	ssize_t got;
+	size_t len;
 
-	while ((n = read(r->fd, buf, (size_t)len)) < 0 && errno == EINTR)
-		continue;
-	if (n < 0)
-		ndx_error_set(&err, NDX_EX_IOERR, r->name, 0,
-		    "read error: %s", strerror(errno));
-	else if (scan(r, (const unsigned char *)buf, (size_t)n) != 0)
-		ndx_error_set(&err, NDX_EX_DATAERR, r->name, r->scan_line + 1,
-		    "an element with more than %d attributes: not an ndx "
-		    "episodes file", ATTRIBUTES_MAX);
-	else
-		return (int)n;
-	/* The first error stops the run; libxml2's about it comes later. */
-	if (!r->fatal) {
-		r->fatal = 1;
-		r->fatal_err = err;
+	if (r->bufpos == r->buflen) {
+		while ((got = read(r->fd, r->buf, sizeof(r->buf))) < 0 &&
+		    errno == EINTR)
+			continue;
+		if (got < 0) {
+			set_fatal(r, NDX_EX_IOERR, 0, "read error: %s",
+			    strerror(errno));
+			return;
+		}
+		if (got == 0) {
+			r->eof = 1;
+			xmlParseChunk(r->px, NULL, 0, 1);
+			r->finished = 1;
+			return;
+		}
+		r->bufpos = 0;
+		r->buflen = (size_t)got;
 	}
-	return -1;
-}
-
-/* The descriptor is the reader's to close (epxml_reader_close). */
-static int
-close_input(void *ctx)
-{
-	(void)ctx;
-	return 0;
+	len = scan(r, r->buf + r->bufpos, r->buflen - r->bufpos);
+	if (len == (size_t)-1)
+		return;
+	xmlParseChunk(r->px, (const char *)r->buf + r->bufpos, (int)len, 0);
+	r->bufpos += len;
 }
 
 struct epxml_reader *
-epxml_reader_open(const char *path, const struct ndx_dataset *ds,
+epxml_reader_open(const char *path, const struct ndx_dataset *ds, int flags,
     struct ndx_error *err)
 {
 	struct epxml_reader *r = xcalloc(1, sizeof(*r));
-	const xmlChar *root;
-	int rc;
+	xmlSAXHandler sax;
 
+	r->ds = ds;
+	r->item = -1;
 	if (path == NULL || strcmp(path, "-") == 0) {
 		r->fd = STDIN_FILENO;
 		r->name = xstrdup("standard input");
@@ -393,67 +911,42 @@ epxml_reader_open(const char *path, const struct ndx_dataset *ds,
 		}
 		r->own_fd = 1;
 	}
-	r->xr = xmlReaderForIO(read_input, close_input, r,
-	    r->own_fd ? path : NULL, NULL,
-	    XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA);
-	if (r->xr == NULL) {
+	memset(&sax, 0, sizeof(sax));
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = on_start;
+	sax.endElementNs = on_end;
+	sax.characters = on_text;
+	sax.cdataBlock = on_text;
+	sax.serror = on_parse_error;
+	r->px = xmlCreatePushParserCtxt(&sax, r, NULL, 0, r->own_fd ? path :
+	    NULL);
+	if (r->px == NULL) {
 		ndx_error_set(err, NDX_EX_OSERR, r->name, 0,
-		    "cannot start the XML reader");
+		    "cannot start the XML parser");
 		goto fail;
 	}
-	xmlTextReaderSetStructuredErrorHandler(r->xr, on_error, r);
-	if (ds != NULL &&
-	    xmlTextReaderSetSchema(r->xr, ndx_dataset_xsd(ds)) != 0) {
-		ndx_error_set(err, NDX_EX_CONFIG, r->name, 0,
-		    "cannot validate against the dataset schema");
+	xmlCtxtUseOptions(r->px, XML_PARSE_NONET);
+	if (flags & EPXML_XSD) {
+		if ((r->vx = xmlSchemaNewValidCtxt(ndx_dataset_xsd(ds))) ==
+		    NULL || (r->plug = xmlSchemaSAXPlug(r->vx, &r->vsax,
+		    &r->vdata)) == NULL) {
+			ndx_error_set(err, NDX_EX_CONFIG, r->name, 0,
+			    "cannot validate against the dataset schema");
+			goto fail;
+		}
+		xmlSchemaSetValidStructuredErrors(r->vx, on_xsd_error, r);
+	}
+	while (!r->have_root && !r->fatal && !r->finished)
+		feed(r);
+	if (r->fatal) {
+		*err = r->fatal_err;
 		goto fail;
 	}
-	for (int i = 0; i < NDX_NITEMS; i++)
-		r->item_name[i] = xmlTextReaderConstString(r->xr,
-		    (const xmlChar *)ndx_items[i].code);
-	r->n_client = xmlTextReaderConstString(r->xr, BAD_CAST "client");
-	r->n_episode = xmlTextReaderConstString(r->xr, BAD_CAST "episode");
-	r->n_intervention = xmlTextReaderConstString(r->xr,
-	    BAD_CAST "intervention");
-	r->n_line = xmlTextReaderConstString(r->xr, BAD_CAST "line");
-	r->n_raw = xmlTextReaderConstString(r->xr, BAD_CAST "raw");
-	r->ns = xmlTextReaderConstString(r->xr, BAD_CAST NDX_NS_EPISODES);
-
-	if ((rc = advance(r)) != 1) {
-		if (rc == 0 && !r->fatal)
-			ndx_error_set(err, NDX_EX_DATAERR, r->name, 0,
-			    "empty input: not an ndx episodes file");
-		else
-			read_failed(r, err);
+	if (!r->have_root) {
+		ndx_error_set(err, NDX_EX_DATAERR, r->name, 0,
+		    "empty input: not an ndx episodes file");
 		goto fail;
 	}
-	root = xmlTextReaderConstLocalName(r->xr);
-	if (xmlTextReaderNodeType(r->xr) != XML_READER_TYPE_ELEMENT ||
-	    xmlTextReaderConstNamespaceUri(r->xr) != r->ns ||
-	    (!xmlStrEqual(root, BAD_CAST ROOT_IDENTIFIABLE) &&
-	    !xmlStrEqual(root, BAD_CAST ROOT_PSEUDONYMISED))) {
-		ndx_error_set(err, NDX_EX_DATAERR, r->name,
-		    xmlGetLineNo(xmlTextReaderCurrentNode(r->xr)),
-		    "not an ndx episodes file (root element <%s> in "
-		    "namespace %s expected)", ROOT_IDENTIFIABLE,
-		    NDX_NS_EPISODES);
-		goto fail;
-	}
-	r->header.pseudonymised = xmlStrEqual(root,
-	    BAD_CAST ROOT_PSEUDONYMISED);
-	if (copy_attr(r, "asof", r->header.asof, sizeof(r->header.asof),
-	    err) != 0 ||
-	    copy_attr(r, "period", r->header.period,
-	    sizeof(r->header.period), err) != 0 ||
-	    copy_attr(r, "start", r->header.start, sizeof(r->header.start),
-	    err) != 0 ||
-	    copy_attr(r, "end", r->header.end, sizeof(r->header.end),
-	    err) != 0 ||
-	    copy_attr(r, "source", r->header.source,
-	    sizeof(r->header.source), err) != 0)
-		goto fail;
-	if (xmlTextReaderIsEmptyElement(r->xr))
-		r->done = 1;
 	return r;
 fail:
 	epxml_reader_close(r);
@@ -471,279 +964,18 @@ epxml_reader_close(struct epxml_reader *r)
 {
 	if (r == NULL)
 		return;
-	if (r->xr != NULL)
-		xmlFreeTextReader(r->xr);
+	if (r->plug != NULL)
+		xmlSchemaSAXUnplug(r->plug);
+	xmlSchemaFreeValidCtxt(r->vx);
+	if (r->px != NULL) {
+		xmlFreeParserCtxt(r->px);
+	}
 	if (r->own_fd)
 		close(r->fd);
 	free(r->prob);
+	free(r->text);
 	free(r->name);
 	free(r);
-}
-
-static int
-item_of(const struct epxml_reader *r, const xmlChar *name, int first,
-    int last)
-{
-	for (int i = first; i < last; i++)
-		if (r->item_name[i] == name)
-			return i;
-	return -1;
-}
-
-/*
- * On an item's start tag: reads its text up to the end tag and stores it.
- */
-static int
-read_item(struct epxml_reader *r, struct ndx_arena *a, struct ndx_client *c,
-    struct ndx_episode *e, struct ndx_intervention *iv, int item,
-    struct ndx_error *err)
-{
-	int raw = 0, type;
-	const char *value = NULL, *more;
-
-	if (xmlTextReaderHasAttributes(r->xr) &&
-	    xmlTextReaderMoveToAttribute(r->xr, BAD_CAST "raw") == 1) {
-		const xmlChar *v = xmlTextReaderConstValue(r->xr);
-
-		raw = v && (xmlStrEqual(v, BAD_CAST "true") ||
-		    xmlStrEqual(v, BAD_CAST "1"));
-		xmlTextReaderMoveToElement(r->xr);
-	}
-	if (!xmlTextReaderIsEmptyElement(r->xr)) {
-		for (;;) {
-			if (advance(r) != 1)
-				return read_failed(r, err);
-			type = xmlTextReaderNodeType(r->xr);
-			if (type == XML_READER_TYPE_END_ELEMENT)
-				break;
-			if (type != XML_READER_TYPE_TEXT &&
-			    type != XML_READER_TYPE_CDATA)
-				return unexpected(r, err);
-			more = (const char *)xmlTextReaderConstValue(r->xr);
-			/* Entities may split a value into several nodes. */
-			if (value == NULL)
-				value = arena_strdup(a, more);
-			else {
-				size_t n1 = strlen(value), n2 = strlen(more);
-				char *j = arena_alloc(a, n1 + n2 + 1);
-
-				memcpy(j, value, n1);
-				memcpy(j + n1, more, n2 + 1);
-				value = j;
-			}
-		}
-	}
-	ndx_row_put(c, e, iv, (enum ndx_item)item, value, raw);
-	return 0;
-}
-
-static long
-line_attr(struct epxml_reader *r)
-{
-	long line = 0;
-
-	if (xmlTextReaderHasAttributes(r->xr) &&
-	    xmlTextReaderMoveToAttribute(r->xr, BAD_CAST "line") == 1) {
-		const char *v = (const char *)xmlTextReaderConstValue(r->xr);
-		char *end;
-
-		line = v ? strtol(v, &end, 10) : 0;
-		if (v == NULL || *end != '\0' || line < 0)
-			line = 0;
-		xmlTextReaderMoveToElement(r->xr);
-	}
-	return line;
-}
-
-static long
-node_line(struct epxml_reader *r)
-{
-	return r->line;
-}
-
-/*
- * Reads the children of an element at depth `depth` until its end tag:
- * items of [first, last) and, when child != NULL, child elements of that
- * name handled by the caller's level below.
- */
-static int read_intervention(struct epxml_reader *, struct ndx_arena *,
-    struct ndx_client *, struct ndx_episode *, struct ndx_error *);
-static int read_episode(struct epxml_reader *, struct ndx_arena *,
-    struct ndx_client *, struct ndx_error *);
-
-static int
-read_intervention(struct epxml_reader *r, struct ndx_arena *a,
-    struct ndx_client *c, struct ndx_episode *e, struct ndx_error *err)
-{
-	struct ndx_intervention *iv = ndx_episode_add_intervention(a, e);
-	int item;
-
-	iv->xml_line = node_line(r);
-	iv->line = line_attr(r);
-	if (xmlTextReaderIsEmptyElement(r->xr))
-		return 0;
-	for (;;) {
-		if (advance(r) != 1)
-			return read_failed(r, err);
-		if (xmlTextReaderNodeType(r->xr) ==
-		    XML_READER_TYPE_END_ELEMENT) {
-			record_end(r);
-			return 0;
-		}
-		if (xmlTextReaderNodeType(r->xr) != XML_READER_TYPE_ELEMENT)
-			return unexpected(r, err);
-		item = item_of(r, xmlTextReaderConstLocalName(r->xr),
-		    NDX_INTERVENTION_FIRST, NDX_NITEMS);
-		if (item < 0)
-			return unexpected(r, err);
-		if (read_item(r, a, c, e, iv, item, err) != 0)
-			return -1;
-	}
-}
-
-static int
-read_episode(struct epxml_reader *r, struct ndx_arena *a,
-    struct ndx_client *c, struct ndx_error *err)
-{
-	struct ndx_episode *e = ndx_client_add_episode(a, c);
-	const xmlChar *name;
-	int item;
-
-	e->xml_line = node_line(r);
-	if (xmlTextReaderIsEmptyElement(r->xr))
-		return 0;
-	for (;;) {
-		if (advance(r) != 1)
-			return read_failed(r, err);
-		if (xmlTextReaderNodeType(r->xr) ==
-		    XML_READER_TYPE_END_ELEMENT) {
-			record_end(r);
-			return 0;
-		}
-		if (xmlTextReaderNodeType(r->xr) != XML_READER_TYPE_ELEMENT)
-			return unexpected(r, err);
-		name = xmlTextReaderConstLocalName(r->xr);
-		if (name == r->n_intervention) {
-			if (read_intervention(r, a, c, e, err) != 0)
-				return -1;
-			continue;
-		}
-		item = item_of(r, name, NDX_EPISODE_FIRST,
-		    NDX_INTERVENTION_FIRST);
-		if (item < 0)
-			return unexpected(r, err);
-		if (read_item(r, a, c, e, NULL, item, err) != 0)
-			return -1;
-	}
-}
-
-static int
-read_client(struct epxml_reader *r, struct ndx_arena *a,
-    struct ndx_client *c, struct ndx_error *err)
-{
-	const xmlChar *name;
-	int item;
-
-	c->xml_line = node_line(r);
-	if (xmlTextReaderIsEmptyElement(r->xr))
-		return 0;
-	for (;;) {
-		if (advance(r) != 1)
-			return read_failed(r, err);
-		if (xmlTextReaderNodeType(r->xr) ==
-		    XML_READER_TYPE_END_ELEMENT) {
-			record_end(r);
-			return 0;
-		}
-		if (xmlTextReaderNodeType(r->xr) != XML_READER_TYPE_ELEMENT)
-			return unexpected(r, err);
-		name = xmlTextReaderConstLocalName(r->xr);
-		if (name == r->n_episode) {
-			if (read_episode(r, a, c, err) != 0)
-				return -1;
-			continue;
-		}
-		item = item_of(r, name, NDX_CLIENT_FIRST, NDX_EPISODE_FIRST);
-		if (item < 0)
-			return unexpected(r, err);
-		if (read_item(r, a, c, NULL, NULL, item, err) != 0)
-			return -1;
-	}
-}
-
-/*
- * Moves to the next <client> start tag (peek) or the end of the document.
- * Returns 1 positioned on a client, 0 at the end, -1 on error.
- */
-static int
-seek_client(struct epxml_reader *r, struct ndx_error *err)
-{
-	int rc, type;
-
-	if (r->done)
-		return 0;
-	for (;;) {
-		rc = advance(r);
-		if (rc == 0 || (rc == 1 && xmlTextReaderNodeType(r->xr) ==
-		    XML_READER_TYPE_END_ELEMENT &&
-		    xmlTextReaderDepth(r->xr) == 0)) {
-			/* Drain to the end so trailing errors surface. */
-			while (rc == 1)
-				rc = advance(r);
-			if (rc < 0 || r->fatal)
-				return read_failed(r, err);
-			r->done = 1;
-			return 0;
-		}
-		if (rc < 0 || r->fatal)
-			return read_failed(r, err);
-		type = xmlTextReaderNodeType(r->xr);
-		if (type == XML_READER_TYPE_ELEMENT &&
-		    xmlTextReaderDepth(r->xr) == 1 &&
-		    xmlTextReaderConstLocalName(r->xr) == r->n_client &&
-		    xmlTextReaderConstNamespaceUri(r->xr) == r->ns) {
-			r->peek_line = node_line(r);
-			return 1;
-		}
-		return unexpected(r, err);
-	}
-}
-
-/* Problems on lines before `limit` (or all, limit < 0) are handed out. */
-static void
-take_problems(struct epxml_reader *r, long limit,
-    const struct epxml_problem **probs, size_t *nprobs)
-{
-	size_t n = 0;
-
-	/* Problems arrive in document order, so a prefix belongs here. */
-	while (n < r->nprob && (limit < 0 || r->prob[n].xml_line < limit))
-		n++;
-	*probs = r->prob;
-	*nprobs = n;
-	r->handed = n;
-	/* Problems past the cap were the client being read's: counted, as
-	 * were those kept, from the first problem not handed out. */
-	r->last_dropped = r->dropped;
-	r->dropped = 0;
-}
-
-long
-epxml_reader_dropped(const struct epxml_reader *r)
-{
-	return r->last_dropped;
-}
-
-/* Drops the problems handed out by the previous call. */
-static void
-forget_handed(struct epxml_reader *r)
-{
-	if (r->handed == 0)
-		return;
-	memmove(r->prob, r->prob + r->handed,
-	    (r->nprob - r->handed) * sizeof(*r->prob));
-	r->nprob -= r->handed;
-	r->handed = 0;
 }
 
 int
@@ -751,42 +983,74 @@ epxml_reader_next(struct epxml_reader *r, struct ndx_arena *a,
     struct ndx_client **out, const struct epxml_problem **probs,
     size_t *nprobs, struct ndx_error *err)
 {
-	struct ndx_client *c;
-	int rc;
-
 	*out = NULL;
 	*probs = NULL;
 	*nprobs = 0;
-	forget_handed(r);
-	if (!r->peeked) {
-		if ((rc = seek_client(r, err)) <= 0)
-			goto end;
-		r->peeked = 1;
+	r->nprob = 0;
+	r->client = NULL;
+	r->client_done = 0;
+	r->arena = a;
+	while (!r->client_done && !r->fatal && !r->finished)
+		feed(r);
+	if (r->fatal) {
+		*err = r->fatal_err;
+		return -1;
 	}
-	/* Problems before the first client concern the file as a whole. */
-	if (r->nprob > 0 && r->prob[0].xml_line < r->peek_line)
-		goto whole_file;
-	c = arena_alloc(a, sizeof(*c));
-	memset(c, 0, sizeof(*c));
-	if (read_client(r, a, c, err) != 0)
-		return -1;
-	r->peeked = 0;
-	if ((rc = seek_client(r, err)) < 0)
-		return -1;
-	r->peeked = rc == 1;
-	take_problems(r, rc == 1 ? r->peek_line : -1, probs, nprobs);
-	*out = c;
+	if (!r->client_done)
+		return 0;
+	*out = r->client;
+	*probs = r->prob;
+	*nprobs = r->nprob;
 	return 1;
-end:
-	if (rc < 0)
-		return -1;
-	if (r->nprob > 0)
-		goto whole_file;
-	return 0;
-whole_file:
-	ndx_error_set(err, NDX_EX_DATAERR, r->name, r->prob[0].xml_line,
-	    "not a valid episodes file: %s", r->prob[0].message);
-	return -1;
+}
+
+int
+epxml_check_values(const struct ndx_dataset *ds, const struct ndx_client *c,
+    struct epxml_problem *first)
+{
+	const struct ndx_episode *e;
+	const struct ndx_intervention *iv;
+	struct ndx_check chk;
+	const char *v;
+	int bad = 0;
+
+	for (int item = 0; item < NDX_NITEMS; item++) {
+		for (size_t i = 0; i < (ndx_items[item].level ==
+		    NDX_LEVEL_CLIENT ? 1 : c->nep); i++) {
+			e = ndx_items[item].level == NDX_LEVEL_CLIENT ? NULL :
+			    &c->ep[i];
+			for (size_t j = 0; j < (ndx_items[item].level ==
+			    NDX_LEVEL_INTERVENTION ? e->niv : 1); j++) {
+				iv = ndx_items[item].level ==
+				    NDX_LEVEL_INTERVENTION ? &e->iv[j] : NULL;
+				v = ndx_row_value(c, e, iv, item);
+				if (v == NULL)
+					continue;
+				/* A date the source gave unconverted. */
+				if (ndx_row_is_raw(c, e, iv, item))
+					snprintf(chk.msg, sizeof(chk.msg),
+					    "%s is not a date", ndx_items[item]
+					    .code);
+				else if (ndx_dataset_check(ds, item, v,
+				    &chk) == 0)
+					continue;
+				if (bad++ > 0)
+					continue;
+				memset(first, 0, sizeof(*first));
+				first->episode = e ? (long)i : -1;
+				first->intervention = iv ? (long)j : -1;
+				first->item = item;
+				first->xml_line = iv ? iv->xml_line : e ?
+				    e->xml_line : c->xml_line;
+				snprintf(first->element,
+				    sizeof(first->element), "%s",
+				    ndx_items[item].code);
+				snprintf(first->message,
+				    sizeof(first->message), "%s", chk.msg);
+			}
+		}
+	}
+	return bad;
 }
 
 static void

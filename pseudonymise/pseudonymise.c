@@ -236,7 +236,7 @@ open_files(struct pseudonymise *p, struct ndx_error *err)
 	struct ndx_header h;
 
 	if ((p->ds = ndx_dataset_load(err)) == NULL ||
-	    (p->reader = epxml_reader_open(p->input, p->ds, err)) == NULL)
+	    (p->reader = epxml_reader_open(p->input, p->ds, 0, err)) == NULL)
 		return -1;
 	h = *epxml_reader_header(p->reader);
 	if (h.pseudonymised) {
@@ -255,19 +255,14 @@ open_files(struct pseudonymise *p, struct ndx_error *err)
 	return 0;
 }
 
-/*
- * libxml2's own message is not shown: for DOB or PC it quotes the value.
- * ndx-validate, which masks them, tells the data officer what is wrong.
- */
+/* The judge's message names the item and never quotes its value. */
 static int
 not_valid(const struct pseudonymise *p, const struct epxml_problem *xp,
     struct ndx_error *err)
 {
 	ndx_error_set(err, NDX_EX_DATAERR, p->ctx.input, xp->xml_line,
-	    "%s%s%sdoes not match the dataset schema; run ndx-validate "
-	    "first and pseudonymise its valid output",
-	    xp->element[0] ? "<" : "", xp->element,
-	    xp->element[0] ? "> " : "");
+	    "not valid episodes (%s); run ndx-validate first and "
+	    "pseudonymise its valid output", xp->message);
 	return -1;
 }
 
@@ -285,6 +280,7 @@ static int
 stream(struct pseudonymise *p, struct ndx_error *err)
 {
 	const struct epxml_problem *probs;
+	struct epxml_problem bad;
 	struct ndx_client *c;
 	size_t nprobs;
 	int rc;
@@ -293,6 +289,8 @@ stream(struct pseudonymise *p, struct ndx_error *err)
 	    &nprobs, err)) == 1) {
 		if (nprobs > 0)
 			return not_valid(p, &probs[0], err);
+		if (epxml_check_values(p->ds, c, &bad) > 0)
+			return not_valid(p, &bad, err);
 		if (pseudonymise_client(&p->ctx, c, err) != 0)
 			return -1;
 		if (epxml_write_client(p->writer, c, err) != 0) {

@@ -983,11 +983,8 @@ product_pcc_return(struct transform *t, struct epxml_reader *r, FILE *out,
 		goto out;
 	while ((more = epxml_reader_next(r, scratch, &c, &probs, &nprobs,
 	    err)) == 1) {
-		if (nprobs > 0) {
-			bad_input(&p, err, probs[0].xml_line, probs[0].message);
-			goto out;
-		}
-		if (pcc_client(&p, c, err) != 0)
+		if (transform_judge(t, c, probs, nprobs, err) != 0 ||
+		    pcc_client(&p, c, err) != 0)
 			goto out;
 		arena_reset(scratch);
 	}

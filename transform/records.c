@@ -43,22 +43,18 @@ struct layout {
 	int pseudonymised;		/* the form of episodes it reads */
 	enum consent_n consent_n;
 	const char *wrong_form;		/* when given the other form */
-	const char *incomplete;		/* advice when an item is missing */
 };
 
 static const struct layout commissioner = {
 	ndx_layout_csv, &ndx_layout_csv_n, 0, CONSENT_N_REDUCE,
 	"pseudonymised episodes: the commissioner file is made from the "
-	"valid identifiable episodes (ndx-validate -o)",
-	"not valid episodes (run ndx-validate and use its -o output)"
+	"valid identifiable episodes (ndx-validate -o)"
 };
 
 static const struct layout public_health = {
 	ndx_layout_public, &ndx_layout_public_n, 1, CONSENT_N_OMIT,
 	"identifiable episodes: the Public Health extract is made from "
-	"pseudonymised episodes; run ndx-pseudonymise first",
-	"not complete pseudonymised episodes (run ndx-pseudonymise on the "
-	"output of ndx-validate)"
+	"pseudonymised episodes; run ndx-pseudonymise first"
 };
 
 /* The items R130 keeps for an episode without consent. */
@@ -66,11 +62,11 @@ static const enum ndx_item consent_n_items[] = { NDX_AGNCY, NDX_CLIENTID,
 	NDX_EPISODID, NDX_CONSENT };
 
 struct records {
+	const struct transform *t;
 	const struct ndx_dataset *ds;
 	const struct layout *lay;
 	const char *name;		/* the input, for messages */
 	FILE *out;
-	unsigned char required[NDX_NITEMS];
 	unsigned char reduced[NDX_NITEMS];	/* in consent_n_items */
 	const char *field[NDX_NITEMS];	/* the row being written */
 	char dmy[NDX_NITEMS][11];	/* its dates, DD/MM/YYYY */
@@ -115,8 +111,9 @@ line_of(const struct ndx_client *c, const struct ndx_episode *e,
 }
 
 /*
- * One row; reduced keeps only the items R130 allows.  An item the row
- * needs and the XML lacks means the input is not what this product reads.
+ * One row; reduced keeps only the items R130 allows.  The client has
+ * passed the judge (transform_judge): every item the form requires is
+ * there and every date is a real one.
  */
 static int
 write_row(struct records *rec, const struct ndx_client *c,
@@ -131,22 +128,14 @@ write_row(struct records *rec, const struct ndx_client *c,
 
 		if (reduced && !rec->reduced[item])
 			v = NULL;
-		else if (v == NULL && rec->required[item]) {
-			ndx_error_set(err, NDX_EX_DATAERR, rec->name,
-			    line_of(c, e, iv, item), "%s is missing: %s",
-			    ndx_items[item].code, rec->lay->incomplete);
-			return -1;
-		}
-		/* Generalised after the check: the input is still whole. */
 		if (rec->over[item])
 			v = rec->over_val[item];
 		if (v != NULL && ndx_items[item].is_date &&
-		    (ndx_row_is_raw(c, e, iv, item) ||
-		    ndx_date_iso_to_dmy(v, rec->dmy[k]) != 0)) {
-			ndx_error_set(err, NDX_EX_DATAERR, rec->name,
-			    line_of(c, e, iv, item), "%s is not a date of the "
-			    "form YYYY-MM-DD: %s", ndx_items[item].code,
-			    rec->lay->incomplete);
+		    ndx_date_iso_to_dmy(v, rec->dmy[k]) != 0) {
+			ndx_error_set(err, NDX_EX_SOFTWARE, rec->name,
+			    line_of(c, e, iv, item), "internal error: %s "
+			    "passed the judge but is not a date",
+			    ndx_items[item].code);
 			return -1;
 		}
 		rec->field[k] = v != NULL && ndx_items[item].is_date ?
@@ -158,21 +147,11 @@ write_row(struct records *rec, const struct ndx_client *c,
 	return 0;
 }
 
-/* The client's consent, Y or N; -1 with err when it is neither. */
+/* The client's consent, Y or N: mandatory, and a YesNo code. */
 static int
-consent_of(const struct records *rec, const struct ndx_client *c,
-    struct ndx_error *err)
+consent_of(const struct ndx_client *c)
 {
-	const char *consent = NDX_C(c, NDX_CONSENT);
-
-	if (consent == NULL || (strcmp(consent, "Y") != 0 &&
-	    strcmp(consent, "N") != 0)) {
-		ndx_error_set(err, NDX_EX_DATAERR, rec->name, c->xml_line,
-		    "CONSENT is missing or neither Y nor N: %s",
-		    rec->lay->incomplete);
-		return -1;
-	}
-	return consent[0];
+	return NDX_C(c, NDX_CONSENT)[0];
 }
 
 /*
@@ -224,10 +203,8 @@ static int
 write_client(struct records *rec, const struct ndx_client *c,
     struct ndx_error *err)
 {
-	int consent;
+	int consent = consent_of(c);
 
-	if ((consent = consent_of(rec, c, err)) < 0)
-		return -1;
 	if (consent == 'N' && rec->lay->consent_n == CONSENT_N_OMIT) {
 		rec->consent_excluded += (long)c->nep;
 		return 0;
@@ -271,15 +248,15 @@ first_pass(struct records *rec, struct epxml_reader *r, struct ndx_error *err)
 	struct ndx_client *c;
 	size_t nprobs;
 	long episodes = 0;
-	int more, consent;
+	int more;
 
 	while ((more = epxml_reader_next(r, arena, &c, &probs, &nprobs,
 	    err)) == 1) {
-		if ((consent = consent_of(rec, c, err)) < 0) {
+		if (transform_judge(rec->t, c, probs, nprobs, err) != 0) {
 			more = -1;
 			break;
 		}
-		if (consent == 'Y')
+		if (consent_of(c) == 'Y')
 			collect_client(rec, c);
 		episodes += (long)c->nep;
 		arena_reset(arena);
@@ -302,6 +279,7 @@ records_run(const struct layout *lay, struct transform *t,
 	int more, rc = -1;
 
 	memset(&rec, 0, sizeof(rec));
+	rec.t = t;
 	rec.ds = t->ds;
 	rec.lay = lay;
 	rec.name = strcmp(t->input, "-") == 0 ? "standard input" : t->input;
@@ -310,17 +288,6 @@ records_run(const struct layout *lay, struct transform *t,
 		ndx_error_set(err, NDX_EX_DATAERR, rec.name, 0, "%s",
 		    lay->wrong_form);
 		return -1;
-	}
-	/*
-	 * Required: the layout's mandatory items and derived items, which
-	 * the XSD requires in the pseudonymised form too, except PC_DISTRICT
-	 * (empty for no fixed abode).
-	 */
-	for (size_t k = 0; k < *lay->n; k++) {
-		enum ndx_item item = lay->items[k];
-
-		rec.required[item] = ndx_dataset_mandatory(t->ds, item) ||
-		    (ndx_items[item].pseudo && item != NDX_PC_DISTRICT);
 	}
 	for (size_t k = 0; k < sizeof(consent_n_items) /
 	    sizeof(consent_n_items[0]); k++)
@@ -348,7 +315,8 @@ records_run(const struct layout *lay, struct transform *t,
 	arena = arena_new();
 	while ((more = epxml_reader_next(r, arena, &c, &probs, &nprobs,
 	    err)) == 1) {
-		if (write_client(&rec, c, err) != 0)
+		if (transform_judge(t, c, probs, nprobs, err) != 0 ||
+		    write_client(&rec, c, err) != 0)
 			goto out;
 		arena_reset(arena);
 	}

@@ -428,6 +428,23 @@ prepare_rereading(struct transform *t, struct ndx_error *err)
 	return rc;
 }
 
+int
+transform_judge(const struct transform *t, const struct ndx_client *c,
+    const struct epxml_problem *probs, size_t nprobs, struct ndx_error *err)
+{
+	struct epxml_problem bad;
+
+	if (nprobs == 0 && epxml_check_values(t->ds, c, &bad) == 0)
+		return 0;
+	if (nprobs > 0)
+		bad = probs[0];
+	ndx_error_set(err, NDX_EX_DATAERR, strcmp(t->input, "-") == 0 ?
+	    "standard input" : t->input, bad.xml_line, "not valid episodes "
+	    "(%s); ndx-transform reads ndx-validate's or ndx-pseudonymise's "
+	    "output", bad.message);
+	return -1;
+}
+
 struct epxml_reader *
 transform_reread(struct transform *t, struct ndx_error *err)
 {
@@ -438,9 +455,9 @@ transform_reread(struct transform *t, struct ndx_error *err)
 			    "cannot read it again: %s", strerror(errno));
 			return NULL;
 		}
-		return epxml_reader_open("-", NULL, err);
+		return epxml_reader_open("-", t->ds, 0, err);
 	}
-	return epxml_reader_open(t->input, NULL, err);
+	return epxml_reader_open(t->input, t->ds, 0, err);
 }
 
 /* The --summary file's lines (the contract of interfaces.md). */
@@ -497,7 +514,7 @@ transform_main(int argc, char **argv)
 		if (t.min_k > 0 && prepare_rereading(&t, &err) != 0)
 			goto fail;
 		if ((reader = epxml_reader_open(t.reread_stdin &&
-		    strcmp(t.input, "-") != 0 ? "-" : t.input, NULL,
+		    strcmp(t.input, "-") != 0 ? "-" : t.input, t.ds, 0,
 		    &err)) == NULL)
 			goto fail;
 		if (p->aggregate && !t.has_period &&

@@ -62,6 +62,15 @@ int transform_main(int, char **);
  * --min-k's second reading of the input, from its start: the file again,
  * or the spool prepare_rereading() put on standard input.
  */
+/*
+ * The judge's verdict on a client just read (its form problems, then its
+ * values): 0, or -1 with a 65 in err.  Every product refuses input the
+ * validator would reject.
+ */
+struct epxml_problem;
+struct ndx_client;
+int transform_judge(const struct transform *, const struct ndx_client *,
+    const struct epxml_problem *probs, size_t nprobs, struct ndx_error *);
 struct epxml_reader *transform_reread(struct transform *,
     struct ndx_error *);
 

@@ -1,7 +1,8 @@
 /*
  * ndx-validate: checks an episodes file against the dataset, streaming.
  *
- * The XSD is applied by libxml2 as the file streams in; the rules of
+ * The reader judges each record's form as the file streams in (and, with
+ * --xsd, libxml2's validator too); the rules of
  * dataset.md §5 run over one client group at a time (every <client> with
  * the same AGNCY and CLIENTID, which ndx-extract writes adjacently), so
  * memory holds one client's rows and no more.  Valid episodes go to -o,
@@ -35,6 +36,12 @@ enum count {
 	ROWS_WRITTEN, ROWS_REJECTED, DUPLICATES, NCOUNTS
 };
 
+/* A form problem of the reader's, and which client of the group it is in. */
+struct form_problem {
+	size_t client;
+	struct epxml_problem p;
+};
+
 struct validate {
 	const char *area;		/* --area */
 	const char *out_path;		/* -o */
@@ -64,9 +71,9 @@ struct validate {
 	size_t nadopted, adoptedcap;
 	struct ndx_client **group;
 	size_t ngroup, groupcap;
-	struct epxml_problem *xsd;	/* its XSD problems */
-	size_t nxsd, xsdcap;
-	long xsd_dropped;	/* problems the reader could not keep */
+	struct form_problem *form;	/* its records' form problems */
+	size_t nform, formcap;
+	int xsd;			/* --xsd */
 
 	long counts[NCOUNTS];
 	long *by_rule;
@@ -76,7 +83,8 @@ struct validate {
 static const char usage_text[] =
     "usage: ndx-validate [--area NAME] [-o VALID.xml] "
     "[--rejects REJECTS.csv]\n"
-    "                    [--report REPORT.csv|REPORT.xml] [FILE | -]\n";
+    "                    [--report REPORT.csv|REPORT.xml] [--xsd] "
+    "[FILE | -]\n";
 
 static _Noreturn void
 usage(void)
@@ -98,92 +106,41 @@ same_group(const struct ndx_client *a, const struct ndx_client *b)
 	    same_value(NDX_C(a, NDX_CLIENTID), NDX_C(b, NDX_CLIENTID));
 }
 
-/* The innermost record of the group whose element starts at or before
- * line, which with one element per line is the one holding it. */
-static void
-attribute(struct validate *v, long line, struct ndx_client **pc,
-    struct ndx_episode **pe, struct ndx_intervention **piv)
-{
-	long best = -1;
-
-	*pc = v->group[0];
-	*pe = NULL;
-	*piv = NULL;
-	for (size_t a = 0; a < v->ngroup; a++) {
-		struct ndx_client *c = v->group[a];
-
-		if (c->xml_line <= line && c->xml_line > best) {
-			best = c->xml_line;
-			*pc = c;
-			*pe = NULL;
-			*piv = NULL;
-		}
-		for (size_t i = 0; i < c->nep; i++) {
-			struct ndx_episode *e = &c->ep[i];
-
-			if (e->xml_line <= line && e->xml_line >= best) {
-				best = e->xml_line;
-				*pc = c;
-				*pe = e;
-				*piv = NULL;
-			}
-			for (size_t j = 0; j < e->niv; j++)
-				if (e->iv[j].xml_line <= line &&
-				    e->iv[j].xml_line >= best) {
-					best = e->iv[j].xml_line;
-					*pc = c;
-					*pe = e;
-					*piv = &e->iv[j];
-				}
-		}
-	}
-}
-
 /*
- * An XSD problem the rules already explain (the record has a value error)
- * is dropped; any other is reported under R001, so that nothing the schema
- * rejects can pass, even in a hand-made file.
+ * The reader's form problems, under R001: an element out of order, an
+ * undeclared one, an empty item.  A record the rules already found a
+ * value error in is not told twice (a mandatory item missing is R003's).
+ * With --xsd, a problem libxml2's validator finds is reported only where
+ * ndx found none in that record: both judges' verdicts then reject it.
  */
 static void
-xsd_problems(struct validate *v)
+form_problems(struct validate *v)
 {
-	/*
-	 * Problems past the reader's cap belong to no known record, and one
-	 * of them may be all that is wrong with an episode (items out of
-	 * order behind a thousand bad codes): the whole client goes.
-	 */
-	if (v->xsd_dropped > 0)
-		for (size_t a = 0; a < v->ngroup; a++)
-			problem_add(&v->ctx, v->group[a], NULL, NULL, -1,
-			    "R001", "does not match the dataset schema: "
-			    "%ld problems in this client beyond the first %d "
-			    "were not kept, so the client is rejected as a "
-			    "whole; fix the first and validate again",
-			    v->xsd_dropped, EPXML_PROBLEMS_MAX);
-	for (size_t k = 0; k < v->nxsd; k++) {
-		const struct epxml_problem *xp = &v->xsd[k];
-		struct ndx_client *c;
-		struct ndx_episode *e;
-		struct ndx_intervention *iv;
-		struct problem *p;
-		int item = ndx_item_lookup(xp->element);
-		unsigned mark;
+	for (int xsd = 0; xsd <= 1; xsd++)
+		for (size_t k = 0; k < v->nform; k++) {
+			const struct epxml_problem *xp = &v->form[k].p;
+			struct ndx_client *c = v->group[v->form[k].client];
+			struct ndx_episode *e = xp->episode >= 0 ?
+			    &c->ep[xp->episode] : NULL;
+			struct ndx_intervention *iv = e != NULL &&
+			    xp->intervention >= 0 ? &e->iv[xp->intervention] :
+			    NULL;
+			unsigned *mark = iv ? &iv->mark : e ? &e->mark :
+			    &c->mark;
+			struct problem *p;
 
-		attribute(v, xp->xml_line, &c, &e, &iv);
-		mark = iv ? iv->mark : e ? e->mark : c->mark;
-		if (mark & MARK_VALUE_ERR)
-			continue;
-		if (item >= 0 && ndx_items[item].identifying)
-			p = problem_add(&v->ctx, c, e, iv, item, "R001",
-			    "%s does not match the dataset schema",
-			    ndx_items[item].code);
-		else
-			p = problem_add(&v->ctx, c, e, iv, item, "R001",
-			    "does not match the dataset schema: %s",
+			if (xp->xsd != xsd || (*mark & (MARK_VALUE_ERR |
+			    MARK_FORM_ERR)))
+				continue;
+			*mark |= MARK_FORM_ERR;
+			p = problem_add(&v->ctx, c, e, iv, xp->item, "R001",
+			    "%s%s", xsd ? "libxml2's XSD validator: " :
+			    "does not match the dataset schema: ",
 			    xp->message);
-		if (item < 0)
-			p->field_name = xp->element;
-	}
+			if (xp->item < 0)
+				p->field_name = arena_strdup(v->group_arena,
+				    xp->element);
+		}
 }
 
 static int
@@ -289,7 +246,7 @@ process_group(struct validate *v)
 				    &c->ep[i].iv[j]);
 		}
 	}
-	xsd_problems(v);
+	form_problems(v);
 	rules_group(&v->ctx, v->group, v->ngroup);
 
 	if (v->problems.n > 1)
@@ -319,8 +276,7 @@ process_group(struct validate *v)
 		write_valid(v, c);
 	}
 	v->ngroup = 0;
-	v->nxsd = 0;
-	v->xsd_dropped = 0;
+	v->nform = 0;
 	arena_reset(v->group_arena);
 	while (v->nadopted > 0)
 		arena_free(v->adopted[--v->nadopted]);
@@ -360,15 +316,15 @@ add_to_group(struct validate *v, struct ndx_client *c,
 		c = ndx_client_copy(v->group_arena, c);
 		arena_reset(v->scratch);
 	}
-	v->group[v->ngroup++] = c;
-	if (nprobs == 0)
-		return;
-	if (v->nxsd + nprobs > v->xsdcap) {
-		v->xsdcap = (v->nxsd + nprobs) * 2;
-		v->xsd = xreallocarray(v->xsd, v->xsdcap, sizeof(*v->xsd));
+	if (v->nform + nprobs > v->formcap) {
+		v->formcap = (v->nform + nprobs) * 2;
+		v->form = xreallocarray(v->form, v->formcap, sizeof(*v->form));
 	}
-	memcpy(v->xsd + v->nxsd, probs, nprobs * sizeof(*probs));
-	v->nxsd += nprobs;
+	for (size_t k = 0; k < nprobs; k++) {
+		v->form[v->nform].client = v->ngroup;
+		v->form[v->nform++].p = probs[k];
+	}
+	v->group[v->ngroup++] = c;
 }
 
 static long
@@ -481,7 +437,7 @@ summary(const struct validate *v)
 static void
 parse_options(struct validate *v, int argc, char **argv)
 {
-	enum { OPT_AREA = 256, OPT_REJECTS, OPT_REPORT, OPT_VERSION };
+	enum { OPT_AREA = 256, OPT_REJECTS, OPT_REPORT, OPT_VERSION, OPT_XSD };
 	static const struct option longopts[] = {
 		{ "area", required_argument, NULL, OPT_AREA },
 		{ "help", no_argument, NULL, 'h' },
@@ -489,6 +445,7 @@ parse_options(struct validate *v, int argc, char **argv)
 		{ "rejects", required_argument, NULL, OPT_REJECTS },
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "xsd", no_argument, NULL, OPT_XSD },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -516,6 +473,9 @@ parse_options(struct validate *v, int argc, char **argv)
 		case OPT_VERSION:
 			printf("ndx-validate %s\n", NDX_VERSION);
 			exit(NDX_EX_OK);
+		case OPT_XSD:
+			v->xsd = 1;
+			break;
 		default:
 			usage();
 		}
@@ -554,7 +514,8 @@ validate_main(int argc, char **argv)
 		diag_errx(NDX_EX_USAGE, "--area %s: not a police force area "
 		    "in areas.csv", v.area);
 
-	if ((v.reader = epxml_reader_open(v.input, v.ds, &err)) == NULL)
+	if ((v.reader = epxml_reader_open(v.input, v.ds, v.xsd ? EPXML_XSD :
+	    0, &err)) == NULL)
 		fatal(&err);
 	h = epxml_reader_header(v.reader);
 	if (h->pseudonymised)
@@ -573,7 +534,6 @@ validate_main(int argc, char **argv)
 		if (v.ngroup > 0 && !same_group(v.group[0], c))
 			process_group(&v);
 		add_to_group(&v, c, probs, nprobs);
-		v.xsd_dropped += epxml_reader_dropped(v.reader);
 	}
 	if (rc < 0)
 		fatal(&err);
@@ -594,7 +554,7 @@ validate_main(int argc, char **argv)
 	arena_free(v.scratch);
 	free(v.adopted);
 	free(v.group);
-	free(v.xsd);
+	free(v.form);
 	free(v.problems.p);
 	free(v.by_rule);
 	agencies_free(&v.agencies);

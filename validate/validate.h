@@ -65,6 +65,7 @@ void rules_intervention(struct rules_ctx *, struct ndx_client *,
 #define MARK_REJECTED 1u	/* episode: rejected; client: all rejected */
 #define MARK_DUPLICATE 2u	/* intervention: exact duplicate, dropped */
 #define MARK_VALUE_ERR 4u	/* record has an R001/R002/R003/R070 error */
+#define MARK_FORM_ERR 8u	/* record has a form problem (the reader's) */
 
 /* cross.c: rules R121-R125 across the rows of one group. */
 void rules_group(struct rules_ctx *, struct ndx_client *const *clients,

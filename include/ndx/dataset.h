@@ -86,6 +86,57 @@ const char *const *ndx_dataset_ethnic_groups(const struct ndx_dataset *,
 const char *ndx_dataset_ethnic_group_meaning(const struct ndx_dataset *,
     const char *group);
 
+/*
+ * A record's form, compiled from the XSD: the elements its content may
+ * hold, in order (a sequence of particles, each an item or the record
+ * below), and the attributes its start tag may carry.  This is the judge
+ * of a file's structure (lib/epxml.c); libxml2's XSD validator only
+ * checks it in tests and under ndx-validate --xsd.
+ */
+enum ndx_record {
+	NDX_REC_ROOT, NDX_REC_CLIENT, NDX_REC_EPISODE, NDX_REC_INTERVENTION,
+	NDX_NRECORDS
+};
+
+enum ndx_attr_type {
+	NDX_ATTR_STRING, NDX_ATTR_BOOLEAN, NDX_ATTR_POSITIVE_INTEGER,
+	NDX_ATTR_DATE
+};
+
+struct ndx_attr_decl {
+	char *name;
+	enum ndx_attr_type type;
+	int required;
+	char *fixed;		/* the one value allowed, or NULL */
+	const void *date_type;	/* NDX_ATTR_DATE: lib/dataset.c's type */
+};
+
+struct ndx_particle {
+	char *name;		/* element name, in the dataset's namespace */
+	int item;		/* enum ndx_item, or -1: the record below */
+	int min;		/* 0 or 1 */
+	int unbounded;		/* else at most once */
+};
+
+struct ndx_form {
+	struct ndx_particle *particle;
+	size_t nparticle;
+	struct ndx_attr_decl *attr;
+	size_t nattr;
+};
+
+const struct ndx_form *ndx_dataset_form(const struct ndx_dataset *,
+    int pseudonymised, enum ndx_record);
+/* The attributes an item's element may carry (a date item's raw). */
+const struct ndx_form *ndx_dataset_item_form(const struct ndx_dataset *,
+    enum ndx_item);
+/*
+ * 0 when value is valid for the attribute as XSD judges it (white space
+ * collapsed for every type but xs:string), else -1.
+ */
+int ndx_dataset_check_attr(const struct ndx_dataset *,
+    const struct ndx_attr_decl *, const char *value);
+
 const struct ndx_rule *ndx_dataset_rule(const struct ndx_dataset *,
     const char *id);
 const struct ndx_rule *ndx_dataset_rules(const struct ndx_dataset *,

@@ -13,8 +13,6 @@
  * Items are child elements named by their short code, in the XSD's order;
  * an absent item has no element.  A date the source gave in a form that
  * could not be converted carries raw="true" and the source text.
- * The writer puts every element on its own line, which the reader relies
- * on to attribute XSD validity errors to records by line number.
  */
 #ifndef NDX_EPXML_H
 #define NDX_EPXML_H
@@ -39,11 +37,21 @@ struct ndx_header {
 	int pseudonymised;
 };
 
-/* A validity error libxml2 reported against the XSD. */
+/*
+ * A problem with a record's form (an element out of order or repeated, an
+ * undeclared element or attribute, a mandatory item missing, an empty
+ * item): the XSD's verdict, from the dataset's judge or, marked xsd, from
+ * libxml2's validator.  It names its record by position in the client the
+ * reader returned, and never quotes a value.
+ */
 struct epxml_problem {
-	long xml_line;
-	char element[48];	/* local name of the element, or "" */
-	char message[320];
+	long episode;		/* index in the client's ep[], or -1 */
+	long intervention;	/* index in that episode's iv[], or -1 */
+	int item;		/* the item concerned, or -1 */
+	int xsd;		/* reported by libxml2's XSD validator */
+	long xml_line;		/* where it was seen, for messages */
+	char element[48];	/* the element concerned, or "" */
+	char message[256];
 };
 
 /*
@@ -56,31 +64,31 @@ void epxml_quiet(void);
 struct epxml_reader;
 
 /*
- * path "-" or NULL reads standard input.  With ds non-NULL, the document is
- * validated against the dataset's XSD while it streams.
+ * path "-" or NULL reads standard input.  ds judges the records' form; with
+ * flags EPXML_XSD libxml2's XSD validator runs as well, in the same pass.
  */
+#define EPXML_XSD 0x1
 struct epxml_reader *epxml_reader_open(const char *path,
-    const struct ndx_dataset *ds, struct ndx_error *err);
+    const struct ndx_dataset *ds, int flags, struct ndx_error *err);
 const struct ndx_header *epxml_reader_header(const struct epxml_reader *);
 /*
  * Reads the next <client> into *out (allocated in arena).  probs/nprobs
- * receive the XSD problems whose line lies within that client; they live
- * until the next call.  Returns 1, 0 at the end of the document, -1 on an
- * error that stops the run (not well-formed: 65, read error: 74, a validity
- * error outside any client: 65).
+ * receive its records' form problems, at most one per record from each
+ * judge; they live until the next call.  Returns 1, 0 at the end of the
+ * document, -1 on an error that stops the run: not well-formed, a DOCTYPE,
+ * a problem with the root or outside any client (65); a read error (74).
  */
 int epxml_reader_next(struct epxml_reader *, struct ndx_arena *,
     struct ndx_client **out, const struct epxml_problem **probs,
     size_t *nprobs, struct ndx_error *err);
-/*
- * A client with more than EPXML_PROBLEMS_MAX problems keeps only the
- * first (memory stays bounded); this is how many more the client last
- * returned had.  Nothing then tells which of its records they concern,
- * so a caller that passes records on must reject the whole client.
- */
-#define EPXML_PROBLEMS_MAX 1000
-long epxml_reader_dropped(const struct epxml_reader *);
 void epxml_reader_close(struct epxml_reader *);
+
+/*
+ * The values of c judged by ndx_dataset_check() (a raw date is never
+ * valid): how many are not valid, the first of them in *first.
+ */
+int epxml_check_values(const struct ndx_dataset *, const struct ndx_client *,
+    struct epxml_problem *first);
 
 struct epxml_writer;
 

@@ -250,8 +250,8 @@ cp "$T/out" "$W/bad-dob.xml"
 pseudo --key-file "$W/vector.key" -o "$W/refused.xml" "$W/bad-dob.xml"
 want_rc 65
 want_lines "$T/err" 1 stderr
-want_fixed "$T/err" "$W/bad-dob.xml:8: <DOB> does not match the dataset \
-schema; run ndx-validate first"
+want_fixed "$T/err" "$W/bad-dob.xml:3: not valid episodes (DOB is not a \
+real calendar date (or is before 1900-01-01)); run ndx-validate first"
 want_absent "$T/err" 1980 stderr
 want_absent "$T/err" Qa-7712 stderr
 [ ! -e "$W/refused.xml" ] || bad "an output was written"

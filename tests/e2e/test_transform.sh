@@ -259,13 +259,14 @@ end
 # A root attribute too long for ndx's header is refused at the root, not
 # cut (a cut could end inside a UTF-8 sequence; the fuzzer found one).
 begin long-root-attribute
-printf '<?xml version="1.0" encoding="UTF-8"?>\n<episodes xmlns="urn:ndx:episodes:1" dataset="1" asof="2026-1002\313\2562">\n</episodes>\n' \
-    >"$T/long-asof.xml"
-run ndx-transform --product commissioner "$T/long-asof.xml"
+# A cut at 15 bytes would end inside the two-byte character.
+printf '<?xml version="1.0" encoding="UTF-8"?>\n<episodes xmlns="urn:ndx:episodes:1" dataset="1" asof="2026-10-02" source="postgresql-123\313\256">\n</episodes>\n' \
+    >"$T/long-source.xml"
+run ndx-transform --product commissioner "$T/long-source.xml"
 want_rc 65
 want_empty "$T/out" stdout
 want_fixed "$T/err" \
-    "long-asof.xml:2: root attribute asof is 12 bytes long; at most 10 expected"
+    "long-source.xml:2: root attribute source is 16 bytes long; at most 15 expected"
 end
 
 # --- output failures
@@ -356,7 +357,7 @@ for _k in "" 2; do
 	run ndx-transform --product public-health ${_k:+--min-k $_k} \
 	    -o "$T/nt.csv" "$R/no-triaged.xml"
 	want_rc 65
-	want_fixed "$T/err" "TRIAGED is missing"
+	want_fixed "$T/err" "<TRIAGED> is missing"
 	[ ! -e "$T/nt.csv" ] || bad "an extract was written"
 	end
 done

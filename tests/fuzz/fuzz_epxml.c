@@ -1,10 +1,11 @@
 /*
- * libFuzzer harness for the episodes XML reader (lib/epxml.c) with the
- * dataset's XSD attached, as ndx-validate uses it.  Bytes are read as an
- * episodes file to the end or to an error, and checked against epxml.h:
- * errors are 65 or 74, problems handed out lie before the next client, and
- * every client read can be written back out and read again to the same
- * number of clients and rows.
+ * libFuzzer harness for the episodes XML reader (lib/epxml.c), judging
+ * form with libxml2's XSD validator in the same pass (EPXML_XSD).  Bytes
+ * are read as an episodes file to the end or to an error, and checked
+ * against epxml.h: errors are 65 or 74, every problem names a record of
+ * the client it came with, and every client read can be written back out
+ * and read again to the same number of clients and rows.
+ * (fuzz_judge.c compares the two judges' verdicts.)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -51,8 +52,7 @@ rows_of(const struct ndx_client *c)
 
 /* Reads a whole document; returns clients read, rows in *rows, or -1. */
 static long
-read_all(const char *path, const struct ndx_dataset *with, FILE *copy,
-    long *rows)
+read_all(const char *path, int flags, FILE *copy, long *rows)
 {
 	struct ndx_arena *a = arena_new();
 	struct epxml_reader *r;
@@ -65,7 +65,7 @@ read_all(const char *path, const struct ndx_dataset *with, FILE *copy,
 	int rc;
 
 	*rows = 0;
-	if ((r = epxml_reader_open(path, with, &err)) == NULL) {
+	if ((r = epxml_reader_open(path, ds, flags, &err)) == NULL) {
 		CHECK(err.code == NDX_EX_DATAERR || err.code == NDX_EX_IOERR);
 		arena_free(a);
 		return -1;
@@ -77,8 +77,14 @@ read_all(const char *path, const struct ndx_dataset *with, FILE *copy,
 	    &err)) == 1) {
 		CHECK(c != NULL && c->xml_line >= last_line);
 		last_line = c->xml_line;
-		for (size_t i = 0; i < nprobs; i++)
-			CHECK(probs[i].xml_line >= 0);
+		for (size_t i = 0; i < nprobs; i++) {
+			const struct epxml_problem *p = &probs[i];
+
+			CHECK(p->xml_line >= 0 && p->message[0] != '\0');
+			CHECK(p->episode >= -1 && p->episode < (long)c->nep);
+			CHECK(p->intervention == -1 || (p->episode >= 0 &&
+			    p->intervention < (long)c->ep[p->episode].niv));
+		}
 		clients++;
 		*rows += rows_of(c);
 		if (w != NULL)
@@ -107,12 +113,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fd = fuzz_memfile(data, size, path, sizeof(path));
 	copy = open_memstream(&buf, &len);
 	CHECK(copy != NULL);
-	n = read_all(path, ds, copy, &rows);
+	n = read_all(path, EPXML_XSD, copy, &rows);
 	CHECK(fclose(copy) == 0);
 	/* What the writer wrote from a readable file reads back the same. */
 	if (n >= 0) {
 		fd2 = fuzz_memfile(buf, len, path2, sizeof(path2));
-		n2 = read_all(path2, NULL, NULL, &rows2);
+		n2 = read_all(path2, 0, NULL, &rows2);
 		CHECK(n2 == n && rows2 == rows);
 		close(fd2);
 	}

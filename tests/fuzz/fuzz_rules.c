@@ -981,7 +981,7 @@ encode(const char *path)
 	FILE *fp;
 	int rc;
 
-	if ((r = epxml_reader_open(path, NULL, &err)) == NULL) {
+	if ((r = epxml_reader_open(path, ds, 0, &err)) == NULL) {
 		fprintf(stderr, "encode: %s: %s\n", err.file, err.msg);
 		return 1;
 	}

@@ -98,19 +98,32 @@ client(struct fixture *f, const char *agncy, const char *who, const char *la)
 		fprintf(f->fp, "<CLIENTID>c</CLIENTID><FINITIAL>%c</FINITIAL>"
 		    "<SINITIAL>%c</SINITIAL><DOB>%s</DOB>", who[0], who[1],
 		    who + 3);
-	fprintf(f->fp, "<SEX>M</SEX><LA>%s</LA>\n", la);
+	fprintf(f->fp, "<SEX>M</SEX><ETHNIC>A</ETHNIC><LA>%s</LA>"
+	    "<CONSENT>Y</CONSENT>\n", la);
 }
 
-/* extra: further episode items as XML, e.g. "<DISD>...</DISD>". */
+/*
+ * The items every episode must have (products refuse input the validator
+ * would reject); extra: the items after CJORDER, e.g. "<DISD>...</DISD>".
+ */
 static void
 episode(struct fixture *f, const char *id, const char *triaged,
     const char *rfls, const char *drug1, const char *extra)
 {
-	fprintf(f->fp, "<episode><%s>%s</%s><REFLD>%s</REFLD>"
-	    "<TRIAGED>%s</TRIAGED><RFLS>%s</RFLS><DRUG1>%s</DRUG1>"
-	    "<CJORDER>9</CJORDER>%s\n", strlen(id) == 32 ? "PSEUDO_EPISODE" :
-	    "EPISODID", id, strlen(id) == 32 ? "PSEUDO_EPISODE" : "EPISODID",
-	    triaged, triaged, rfls, drug1, extra ? extra : "");
+	int pseudo = strlen(id) == 32;
+
+	if (pseudo)
+		fprintf(f->fp, "<episode><PSEUDO_EPISODE>%s</PSEUDO_EPISODE>"
+		    "<AGE_AT_TRIAGE>44</AGE_AT_TRIAGE><AGE_BAND>40-44"
+		    "</AGE_BAND>", id);
+	else
+		fprintf(f->fp, "<episode><EPISODID>%s</EPISODID>", id);
+	fprintf(f->fp, "<REFLD>%s</REFLD><TRIAGED>%s</TRIAGED><RFLS>%s</RFLS>"
+	    "<DRUG1>%s</DRUG1>%s<INJSTAT>N</INJSTAT><ACCMNEED>3</ACCMNEED>"
+	    "<EMPSTAT>1</EMPSTAT><PRNTSTAT>11</PRNTSTAT>"
+	    "<CJORDER>9</CJORDER>%s\n", triaged, triaged, rfls, drug1,
+	    pseudo ? "<SUBSTANCE_GROUP>opiate</SUBSTANCE_GROUP>" : "",
+	    extra ? extra : "");
 }
 
 static void
@@ -166,7 +179,7 @@ run(struct fixture *f, const char *area, int has_period)
 	t.has_period = has_period;
 	assert_int_equal(ndx_period_quarter("2026Q2", &t.period), 0);
 	memset(&f->err, 0, sizeof(f->err));
-	r = epxml_reader_open(f->path, NULL, &f->err);
+	r = epxml_reader_open(f->path, f->ds, 0, &f->err);
 	assert_non_null(r);
 	out = open_memstream(&buf, &len);
 	assert_non_null(out);
