@@ -145,8 +145,11 @@ set_fatal(struct epxml_reader *r, int code, long line, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	ndx_error_set(&r->fatal_err, code, r->name, line, "%s", msg);
-	if (r->px != NULL)
-		xmlStopParser(r->px);
+	/*
+	 * Not xmlStopParser(): it frees the input buffer, which the event
+	 * being handled may still be reading.  Every handler returns at once
+	 * from now on, and feed() stops after this chunk.
+	 */
 }
 
 /* The client element, or NULL before the first. */
@@ -214,23 +217,24 @@ problem(struct epxml_reader *r, enum ndx_record rec, int xsd, int item,
  * birth); every quoted string that is not a name of the dataset is masked.
  */
 static void
-mask_values(char *msg)
+mask_values(char *msg, size_t size)
 {
-	char *p = msg, *q, *end;
+	char out[512];
+	size_t n = 0;
+	const char *p = msg, *q, *end;
 
 	while ((q = strchr(p, '\'')) != NULL && (end = strchr(q + 1, '\'')) !=
 	    NULL) {
-		size_t n = (size_t)(end - q - 1);
+		size_t len = (size_t)(end - q - 1);
 		char name[64];
+		const char *local = name;
 		int known = 0;
 
-		if (n < sizeof(name)) {
-			const char *local;
-
-			memcpy(name, q + 1, n);
-			name[n] = '\0';
-			local = name[0] == '{' && strchr(name, '}') ?
-			    strchr(name, '}') + 1 : name;
+		if (len < sizeof(name)) {
+			memcpy(name, q + 1, len);
+			name[len] = '\0';
+			if (name[0] == '{' && strchr(name, '}') != NULL)
+				local = strchr(name, '}') + 1;
 			known = ndx_item_lookup(local) >= 0 ||
 			    strcmp(local, "client") == 0 ||
 			    strcmp(local, "episode") == 0 ||
@@ -239,13 +243,18 @@ mask_values(char *msg)
 			    strcmp(local, "raw") == 0 ||
 			    strncmp(local, "xs:", 3) == 0;
 		}
-		if (!known) {
-			memmove(q + 4, end, strlen(end) + 1);
-			memcpy(q + 1, "***", 3);
-			end = q + 4;
-		}
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%.*s'%.*s'",
+		    (int)(q - p), p, known ? (int)len : 3, known ? q + 1 :
+		    "***");
+		if (n >= sizeof(out))
+			break;
 		p = end + 1;
 	}
+	if (n < sizeof(out))
+		snprintf(out + n, sizeof(out) - n, "%s", p);
+	n = strlen(out) < size ? strlen(out) : size - 1;
+	memcpy(msg, out, n);
+	msg[n] = '\0';
 }
 
 /*
@@ -271,7 +280,7 @@ on_xsd_error(void *ctx, xmlErrorPtr e)
 	n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	mask_values(msg);
+	mask_values(msg, sizeof(msg));
 	problem(r, rec, 1, -1, "", "libxml2: %s", msg);
 }
 
@@ -557,6 +566,18 @@ start_root(struct epxml_reader *r, const xmlChar *localname,
 		    ROOT_IDENTIFIABLE, NDX_NS_EPISODES);
 		return;
 	}
+	/*
+	 * The byte scan that cuts the input into chunks reads markup as
+	 * ASCII; a converted encoding (UTF-16, UTF-7, Latin-1 ...) could hide
+	 * a tag from it.  ndx writes UTF-8, and so must anyone else.
+	 */
+	if (r->px->input != NULL && r->px->input->buf != NULL &&
+	    r->px->input->buf->encoder != NULL) {
+		set_fatal(r, NDX_EX_DATAERR, line_now(r), "encoded as %s: an "
+		    "ndx episodes file is UTF-8", r->px->encoding ?
+		    (const char *)r->px->encoding : "other than UTF-8");
+		return;
+	}
 	pseudo = strcmp((const char *)localname, ROOT_PSEUDONYMISED) == 0;
 	r->header.pseudonymised = pseudo;
 	for (int k = 0; k < NDX_NRECORDS; k++)
@@ -719,7 +740,7 @@ on_text(void *ctx, const xmlChar *ch, int len)
 		return;
 	if (r->vsax != NULL)
 		r->vsax->characters(r->vdata, ch, len);
-	if (r->skip > 0)
+	if (r->skip > 0 || r->fatal)
 		return;
 	if (r->item < 0) {
 		for (int i = 0; i < len; i++)

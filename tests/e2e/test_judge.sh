@@ -115,6 +115,54 @@ want_rc 1
 grep -q 'attributes' "$T/err" && bad "'=' outside a tag was counted"
 end
 
+# --- what no ndx episodes file holds is refused as a whole (65), by
+# every program that reads one
+
+begin "a DOCTYPE, another encoding, an xsi: attribute: 65 everywhere"
+episodes 0 >"$J/base.xml"
+python3 - "$J" <<'PY'
+import sys
+d = sys.argv[1]
+src = open(d + "/base.xml").read()
+head, body = src.split("\n", 1)
+open(d + "/doctype.xml", "w").write(
+    head + '\n<!DOCTYPE episodes [<!ENTITY x "xxxxxxxx">]>\n' + body)
+open(d + "/latin1.xml", "w", encoding="latin-1").write(
+    src.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"'))
+open(d + "/xsi.xml", "w").write(src.replace(
+    "<client>", '<client xmlns:xsi="http://www.w3.org/2001/XMLSchema-'
+    'instance" xsi:type="Client">', 1))
+PY
+[ -f "$J/key" ] || "$BIN/ndx-pseudonymise" keygen "$J/key"
+for f in doctype:"a DOCTYPE" latin1:"encoded as ISO-8859-1" \
+    xsi:"an xsi: attribute"; do
+	for p in validate pseudonymise transform; do
+		case $p in
+		transform) set -- --product commissioner ;;
+		validate) set -- -o /dev/null ;;
+		pseudonymise) set -- --key-file "$J/key" -o /dev/null ;;
+		esac
+		run "ndx-$p" "$@" "$J/${f%%:*}.xml"
+		want_rc 65
+		want_lines "$T/err" 1 stderr
+		want_fixed "$T/err" "ndx-$p: $J/${f%%:*}.xml:"
+		want_fixed "$T/err" "${f#*:}"
+	done
+done
+end
+
+begin "ndx-validate --xsd on an extract: libxml2 finds nothing more"
+run ndx-extract --source "csv:$DATA/rules/example-pass.csv" \
+    --as-of 2026-11-01
+cp "$T/out" "$J/extract.xml"
+run ndx-validate -o "$J/v1.xml" --report "$J/r1.csv" "$J/extract.xml"
+_rc=$rc
+run ndx-validate --xsd -o "$J/v2.xml" --report "$J/r2.csv" "$J/extract.xml"
+want_rc "$_rc"
+want_same "$J/v2.xml" "$J/v1.xml" "valid output"
+want_same "$J/r2.csv" "$J/r1.csv" "report"
+end
+
 # --- outputs that would destroy what is read or written
 
 begin "an output named like the input, or like another output, is 64"

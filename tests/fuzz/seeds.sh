@@ -2,7 +2,8 @@
 # Makes the seeds that come from fixtures (the hand-made ones stay as they
 # are).  Needs `make all` and `make build-fuzz/fuzz_rules`.
 #
-#  - fuzz_csvrec and fuzz_epxml: ndx-fixtures data of five clients, and of
+#  - fuzz_csvrec, fuzz_epxml (and fuzz_judge, with the hand-made valid
+#    fixtures): ndx-fixtures data of five clients, and of
 #    five with an error in every episode, as CSV and as extracted;
 #  - fuzz_rules: each file of tests/data/rules through ndx-extract as
 #    test_rules.sh runs it, the first client group written in the
@@ -29,6 +30,13 @@ fixtures() {
 }
 fixtures fixtures-5 --seed 1
 fixtures fixtures-5-errors --seed 2 --errors 1 --errors-list "$tmp/errors"
+# fuzz_judge: the same extracts, and the hand-made valid fixtures.
+mkdir -p "$seeds/fuzz_judge"
+cp "$seeds"/fuzz_epxml/fixtures-5*.xml "$seeds/fuzz_judge/"
+cp "$top/tests/data/transform/episodes.xml" \
+    "$seeds/fuzz_judge/identifiable.xml"
+cp "$top/tests/data/transform/pseudo.xml" \
+    "$seeds/fuzz_judge/pseudonymised.xml"
 
 mkdir -p "$seeds/fuzz_rules"
 for f in "$top"/tests/data/rules/*.csv; do
