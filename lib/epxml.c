@@ -69,8 +69,12 @@ struct epxml_reader {
 	char *name;
 	struct ndx_header header;
 	int have_root;		/* the root's start tag has been read */
+	const xmlChar *root_ns;	/* its namespace URI, as SAX2 gave it */
 	int finished;		/* the last chunk has been parsed */
 	const struct ndx_form *form[NDX_NRECORDS];
+	/* Their particles' names in the parser's dictionary, where SAX2's
+	 * names come from: compared by pointer. */
+	const xmlChar **pname[NDX_NRECORDS];
 
 	/* The parse. */
 	int depth;		/* open elements */
@@ -112,7 +116,6 @@ struct epxml_reader {
 	int scan_end_tag;	/* the tag being scanned is an end tag */
 	unsigned char scan_prev;	/* last byte of the tag, outside quotes */
 	long scan_depth;
-	long scan_line;
 	unsigned char buf[READ_SIZE];
 	size_t bufpos, buflen;
 	int eof;
@@ -303,10 +306,15 @@ on_parse_error(void *ctx, xmlErrorPtr e)
 	    msg);
 }
 
+/*
+ * The root's namespace URI stays where it is while the root is open, that
+ * is, for the whole document: an element in it is known by the pointer.
+ */
 static int
-in_ns(const xmlChar *uri)
+in_ns(struct epxml_reader *r, const xmlChar *uri)
 {
-	return uri != NULL && strcmp((const char *)uri, NDX_NS_EPISODES) == 0;
+	return uri != NULL && (uri == r->root_ns ||
+	    strcmp((const char *)uri, NDX_NS_EPISODES) == 0);
 }
 
 /*
@@ -455,15 +463,16 @@ intervention_attr(struct epxml_reader *r, const struct ndx_attr_decl *d,
  * NULL when it is to be skipped.
  */
 static const struct ndx_particle *
-step(struct epxml_reader *r, enum ndx_record rec, const char *name)
+step(struct epxml_reader *r, enum ndx_record rec, const xmlChar *localname)
 {
 	const struct ndx_form *f = r->form[rec];
+	const char *name = (const char *)localname;
 	size_t k, tries;
 
 	/* Elements mostly come in order: the search starts where we are. */
 	for (k = r->pos[rec], tries = 0; tries < f->nparticle; tries++,
 	    k = (k + 1) % f->nparticle)
-		if (strcmp(f->particle[k].name, name) == 0)
+		if (r->pname[rec][k] == localname)
 			break;
 	if (tries == f->nparticle) {
 		problem(r, rec, 0, -1, name, "<%s> is not an element of %s%s",
@@ -558,7 +567,7 @@ start_root(struct epxml_reader *r, const xmlChar *localname,
 {
 	int pseudo;
 
-	if (!in_ns(uri) ||
+	if (!in_ns(r, uri) ||
 	    (strcmp((const char *)localname, ROOT_IDENTIFIABLE) != 0 &&
 	    strcmp((const char *)localname, ROOT_PSEUDONYMISED) != 0)) {
 		set_fatal(r, NDX_EX_DATAERR, line_now(r), "not an ndx episodes "
@@ -580,9 +589,19 @@ start_root(struct epxml_reader *r, const xmlChar *localname,
 	}
 	pseudo = strcmp((const char *)localname, ROOT_PSEUDONYMISED) == 0;
 	r->header.pseudonymised = pseudo;
-	for (int k = 0; k < NDX_NRECORDS; k++)
-		r->form[k] = ndx_dataset_form(r->ds, pseudo, (enum ndx_record)k);
+	for (int k = 0; k < NDX_NRECORDS; k++) {
+		const struct ndx_form *f = ndx_dataset_form(r->ds, pseudo,
+		    (enum ndx_record)k);
+
+		r->form[k] = f;
+		r->pname[k] = xreallocarray(NULL, f->nparticle + 1,
+		    sizeof(*r->pname[k]));
+		for (size_t j = 0; j < f->nparticle; j++)
+			r->pname[k][j] = xmlDictLookup(r->px->dict,
+			    BAD_CAST f->particle[j].name, -1);
+	}
 	r->have_root = 1;
+	r->root_ns = uri;
 	r->rec = NDX_REC_ROOT;
 	r->pos[NDX_REC_ROOT] = 0;
 	r->count[NDX_REC_ROOT] = 0;
@@ -614,11 +633,11 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 			    "an item holds text only",
 			    ndx_items[r->item].code);
 		r->skip = r->depth;
-	} else if (!in_ns(uri)) {
+	} else if (!in_ns(r, uri)) {
 		problem(r, r->rec, 0, -1, name, "<%s> is not in the "
 		    "dataset's namespace", name);
 		r->skip = r->depth;
-	} else if ((pt = step(r, r->rec, name)) == NULL ||
+	} else if ((pt = step(r, r->rec, localname)) == NULL ||
 	    (pt->item >= 0 && present(r, pt->item)))
 		r->skip = r->depth;
 	else if (pt->item >= 0) {
@@ -768,8 +787,25 @@ on_text(void *ctx, const xmlChar *ch, int len)
 	r->ntext += n;
 }
 
+/* The line of byte i of p, the unparsed input: the parser's, and on. */
+static long
+scan_line(const struct epxml_reader *r, const unsigned char *p, size_t i)
+{
+	long line = line_now(r) > 0 ? line_now(r) : 1;
+
+	for (const unsigned char *nl = p; (nl = memchr(nl, '\n', (size_t)(p +
+	    i - nl))) != NULL; nl++)
+		line++;
+	return line;
+}
+
+/* The bytes that end a stretch of a start or end tag. */
+static const unsigned char tag_stop[256] = {
+	['"'] = 1, ['\''] = 1, ['>'] = 1, ['='] = 1
+};
+
 /*
- * Follows the markup byte by byte, enough to count a start tag's
+ * Follows the markup, enough to count a start tag's
  * attributes ('=' outside quotes) and the depth of elements: comments,
  * CDATA and processing instructions are skipped, whatever they hold; a
  * DOCTYPE (or any other declaration) is refused, since an ndx file has
@@ -781,27 +817,18 @@ on_text(void *ctx, const xmlChar *ch, int len)
 static size_t
 scan(struct epxml_reader *r, const unsigned char *p, size_t n)
 {
-	const unsigned char *lt, *nl;
+	const unsigned char *q;
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = p[i];
 
-		/* Most bytes are text: skipped to the next '<' at once. */
-		if (r->scan == S_TEXT) {
-			lt = memchr(p + i, '<', n - i);
-			for (nl = p + i; (nl = memchr(nl, '\n', (size_t)((lt ?
-			    lt : p + n) - nl))) != NULL; nl++)
-				r->scan_line++;
-			if (lt == NULL)
-				break;
-			i = (size_t)(lt - p);
-			r->scan = S_LT;
-			continue;
-		}
-		if (c == '\n')
-			r->scan_line++;
 		switch (r->scan) {
 		case S_TEXT:
+			/* Most bytes are text: skipped to the next '<'. */
+			if ((q = memchr(p + i, '<', n - i)) == NULL)
+				return n;
+			i = (size_t)(q - p);
+			r->scan = S_LT;
 			break;
 		case S_LT:
 			r->scan = c == '!' ? S_BANG : c == '?' ? S_PI : S_TAG;
@@ -814,7 +841,7 @@ scan(struct epxml_reader *r, const unsigned char *p, size_t n)
 			break;
 		case S_BANG:
 			if (c != '-' && c != '[') {
-				set_fatal(r, NDX_EX_DATAERR, r->scan_line + 1,
+				set_fatal(r, NDX_EX_DATAERR, scan_line(r, p, i),
 				    "a DOCTYPE or other declaration: not an "
 				    "ndx episodes file");
 				return (size_t)-1;
@@ -823,6 +850,15 @@ scan(struct epxml_reader *r, const unsigned char *p, size_t n)
 			r->scan_run = 0;
 			break;
 		case S_TAG:
+			if (!tag_stop[c]) {
+				size_t j = i;
+
+				while (j + 1 < n && !tag_stop[p[j + 1]])
+					j++;
+				r->scan_prev = p[j];
+				i = j;
+				break;
+			}
 			if (c == '"')
 				r->scan = S_DQUOTE;
 			else if (c == '\'')
@@ -836,9 +872,8 @@ scan(struct epxml_reader *r, const unsigned char *p, size_t n)
 				if (r->scan_depth == 1)
 					return i + 1;
 				break;
-			} else if (c == '=' && ++r->scan_attrs >
-			    ATTRIBUTES_MAX) {
-				set_fatal(r, NDX_EX_DATAERR, r->scan_line + 1,
+			} else if (++r->scan_attrs > ATTRIBUTES_MAX) {
+				set_fatal(r, NDX_EX_DATAERR, scan_line(r, p, i),
 				    "an element with more than %d "
 				    "attributes: not an ndx episodes file",
 				    ATTRIBUTES_MAX);
@@ -847,16 +882,14 @@ scan(struct epxml_reader *r, const unsigned char *p, size_t n)
 			r->scan_prev = c;
 			break;
 		case S_DQUOTE:
-			if (c == '"') {
-				r->scan = S_TAG;
-				r->scan_prev = c;
-			}
-			break;
 		case S_SQUOTE:
-			if (c == '\'') {
-				r->scan = S_TAG;
-				r->scan_prev = c;
-			}
+			q = memchr(p + i, r->scan == S_DQUOTE ? '"' : '\'',
+			    n - i);
+			if (q == NULL)
+				return n;
+			i = (size_t)(q - p);
+			r->scan_prev = *q;
+			r->scan = S_TAG;
 			break;
 		case S_COMMENT:
 		case S_CDATA:
@@ -993,6 +1026,8 @@ epxml_reader_close(struct epxml_reader *r)
 	}
 	if (r->own_fd)
 		close(r->fd);
+	for (int k = 0; k < NDX_NRECORDS; k++)
+		free(r->pname[k]);
 	free(r->prob);
 	free(r->text);
 	free(r->name);
