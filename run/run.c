@@ -1402,7 +1402,7 @@ product_jobs(struct run *r, struct job *jobs, const char *prov,
 	    "--quarter" : "--month";
 	struct rcpt *rc;
 	struct job *j;
-	int nj = 0, f, i;
+	int nj = 0, f;
 	size_t k;
 
 	if (r->cfg.products & NDX_PRODUCT_VALIDATION_REPORT) {
@@ -1458,20 +1458,17 @@ product_jobs(struct run *r, struct job *jobs, const char *prov,
 			    rc->dir, "commissioner.csv")), valid, NULL);
 			continue;
 		}
-		for (i = 0; i < 2; i++) {
-			j = &jobs[nj++];
-			job_init(j, i == 0 ? "transform-pcc-return" :
-			    "transform-pcc-return-html", -1);
-			job_args(j, "ndx-transform", "--product", "pcc-return",
-			    "--format", i == 0 ? "csv" : "html", "--area",
-			    r->area, per, lab, "-o", pool(r, xasprintf_path(
-			    rc->dir, i == 0 ? "pcc-return.csv" :
-			    "pcc-return.html")), NULL);
-			if (r->cfg.disclosure != NULL)
-				job_args(j, "--disclosure", r->cfg.disclosure,
-				    NULL);
-			job_arg(j, valid);
-		}
+		/* The CSV and the HTML from one computation. */
+		j = &jobs[nj++];
+		job_init(j, "transform-pcc-return", -1);
+		job_args(j, "ndx-transform", "--product", "pcc-return",
+		    "--format", "csv", "--area", r->area, per, lab, "-o",
+		    pool(r, xasprintf_path(rc->dir, "pcc-return.csv")),
+		    "--html", pool(r, xasprintf_path(rc->dir,
+		    "pcc-return.html")), NULL);
+		if (r->cfg.disclosure != NULL)
+			job_args(j, "--disclosure", r->cfg.disclosure, NULL);
+		job_arg(j, valid);
 	}
 	return nj;
 }
@@ -1591,7 +1588,7 @@ pipeline(struct run *r)
 	r->nstages = 2 + (int)n + (int)r->npseudo +
 	    !!(r->cfg.products & NDX_PRODUCT_VALIDATION_REPORT) +
 	    !!(r->cfg.products & NDX_PRODUCT_COMMISSIONER) +
-	    2 * !!(r->cfg.products & NDX_PRODUCT_PCC_RETURN);
+	    !!(r->cfg.products & NDX_PRODUCT_PCC_RETURN);
 	if (r->cfg.as_of != NULL)
 		snprintf(asof, sizeof(asof), "%s", r->cfg.as_of);
 	else

@@ -997,6 +997,11 @@ product_pcc_return(struct transform *t, struct epxml_reader *r, FILE *out,
 	totals(&p);
 	doc = build_doc(&p, h);
 	rc = write_doc(&p, doc, out, err);
+	/* The same figures, rendered once more: one computation, two files. */
+	if (rc == 0 && t->html_fp != NULL &&
+	    (rc = render_xslt("pcc-html.xsl", doc, NULL, t->html_fp,
+	    err)) != 0 && err->code == NDX_EX_IOERR && err->file[0] == '\0')
+		snprintf(err->file, sizeof(err->file), "%s", t->html);
 out:
 	if (doc != NULL)
 		xmlFreeDoc(doc);

@@ -76,7 +76,7 @@ static const char usage_text[] =
     "                     [--month YYYY-MM | --quarter YYYYQn |\n"
     "                      --from DATE --to DATE] [--min-k N] "
     "[--summary FILE]\n"
-    "                     [-o FILE] [FILE | -]\n";
+    "                     [--html FILE] [-o FILE] [FILE | -]\n";
 
 static const char products_text[] =
     "products:\n"
@@ -168,14 +168,15 @@ static const struct product *
 parse_options(struct transform *t, int argc, char **argv)
 {
 	enum { OPT_AREA = 256, OPT_DISCLOSURE, OPT_FORMAT, OPT_FROM,
-		OPT_MIN_K, OPT_MONTH, OPT_PRODUCT, OPT_QUARTER, OPT_SUMMARY,
-		OPT_THRESHOLD, OPT_TO, OPT_VERSION };
+		OPT_HTML, OPT_MIN_K, OPT_MONTH, OPT_PRODUCT, OPT_QUARTER,
+		OPT_SUMMARY, OPT_THRESHOLD, OPT_TO, OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "area", required_argument, NULL, OPT_AREA },
 		{ "disclosure", required_argument, NULL, OPT_DISCLOSURE },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "help", no_argument, NULL, 'h' },
+		{ "html", required_argument, NULL, OPT_HTML },
 		{ "min-k", required_argument, NULL, OPT_MIN_K },
 		{ "month", required_argument, NULL, OPT_MONTH },
 		{ "output", required_argument, NULL, 'o' },
@@ -225,6 +226,9 @@ parse_options(struct transform *t, int argc, char **argv)
 			break;
 		case OPT_FROM:
 			po.from = optarg;
+			break;
+		case OPT_HTML:
+			t->html = optarg;
 			break;
 		case OPT_MIN_K:
 			t->min_k = (long)ndx_strtonum(optarg, 1, MIN_K_MAX,
@@ -285,6 +289,9 @@ parse_options(struct transform *t, int argc, char **argv)
 	if (!p->aggregate && (aggregate_opt || t->has_period))
 		bad_usage("--area, --disclosure, --threshold and periods are "
 		    "for --product pcc-return, not %s", p->name);
+	if (t->html != NULL && (!p->aggregate || t->format == FORMAT_HTML))
+		bad_usage("--html is for --product pcc-return with --format "
+		    "csv or xml");
 	if ((t->min_k > 0 || t->summary != NULL) &&
 	    p->episodes != product_public_health)
 		bad_usage("--min-k and --summary are for --product "
@@ -484,7 +491,7 @@ transform_main(int argc, char **argv)
 	struct ndx_error err;
 	const struct product *p;
 	struct epxml_reader *reader = NULL;
-	struct ndx_outfile *out = NULL, *summary = NULL;
+	struct ndx_outfile *out = NULL, *summary = NULL, *html = NULL;
 	char line[256];
 	const char *area;
 	int rc = NDX_EX_OK, failed;
@@ -522,9 +529,9 @@ transform_main(int argc, char **argv)
 			goto fail;
 	}
 	{
-		const char *outs[] = { t.output, t.summary };
+		const char *outs[] = { t.output, t.summary, t.html };
 
-		if (ndx_outputs_distinct(t.input, outs, 2, &err) != 0)
+		if (ndx_outputs_distinct(t.input, outs, 3, &err) != 0)
 			goto fail;
 	}
 	if ((out = ndx_outfile_open(t.output, &err)) == NULL)
@@ -532,14 +539,22 @@ transform_main(int argc, char **argv)
 	if (t.summary != NULL &&
 	    (summary = ndx_outfile_open(t.summary, &err)) == NULL)
 		goto fail;
+	if (t.html != NULL) {
+		if ((html = ndx_outfile_open(t.html, &err)) == NULL)
+			goto fail;
+		t.html_fp = ndx_outfile_fp(html);
+	}
 	if (p->episodes != NULL)
 		failed = p->episodes(&t, reader, ndx_outfile_fp(out), &err);
 	else
 		failed = p->report(&t, ndx_outfile_fp(out), &err);
 	if (failed)
 		goto fail;
-	/* Both written out before either is published: a full disk leaves
-	 * neither. */
+	/* All written out before any is published: a full disk leaves
+	 * none. */
+	if (html != NULL && (ndx_outfile_flush(out, &err) != 0 ||
+	    ndx_outfile_flush(html, &err) != 0))
+		goto fail;
 	if (summary != NULL) {
 		if (write_summary(&t, ndx_outfile_fp(summary), &err) != 0) {
 			snprintf(err.file, sizeof(err.file), "%s",
@@ -560,6 +575,12 @@ transform_main(int argc, char **argv)
 		if (failed)
 			goto fail;
 	}
+	if (html != NULL) {
+		failed = ndx_outfile_commit(html, &err);
+		html = NULL;
+		if (failed)
+			goto fail;
+	}
 	/* Figures only, no identifier: fit for a log. */
 	if (t.measured) {
 		risk_format(&t.risk, line, sizeof(line));
@@ -575,6 +596,7 @@ fail:
 out:
 	ndx_outfile_abort(out);
 	ndx_outfile_abort(summary);
+	ndx_outfile_abort(html);
 	epxml_reader_close(reader);
 	ndx_dataset_free(t.ds);
 	xsltCleanupGlobals();

@@ -45,6 +45,8 @@ struct transform {
 	const char *input;		/* operand; "-" = standard input */
 	long min_k;			/* --min-k (public-health); 0 none */
 	const char *summary;		/* --summary FILE (public-health) */
+	const char *html;		/* --html FILE (pcc-return) */
+	FILE *html_fp;			/* its open output */
 	int reread_stdin;		/* --min-k: each pass reads standard
 					   input, the input spooled there */
 	long stdin_offset;		/* where on it the input starts */

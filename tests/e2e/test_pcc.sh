@@ -131,6 +131,24 @@ for mode in suppress none; do
 	end
 done
 
+# --- --html: the CSV and the HTML of one computation, the same as two runs
+begin "html-beside-csv"
+# shellcheck disable=SC2086
+run ndx-transform $Q --disclosure suppress --format html "$T/disclosure.xml"
+cp "$T/out" "$T/alone.html"
+# shellcheck disable=SC2086
+run ndx-transform $Q --disclosure suppress --format csv \
+    --html "$T/beside.html" -o "$T/beside.csv" "$T/disclosure.xml"
+want_rc 0
+want_same "$T/beside.html" "$T/alone.html" "--html output"
+# shellcheck disable=SC2086
+run ndx-transform $Q --disclosure suppress --format csv "$T/disclosure.xml"
+want_same "$T/beside.csv" "$T/out" "-o beside --html"
+# shellcheck disable=SC2086
+run ndx-transform $Q --format html --html "$T/x.html" "$T/disclosure.xml"
+want_rc 64
+end
+
 # --- HTML: golden, parses, no script, no URL; none says so in its title
 for f in disclosure-suppress disclosure-round5 disclosure-nhs measures-none
 do
