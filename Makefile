@@ -111,23 +111,61 @@ $(B)/demo.db: $(B)/ndx-fixtures
 
 # Benchmarks (bench/run.sh): every program and ndx-run on BENCH_ROWS rows
 # of ndx-fixtures data (cached in $(B)/bench/), BENCH_RUNS runs each,
-# medians, beside xmllint, xsltproc and Python doing the comparable job.
+# medians, beside xmllint, xsltproc and Python doing the comparable job,
+# and beside the previous release, BENCH_BASE (a commit; empty for none).
 # make bench BENCH_ROWS="100000 1000000 10000000" for more sizes.  What
 # is timed is a snapshot of the build installed in $(B)/bench/ndx, so a
-# rebuild or a stylesheet edited meanwhile cannot change it halfway.
+# rebuild or a stylesheet edited meanwhile cannot change it halfway.  The
+# previous release is built once from `git archive BENCH_BASE` (no
+# worktree) with the same CC and CFLAGS and installed in
+# $(B)/bench/base-BENCH_BASE; its .bench-build says what it was built
+# with, and it is built again when that differs.
 BENCH_ROWS ?= 1000000
 BENCH_RUNS ?= 5
 BENCH_SEED ?= 1
+BENCH_BASE ?= 0d5d285
 BENCH_NDX   = $(abspath $(B))/bench/ndx
+BENCH_PREV  = $(if $(BENCH_BASE),$(abspath $(B))/bench/base-$(BENCH_BASE))
+# Not $(MAKE) in that recipe, which make -n would run (and so empty the
+# cache): make -n bench only prints it.
+BENCH_MAKE  = $(MAKE)
 .PHONY: bench
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@rm -rf $(BENCH_NDX)
 	@$(MAKE) --no-print-directory install PREFIX=$(BENCH_NDX) DESTDIR= \
 		>/dev/null
+	@set -e; base='$(BENCH_BASE)'; [ -n "$$base" ] || exit 0; \
+	prev='$(BENCH_PREV)'; log=$$prev.log; \
+	src='$(abspath $(B))/bench/base-src-$(BENCH_BASE)'; \
+	rev=$$(git rev-parse -q --verify "$$base^{commit}") || { \
+		echo "bench: BENCH_BASE=$$base is not a commit of this" \
+		    "repository (BENCH_BASE= for no previous release)" >&2; \
+		exit 1; }; \
+	built="CC \`$(CC)\`, CFLAGS \`$(CFLAGS)\`, commit $$rev"; \
+	if [ -f "$$prev/.bench-build" ] && \
+	    [ "$$(cat "$$prev/.bench-build")" = "$$built" ]; then exit 0; fi; \
+	echo "bench: building the previous release $$base into $$prev" \
+	    "(once; log in $$log)" >&2; \
+	rm -rf "$$src" "$$prev"; mkdir -p "$$src"; \
+	git archive "$$rev" | tar -x -C "$$src"; \
+	if $(BENCH_MAKE) -C "$$src" --no-print-directory B=build WERROR= \
+	    CC="$(CC)" CFLAGS="$(CFLAGS)" all >"$$log" 2>&1 && \
+	    $(BENCH_MAKE) -C "$$src" --no-print-directory B=build WERROR= \
+	    CC="$(CC)" CFLAGS="$(CFLAGS)" install PREFIX="$$prev" DESTDIR= \
+	    >>"$$log" 2>&1; then :; else \
+		tail -n 20 "$$log" >&2; rm -rf "$$prev"; \
+		echo "bench: the previous release $$base did not build" \
+		    "(above; all of it in $$log, the sources in $$src);" \
+		    "BENCH_BASE= runs the bench without it" >&2; \
+		exit 1; \
+	fi; \
+	git rev-parse --short "$$rev" >"$$prev/.bench-commit"; \
+	echo "$$built" >"$$prev/.bench-build"; \
+	rm -rf "$$src"
 	@CC="$(CC)" CFLAGS="$(CFLAGS)" sh bench/run.sh $(BENCH_NDX) \
 		$(abspath $(B))/bench "$(BENCH_ROWS)" "$(BENCH_RUNS)" \
-		"$(BENCH_SEED)"
+		"$(BENCH_SEED)" "$(BENCH_PREV)"
 
 asan:
 	$(MAKE) B=build-asan WERROR=$(WERROR) \
