@@ -400,8 +400,10 @@ write_episodes(struct extract *x, struct sorter *s, FILE *fp,
 	if (rc == 0)
 		rc = group_end(g, err);
 	group_free(g);
-	/* The writer is freed either way; the first error is the one told. */
-	if (epxml_writer_close(w, rc == 0 ? err : NULL) != 0)
+	/* Cut short, the document is not ended: it must not look whole. */
+	if (rc != 0)
+		epxml_writer_abort(w);
+	else if (epxml_writer_close(w, err) != 0)
 		rc = -1;
 out:
 	xmlSetStructuredErrorFunc(NULL, NULL);

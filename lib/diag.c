@@ -43,28 +43,6 @@ vdiag(int with_errno, const char *fmt, va_list ap)
 }
 
 void
-diag_err(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vdiag(1, fmt, ap);
-	va_end(ap);
-	exit(code);
-}
-
-void
-diag_errx(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vdiag(0, fmt, ap);
-	va_end(ap);
-	exit(code);
-}
-
-void
 diag_warn(const char *fmt, ...)
 {
 	va_list ap;
@@ -109,6 +87,7 @@ diag_error(const struct ndx_error *err)
 	return err->code;
 }
 
+/* The one exit below a program's main (ndx.h says why). */
 static _Noreturn void
 oom(void)
 {

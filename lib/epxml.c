@@ -1412,3 +1412,9 @@ epxml_writer_close(struct epxml_writer *ew, struct ndx_error *err)
 	free(ew);
 	return rc;
 }
+
+void
+epxml_writer_abort(struct epxml_writer *ew)
+{
+	free(ew);
+}

@@ -64,17 +64,11 @@ static const char usage_text[] =
     "[--signer FPR] ...\n"
     "                ARCHIVE DIR\n";
 
-static _Noreturn void
+static int
 usage(void)
 {
 	fputs(usage_text, stderr);
-	exit(NDX_EX_USAGE);
-}
-
-static _Noreturn void
-fatal(const struct ndx_error *err)
-{
-	exit(diag_error(err));
+	return NDX_EX_USAGE;
 }
 
 void
@@ -140,25 +134,23 @@ count_arg(const char *s)
 /*
  * --risk "FILE persons=P k_min=K below_5=B" optionally followed by
  * " min_k=N after_k_min=K2 after_below_5=B2 suppressed=S"
- * (exchange.md section 8).  0, or -1 when not that shape.
+ * (exchange.md section 8), its FILE copied into file.  0, or -1 when not
+ * that shape.
  */
 static int
-parse_risk(const char *s, struct ndx_risk *r)
+parse_risk(const char *s, struct ndx_risk *r, char file[PACK_RISK_FILE])
 {
-	static char files[PACK_MAX_SIGNERS * 4][256];
-	static size_t nfiles;
 	const char *sp = strchr(s, ' ');
 	int n = -1;
 
 	memset(r, 0, sizeof(*r));
-	if (sp == NULL || (size_t)(sp - s) >= sizeof(files[0]) ||
-	    nfiles >= sizeof(files) / sizeof(files[0]))
+	if (sp == NULL || (size_t)(sp - s) >= PACK_RISK_FILE)
 		return -1;
-	memcpy(files[nfiles], s, (size_t)(sp - s));
-	files[nfiles][sp - s] = '\0';
-	if (!ndx_entry_name_safe(files[nfiles]))
+	memcpy(file, s, (size_t)(sp - s));
+	file[sp - s] = '\0';
+	if (!ndx_entry_name_safe(file))
 		return -1;
-	r->file = files[nfiles++];
+	r->file = file;
 	if (sscanf(sp, " persons=%ld k_min=%ld below_5=%ld%n", &r->persons,
 	    &r->k_min, &r->below_5, &n) != 3 || n < 0)
 		return -1;
@@ -177,9 +169,10 @@ parse_risk(const char *s, struct ndx_risk *r)
 /*
  * getopt_long() takes any unambiguous prefix, so "--passphrase SECRET"
  * would read SECRET as a file name and show it in a message.  Only the
- * option in full is accepted, and nothing after it is ever shown.
+ * option in full is accepted, and nothing after it is ever shown.  0, or
+ * the exit code, told.
  */
-static void
+static int
 refuse_abbreviation(int argc, char **argv)
 {
 	static const char full[] = "--passphrase-file";
@@ -188,13 +181,17 @@ refuse_abbreviation(int argc, char **argv)
 		size_t n = strcspn(argv[i], "=");
 
 		if (n >= 4 && n < sizeof(full) - 1 &&
-		    strncmp(argv[i], full, n) == 0)
-			diag_errx(NDX_EX_USAGE, "give --passphrase-file in "
-			    "full; a passphrase is never an argument");
+		    strncmp(argv[i], full, n) == 0) {
+			diag_warnx("give --passphrase-file in full; a "
+			    "passphrase is never an argument");
+			return NDX_EX_USAGE;
+		}
 	}
+	return 0;
 }
 
-static void
+/* Returns -1 to go on, or the exit code (0 for --help and --version). */
+static int
 parse_options(struct pack *p, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -223,7 +220,7 @@ parse_options(struct pack *p, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ndx_provenance *v = &p->prov;
-	int ch, want, provenance = 0;
+	int ch, rc, want, provenance = 0;
 	ndx_day day;
 
 	if (argc > 1 && strcmp(argv[1], "verify") == 0)
@@ -234,12 +231,14 @@ parse_options(struct pack *p, int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	refuse_abbreviation(argc, argv);
+	if ((rc = refuse_abbreviation(argc, argv)) != 0)
+		return rc;
+	optind = 0;	/* glibc: start afresh when run in-process again */
 	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			fputs(usage_text, stdout);
-			exit(NDX_EX_OK);
+			return NDX_EX_OK;
 		case 'o':
 			p->out_path = optarg;
 			break;
@@ -256,17 +255,20 @@ parse_options(struct pack *p, int argc, char **argv)
 			p->period = optarg;
 			break;
 		case OPT_AS_OF:
-			if (ndx_date_parse_iso(optarg, &day) != NDX_DATE_OK)
-				diag_errx(NDX_EX_USAGE, "--as-of %s: not a "
-				    "YYYY-MM-DD date", optarg);
+			if (ndx_date_parse_iso(optarg, &day) != NDX_DATE_OK) {
+				diag_warnx("--as-of %s: not a YYYY-MM-DD date",
+				    optarg);
+				return NDX_EX_USAGE;
+			}
 			v->as_of = optarg;
 			provenance = 1;
 			break;
 		case OPT_AGENCY:
-			if (!agency_list_ok(optarg))
-				diag_errx(NDX_EX_USAGE, "--agency %s: not a "
-				    "comma list of agency codes (N0852)",
-				    optarg);
+			if (!agency_list_ok(optarg)) {
+				diag_warnx("--agency %s: not a comma list of "
+				    "agency codes (N0852)", optarg);
+				return NDX_EX_USAGE;
+			}
 			v->agency = optarg;
 			provenance = 1;
 			break;
@@ -274,42 +276,53 @@ parse_options(struct pack *p, int argc, char **argv)
 		case OPT_RECIPIENT:
 			for (const char *c = optarg; *c; c++)
 				if ((unsigned char)*c < 0x20 ||
-				    (unsigned char)*c >= 0x7f)
-					diag_errx(NDX_EX_USAGE, "--%s: not "
-					    "printable text", ch == OPT_AREA ?
-					    "area" : "recipient");
+				    (unsigned char)*c >= 0x7f) {
+					diag_warnx("--%s: not printable text",
+					    ch == OPT_AREA ? "area" :
+					    "recipient");
+					return NDX_EX_USAGE;
+				}
 			if (*optarg == '\0' || strlen(optarg) > 128 ||
 			    optarg[0] == ' ' ||
-			    optarg[strlen(optarg) - 1] == ' ')
-				diag_errx(NDX_EX_USAGE, "--%s: empty, too "
-				    "long or padded", ch == OPT_AREA ?
-				    "area" : "recipient");
+			    optarg[strlen(optarg) - 1] == ' ') {
+				diag_warnx("--%s: empty, too long or padded",
+				    ch == OPT_AREA ? "area" : "recipient");
+				return NDX_EX_USAGE;
+			}
 			*(ch == OPT_AREA ? &v->area : &v->recipient) = optarg;
 			provenance = 1;
 			break;
 		case OPT_KEY_ID:
-			if (!lower_hex(optarg, 16))
-				diag_errx(NDX_EX_USAGE, "--key-id %s: not 16 "
-				    "lower-case hex digits", optarg);
+			if (!lower_hex(optarg, 16)) {
+				diag_warnx("--key-id %s: not 16 lower-case hex "
+				    "digits", optarg);
+				return NDX_EX_USAGE;
+			}
 			v->key_id = optarg;
 			provenance = 1;
 			break;
 		case OPT_CONSENT:
-			if ((v->consent_excluded = count_arg(optarg)) < 0)
-				diag_errx(NDX_EX_USAGE, "--consent-excluded "
-				    "%s: not a count", optarg);
+			if ((v->consent_excluded = count_arg(optarg)) < 0) {
+				diag_warnx("--consent-excluded %s: not a count",
+				    optarg);
+				return NDX_EX_USAGE;
+			}
 			provenance = 1;
 			break;
 		case OPT_RISK:
-			if (v->nrisk >= PACK_MAX_SIGNERS * 4)
-				diag_errx(NDX_EX_USAGE, "too many --risk");
+			if (v->nrisk >= PACK_MAX_RISKS) {
+				diag_warnx("too many --risk");
+				return NDX_EX_USAGE;
+			}
 			p->risk = xreallocarray(p->risk, v->nrisk + 1,
 			    sizeof(*p->risk));
-			if (parse_risk(optarg, &p->risk[v->nrisk]) != 0)
-				diag_errx(NDX_EX_USAGE, "--risk %s: not 'FILE "
-				    "persons=P k_min=K below_5=B[ min_k=N "
-				    "after_k_min=K after_below_5=B "
-				    "suppressed=S]'", optarg);
+			if (parse_risk(optarg, &p->risk[v->nrisk],
+			    p->risk_file[v->nrisk]) != 0) {
+				diag_warnx("--risk %s: not 'FILE persons=P "
+				    "k_min=K below_5=B[ min_k=N after_k_min=K "
+				    "after_below_5=B suppressed=S]'", optarg);
+				return NDX_EX_USAGE;
+			}
 			v->risk = p->risk;
 			v->nrisk++;
 			provenance = 1;
@@ -323,18 +336,24 @@ parse_options(struct pack *p, int argc, char **argv)
 			provenance = 1;
 			break;
 		case OPT_OPENPGP:
-			if (!ndx_openpgp_fpr_valid(optarg))
-				diag_errx(NDX_EX_USAGE, "--openpgp %s: not a "
-				    "full fingerprint", optarg);
-			if (p->nopenpgp >= PACK_MAX_SIGNERS)
-				diag_errx(NDX_EX_USAGE, "too many --openpgp");
+			if (!ndx_openpgp_fpr_valid(optarg)) {
+				diag_warnx("--openpgp %s: not a full "
+				    "fingerprint", optarg);
+				return NDX_EX_USAGE;
+			}
+			if (p->nopenpgp >= PACK_MAX_SIGNERS) {
+				diag_warnx("too many --openpgp");
+				return NDX_EX_USAGE;
+			}
 			p->openpgp[p->nopenpgp++] = optarg;
 			provenance = 1;
 			break;
 		case OPT_SIGN:
-			if (!ndx_openpgp_fpr_valid(optarg))
-				diag_errx(NDX_EX_USAGE, "--sign %s: not a "
-				    "full fingerprint", optarg);
+			if (!ndx_openpgp_fpr_valid(optarg)) {
+				diag_warnx("--sign %s: not a full fingerprint",
+				    optarg);
+				return NDX_EX_USAGE;
+			}
 			p->sign = optarg;
 			provenance = 1;
 			break;
@@ -343,18 +362,22 @@ parse_options(struct pack *p, int argc, char **argv)
 			provenance = 1;
 			break;
 		case OPT_SIGNER:
-			if (!ndx_openpgp_fpr_valid(optarg))
-				diag_errx(NDX_EX_USAGE, "--signer %s: not a "
-				    "full fingerprint", optarg);
-			if (p->nsigner >= PACK_MAX_SIGNERS)
-				diag_errx(NDX_EX_USAGE, "too many --signer");
+			if (!ndx_openpgp_fpr_valid(optarg)) {
+				diag_warnx("--signer %s: not a full fingerprint",
+				    optarg);
+				return NDX_EX_USAGE;
+			}
+			if (p->nsigner >= PACK_MAX_SIGNERS) {
+				diag_warnx("too many --signer");
+				return NDX_EX_USAGE;
+			}
 			p->signer[p->nsigner++] = optarg;
 			break;
 		case OPT_VERSION:
 			printf("ndx-pack %s\n", NDX_VERSION);
-			exit(NDX_EX_OK);
+			return NDX_EX_OK;
 		default:
-			usage();
+			return usage();
 		}
 	}
 	p->operands = argv + optind;
@@ -363,23 +386,27 @@ parse_options(struct pack *p, int argc, char **argv)
 	case MODE_PACK:
 		if (p->out_path == NULL || p->noperands < 1 || p->force ||
 		    p->nsigner > 0)
-			usage();
+			return usage();
 		if (p->nopenpgp > 0 ? !has_suffix(p->out_path, ".zip.gpg") &&
 		    !has_suffix(p->out_path, ".tar.gz.gpg") :
 		    !has_suffix(p->out_path, ".zip") &&
 		    !has_suffix(p->out_path, ".tar.gz") &&
-		    !has_suffix(p->out_path, ".tgz"))
-			diag_errx(NDX_EX_USAGE, "%s: the archive's name must "
-			    "end in %s", p->out_path, p->nopenpgp > 0 ?
+		    !has_suffix(p->out_path, ".tgz")) {
+			diag_warnx("%s: the archive's name must end in %s",
+			    p->out_path, p->nopenpgp > 0 ?
 			    ".zip.gpg or .tar.gz.gpg with --openpgp" :
 			    ".zip or .tar.gz");
+			return NDX_EX_USAGE;
+		}
 		if (p->encrypt && !has_suffix(p->out_path, ".zip") &&
-		    !has_suffix(p->out_path, ".zip.gpg"))
-			diag_errx(NDX_EX_USAGE, "--encrypt needs a .zip "
-			    "archive");
-		if (p->sign_pass_path != NULL && p->sign == NULL)
-			diag_errx(NDX_EX_USAGE, "--signing-passphrase-file "
-			    "needs --sign");
+		    !has_suffix(p->out_path, ".zip.gpg")) {
+			diag_warnx("--encrypt needs a .zip archive");
+			return NDX_EX_USAGE;
+		}
+		if (p->sign_pass_path != NULL && p->sign == NULL) {
+			diag_warnx("--signing-passphrase-file needs --sign");
+			return NDX_EX_USAGE;
+		}
 		if (p->period != NULL) {
 			struct ndx_period per;
 
@@ -393,27 +420,29 @@ parse_options(struct pack *p, int argc, char **argv)
 		}
 		/* The manifest's reader takes a word of at most 64. */
 		if (p->period != NULL && (!ndx_entry_name_safe(p->period) ||
-		    strlen(p->period) > 64 || strchr(p->period, ' ') != NULL))
-			diag_errx(NDX_EX_USAGE, "--period %s: not a label",
-			    p->period);
-		return;
+		    strlen(p->period) > 64 || strchr(p->period, ' ') != NULL)) {
+			diag_warnx("--period %s: not a label", p->period);
+			return NDX_EX_USAGE;
+		}
+		return -1;
 	case MODE_VERIFY:
 	case MODE_UNPACK:
 		want = p->mode == MODE_VERIFY ? 1 : 2;
 		if (p->noperands != want || p->out_path != NULL ||
 		    p->encrypt || p->period != NULL || provenance ||
 		    (p->mode == MODE_VERIFY && p->force))
-			usage();
-		return;
+			return usage();
+		return -1;
 	}
+	return -1;
 }
 
 /*
  * The passphrase, from --passphrase-file (its first line; the file held
  * to the 077 rule) or NDX_PASSPHRASE, into locked memory.  Returns 0, or
- * exits.  None at all is fine unless required.
+ * the exit code, told.  None at all is fine unless required.
  */
-static void
+static int
 load_passphrase(struct pack *p, int required)
 {
 	struct ndx_error err;
@@ -423,18 +452,19 @@ load_passphrase(struct pack *p, int required)
 
 	if (p->pass_path != NULL) {
 		if (ndx_secret_nodump(&err) != 0)
-			fatal(&err);
+			return diag_error(&err);
 		if ((s = ndx_secret_read(p->pass_path, "passphrase",
 		    PASSPHRASE_MAX, &err)) == NULL)
-			fatal(&err);
+			return diag_error(&err);
 		src = (const char *)ndx_secret_bytes(s, &len);
 	} else if ((src = getenv("NDX_PASSPHRASE")) != NULL) {
 		len = strlen(src);
 	} else {
-		if (required)
-			diag_errx(NDX_EX_USAGE, "a passphrase is needed: give "
-			    "--passphrase-file or set NDX_PASSPHRASE");
-		return;
+		if (!required)
+			return 0;
+		diag_warnx("a passphrase is needed: give --passphrase-file "
+		    "or set NDX_PASSPHRASE");
+		return NDX_EX_USAGE;
 	}
 	/*
 	 * The secret's bytes end where the file does, with no NUL after
@@ -444,8 +474,9 @@ load_passphrase(struct pack *p, int required)
 	 */
 	if (memchr(src, '\0', len) != NULL) {
 		ndx_secret_free(s);
-		diag_errx(NDX_EX_CONFIG, "%s: the passphrase holds a NUL "
-		    "byte", p->pass_path ? p->pass_path : "NDX_PASSPHRASE");
+		diag_warnx("%s: the passphrase holds a NUL byte",
+		    p->pass_path ? p->pass_path : "NDX_PASSPHRASE");
+		return NDX_EX_CONFIG;
 	}
 	if ((nl = memchr(src, '\n', len)) != NULL)
 		len = (size_t)(nl - src);
@@ -453,14 +484,19 @@ load_passphrase(struct pack *p, int required)
 		len--;
 	if (len == 0) {
 		ndx_secret_free(s);
-		diag_errx(NDX_EX_USAGE, "%s: the passphrase is empty",
+		diag_warnx("%s: the passphrase is empty",
 		    p->pass_path ? p->pass_path : "NDX_PASSPHRASE");
+		return NDX_EX_USAGE;
 	}
-	if ((p->passphrase = sodium_malloc(len + 1)) == NULL)
-		diag_errx(NDX_EX_OSERR, "out of memory for the passphrase");
+	if ((p->passphrase = sodium_malloc(len + 1)) == NULL) {
+		ndx_secret_free(s);
+		diag_warnx("out of memory for the passphrase");
+		return NDX_EX_OSERR;
+	}
 	memcpy(p->passphrase, src, len);
 	p->passphrase[len] = '\0';
 	ndx_secret_free(s);
+	return 0;
 }
 
 /* Data rows of a CSV file (records after the header), via csvrec so that
@@ -479,17 +515,6 @@ pack_csv_rows(FILE *fp, const char *path, struct ndx_error *err)
 	if (rc < 0)
 		return -1;
 	return n > 0 ? n - 1 : 0;
-}
-
-static long long
-csv_rows(FILE *fp, const char *path)
-{
-	struct ndx_error err;
-	long long n = pack_csv_rows(fp, path, &err);
-
-	if (n < 0)
-		fatal(&err);
-	return n;
 }
 
 int
@@ -526,14 +551,20 @@ item_order(const void *x, const void *y)
 	return strcmp(a->name, b->name);
 }
 
-static void
+/*
+ * Opens and hashes every file to pack, sorted by name; 0, or the exit
+ * code, told.  The files opened are in p->item, for pack_main to close.
+ */
+static int
 read_inputs(struct pack *p)
 {
+	struct ndx_error err;
 	struct stat st;
 
-	if (p->noperands > PACK_MAX_ENTRIES - 4)
-		diag_errx(NDX_EX_USAGE, "more than %d files", PACK_MAX_ENTRIES -
-		    4);
+	if (p->noperands > PACK_MAX_ENTRIES - 4) {
+		diag_warnx("more than %d files", PACK_MAX_ENTRIES - 4);
+		return NDX_EX_USAGE;
+	}
 	/* One more for datapackage.json. */
 	p->item = xcalloc((size_t)p->noperands + 1, sizeof(*p->item));
 	for (int i = 0; i < p->noperands; i++) {
@@ -549,49 +580,67 @@ read_inputs(struct pack *p)
 		    strcmp(it->name, NDX_SHA256SUMS_NAME) == 0 ||
 		    strcmp(it->name, NDX_SIGNATURE_NAME) == 0 ||
 		    (p->datapackage &&
-		    strcmp(it->name, NDX_DATAPACKAGE_NAME) == 0))
-			diag_errx(NDX_EX_USAGE, "%s: cannot be packed under "
-			    "this name", it->path);
-		if ((it->fp = fopen(it->path, "rb")) == NULL)
-			diag_err(NDX_EX_NOINPUT, "%s", it->path);
-		if (fstat(fileno(it->fp), &st) != 0 || !S_ISREG(st.st_mode))
-			diag_errx(NDX_EX_NOINPUT, "%s: not a regular file",
+		    strcmp(it->name, NDX_DATAPACKAGE_NAME) == 0)) {
+			diag_warnx("%s: cannot be packed under this name",
 			    it->path);
-		if (ndx_sha256_stream(it->fp, &it->mf.bytes, it->mf.sha256) != 0)
-			diag_err(NDX_EX_IOERR, "%s", it->path);
+			return NDX_EX_USAGE;
+		}
+		if ((it->fp = fopen(it->path, "rb")) == NULL) {
+			diag_warn("%s", it->path);
+			return NDX_EX_NOINPUT;
+		}
+		if (fstat(fileno(it->fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+			diag_warnx("%s: not a regular file", it->path);
+			return NDX_EX_NOINPUT;
+		}
+		if (ndx_sha256_stream(it->fp, &it->mf.bytes, it->mf.sha256) !=
+		    0) {
+			diag_warn("%s", it->path);
+			return NDX_EX_IOERR;
+		}
 		it->mf.rows = -1;
 		if (has_suffix(it->name, ".csv")) {
 			rewind(it->fp);
-			it->mf.rows = csv_rows(it->fp, it->path);
+			if ((it->mf.rows = pack_csv_rows(it->fp, it->path,
+			    &err)) < 0)
+				return diag_error(&err);
 		}
 	}
 	qsort(p->item, p->nitem, sizeof(*p->item), item_order);
 	for (size_t i = 1; i < p->nitem; i++)
-		if (strcmp(p->item[i - 1].name, p->item[i].name) == 0)
-			diag_errx(NDX_EX_USAGE, "%s and %s: two files named %s",
+		if (strcmp(p->item[i - 1].name, p->item[i].name) == 0) {
+			diag_warnx("%s and %s: two files named %s",
 			    p->item[i - 1].path, p->item[i].path,
 			    p->item[i].name);
+			return NDX_EX_USAGE;
+		}
+	return 0;
 }
 
-/* What the MANIFEST and datapackage.json say of where the data is from. */
-static void
+/*
+ * What the MANIFEST and datapackage.json say of where the data is from;
+ * 0, or the exit code, told.
+ */
+static int
 set_provenance(struct pack *p)
 {
 	int rc;
 
 	if ((rc = pack_xsd_sha256(p->xsd_sha256)) != 0)
-		exit(rc);
+		return rc;
 	p->prov.ndx_version = NDX_VERSION;
 	p->prov.dataset_version = NDX_DATASET_VERSION;
 	p->prov.xsd_sha256 = p->xsd_sha256;
 	p->prov.period = p->period;
+	return 0;
 }
 
 /*
  * datapackage.json, the data dictionary of the CSV files (exchange.md
- * section 5), made in memory and packed as one more file.
+ * section 5), made in memory and packed as one more file.  0, or the exit
+ * code, told.
  */
-static void
+static int
 add_datapackage(struct pack *p)
 {
 	struct ndx_manifest_file *files;
@@ -604,7 +653,7 @@ add_datapackage(struct pack *p)
 	int rc;
 
 	if ((ds = ndx_dataset_load(&err)) == NULL)
-		fatal(&err);
+		return diag_error(&err);
 	paths = xcalloc(p->nitem + 1, sizeof(*paths));
 	files = xcalloc(p->nitem + 1, sizeof(*files));
 	for (size_t i = 0; i < p->nitem; i++) {
@@ -613,51 +662,68 @@ add_datapackage(struct pack *p)
 		paths[ncsv] = p->item[i].path;
 		files[ncsv++] = p->item[i].mf;
 	}
-	if ((fp = open_memstream(&p->dp_text, &p->dp_len)) == NULL)
-		diag_err(NDX_EX_OSERR, "%s", NDX_DATAPACKAGE_NAME);
-	rc = ndx_datapackage_write(fp, ds, &p->prov, paths, files, ncsv,
-	    &err);
-	if (fclose(fp) != 0)
-		diag_err(NDX_EX_OSERR, "%s", NDX_DATAPACKAGE_NAME);
+	if ((fp = open_memstream(&p->dp_text, &p->dp_len)) == NULL) {
+		diag_warn("%s", NDX_DATAPACKAGE_NAME);
+		rc = NDX_EX_OSERR;
+	} else {
+		rc = ndx_datapackage_write(fp, ds, &p->prov, paths, files,
+		    ncsv, &err);
+		if (fclose(fp) != 0) {
+			diag_warn("%s", NDX_DATAPACKAGE_NAME);
+			rc = NDX_EX_OSERR;
+		} else if (rc != 0)
+			rc = diag_error(&err);
+	}
 	free(paths);
 	free(files);
 	ndx_dataset_free(ds);
 	if (rc != 0)
-		fatal(&err);
-	if ((fp = fmemopen(p->dp_text, p->dp_len, "rb")) == NULL)
-		diag_err(NDX_EX_OSERR, "%s", NDX_DATAPACKAGE_NAME);
+		return rc;
+	if ((fp = fmemopen(p->dp_text, p->dp_len, "rb")) == NULL) {
+		diag_warn("%s", NDX_DATAPACKAGE_NAME);
+		return NDX_EX_OSERR;
+	}
 	it = &p->item[p->nitem++];
 	it->path = it->name = NDX_DATAPACKAGE_NAME;
 	it->mf.name = (char *)it->name;
 	it->fp = fp;
-	if (ndx_sha256_stream(fp, &it->mf.bytes, it->mf.sha256) != 0)
-		diag_err(NDX_EX_OSERR, "%s", NDX_DATAPACKAGE_NAME);
+	if (ndx_sha256_stream(fp, &it->mf.bytes, it->mf.sha256) != 0) {
+		diag_warn("%s", NDX_DATAPACKAGE_NAME);
+		return NDX_EX_OSERR;
+	}
 	it->mf.rows = -1;
 	qsort(p->item, p->nitem, sizeof(*p->item), item_order);
+	return 0;
 }
 
-/* The MANIFEST's text, malloc()ed. */
-static char *
-make_manifest(struct pack *p, size_t *len)
+/*
+ * The MANIFEST's text, malloc()ed, into *text (the caller frees it, made
+ * or not); 0, or the exit code, told.
+ */
+static int
+make_manifest(struct pack *p, char **text, size_t *len)
 {
 	struct ndx_manifest_file *files;
 	struct ndx_error err;
-	char *text = NULL;
 	FILE *mf;
 	int rc;
 
+	*text = NULL;
 	files = xcalloc(p->nitem + 1, sizeof(*files));
 	for (size_t i = 0; i < p->nitem; i++)
 		files[i] = p->item[i].mf;
-	if ((mf = open_memstream(&text, len)) == NULL)
-		diag_err(NDX_EX_OSERR, "manifest");
+	if ((mf = open_memstream(text, len)) == NULL) {
+		diag_warn("manifest");
+		free(files);
+		return NDX_EX_OSERR;
+	}
 	rc = ndx_manifest_write(mf, &p->prov, files, p->nitem, &err);
 	free(files);
-	if (fclose(mf) != 0)
-		diag_err(NDX_EX_OSERR, "manifest");
-	if (rc != 0)
-		fatal(&err);
-	return text;
+	if (fclose(mf) != 0) {
+		diag_warn("manifest");
+		return NDX_EX_OSERR;
+	}
+	return rc != 0 ? diag_error(&err) : 0;
 }
 
 /* One line of SHA256SUMS, in the format of sha256sum(1). */
@@ -676,24 +742,31 @@ sums_line(FILE *fp, const void *data, size_t len, const char *sha256,
 	fprintf(fp, "%s  %s\n", sha256, name);
 }
 
-/* SHA256SUMS: every other entry, in archive order; malloc()ed. */
-static char *
+/*
+ * SHA256SUMS: every other entry, in archive order; malloc()ed into *text
+ * (the caller frees it, made or not).  0, or the exit code, told.
+ */
+static int
 make_sums(struct pack *p, const char *manifest, size_t mlen,
-    const char *sig, size_t siglen, size_t *len)
+    const char *sig, size_t siglen, char **text, size_t *len)
 {
-	char *text = NULL;
 	FILE *fp;
 
-	if ((fp = open_memstream(&text, len)) == NULL)
-		diag_err(NDX_EX_OSERR, "SHA256SUMS");
+	*text = NULL;
+	if ((fp = open_memstream(text, len)) == NULL) {
+		diag_warn("SHA256SUMS");
+		return NDX_EX_OSERR;
+	}
 	sums_line(fp, manifest, mlen, NULL, NDX_MANIFEST_NAME);
 	if (sig != NULL)
 		sums_line(fp, sig, siglen, NULL, NDX_SIGNATURE_NAME);
 	for (size_t i = 0; i < p->nitem; i++)
 		sums_line(fp, NULL, 0, p->item[i].mf.sha256, p->item[i].name);
-	if (fclose(fp) != 0)
-		diag_err(NDX_EX_OSERR, "SHA256SUMS");
-	return text;
+	if (fclose(fp) != 0) {
+		diag_warn("SHA256SUMS");
+		return NDX_EX_OSERR;
+	}
+	return 0;
 }
 
 /* Writes len bytes as DIR/name, atomically, mode 0600; an exit code. */
@@ -736,13 +809,16 @@ write_cb(struct archive *a, void *client, const void *buf, size_t n)
 	return (la_ssize_t)n;
 }
 
+/* NULL when out of memory, told. */
 static struct archive_entry *
 new_entry(const char *name, unsigned long long size)
 {
 	struct archive_entry *e = archive_entry_new();
 
-	if (e == NULL)
-		diag_errx(NDX_EX_OSERR, "out of memory");
+	if (e == NULL) {
+		diag_warnx("out of memory");
+		return NULL;
+	}
 	archive_entry_set_pathname(e, name);
 	archive_entry_set_filetype(e, AE_IFREG);
 	archive_entry_set_perm(e, 0644);
@@ -753,7 +829,10 @@ new_entry(const char *name, unsigned long long size)
 	return e;
 }
 
-/* 0, or -1 with the archive's error set. */
+/*
+ * 0, -1 with the archive's error set (for the caller to tell), or the
+ * exit code of a failure told here.
+ */
 static int
 write_item(struct archive *a, struct pack_item *it, int *changed)
 {
@@ -766,6 +845,8 @@ write_item(struct archive *a, struct pack_item *it, int *changed)
 	size_t n;
 	int rc = -1;
 
+	if (e == NULL)
+		return NDX_EX_OSERR;
 	if (archive_write_header(a, e) != ARCHIVE_OK)
 		goto out;
 	rewind(it->fp);
@@ -779,8 +860,11 @@ write_item(struct archive *a, struct pack_item *it, int *changed)
 			goto out;
 		total += n;
 	}
-	if (ferror(it->fp))
-		diag_err(NDX_EX_IOERR, "%s", it->path);
+	if (ferror(it->fp)) {
+		diag_warn("%s", it->path);
+		rc = NDX_EX_IOERR;
+		goto out;
+	}
 	crypto_hash_sha256_final(&st, md);
 	pack_hex(md, hex);
 	*changed = total != it->mf.bytes || fgetc(it->fp) != EOF ||
@@ -791,13 +875,17 @@ out:
 	return rc;
 }
 
-static struct archive *
-writer_new(struct pack *p)
+/* The archive writer for p into *ap; 0, or the exit code, told. */
+static int
+writer_new(struct pack *p, struct archive **ap)
 {
 	struct archive *a = archive_write_new();
 
-	if (a == NULL)
-		diag_errx(NDX_EX_OSERR, "out of memory");
+	*ap = NULL;
+	if (a == NULL) {
+		diag_warnx("out of memory");
+		return NDX_EX_OSERR;
+	}
 	/* No padding to tape blocks after the end: gzip would call it
 	 * trailing garbage. */
 	if (archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK)
@@ -828,12 +916,18 @@ writer_new(struct pack *p)
 	    archive_write_set_filter_option(a, "gzip", "compression-level",
 	    "1") != ARCHIVE_OK)
 		goto fail;
-	return a;
+	*ap = a;
+	return 0;
 fail:
-	diag_errx(NDX_EX_SOFTWARE, "libarchive: %s", archive_error_string(a));
+	diag_warnx("libarchive: %s", archive_error_string(a));
+	archive_write_free(a);
+	return NDX_EX_SOFTWARE;
 }
 
-/* Writes one whole in-memory entry; 0 or -1 with the archive's error. */
+/*
+ * Writes one whole in-memory entry; 0, -1 with the archive's error, or
+ * the exit code of a failure told here.
+ */
 static int
 write_blob(struct archive *a, const char *name, const void *data,
     size_t len)
@@ -841,6 +935,8 @@ write_blob(struct archive *a, const char *name, const void *data,
 	struct archive_entry *e = new_entry(name, len);
 	int rc = 0;
 
+	if (e == NULL)
+		return NDX_EX_OSERR;
 	if (archive_write_header(a, e) != ARCHIVE_OK ||
 	    archive_write_data(a, data, len) != (la_ssize_t)len)
 		rc = -1;
@@ -859,19 +955,29 @@ write_archive(struct pack *p, FILE *fp, const char *name,
     const char *sums, size_t slen)
 {
 	struct archive *a = NULL;
-	int rc = NDX_EX_IOERR, changed = 0;
+	int rc, r, changed = 0;
 
-	a = writer_new(p);
+	if ((rc = writer_new(p, &a)) != 0)
+		return rc;
+	rc = NDX_EX_IOERR;
 	if (archive_write_open(a, fp, NULL, write_cb, NULL) != ARCHIVE_OK)
 		goto failed;
-	if (write_blob(a, NDX_MANIFEST_NAME, manifest, mlen) != 0 ||
-	    (sig != NULL && write_blob(a, NDX_SIGNATURE_NAME, sig,
-	    siglen) != 0) ||
-	    write_blob(a, NDX_SHA256SUMS_NAME, sums, slen) != 0)
-		goto failed;
-	for (size_t i = 0; i < p->nitem; i++) {
-		if (write_item(a, &p->item[i], &changed) != 0)
+	if ((r = write_blob(a, NDX_MANIFEST_NAME, manifest, mlen)) != 0 ||
+	    (sig != NULL && (r = write_blob(a, NDX_SIGNATURE_NAME, sig,
+	    siglen)) != 0) ||
+	    (r = write_blob(a, NDX_SHA256SUMS_NAME, sums, slen)) != 0) {
+		if (r < 0)
 			goto failed;
+		rc = r;
+		goto out;
+	}
+	for (size_t i = 0; i < p->nitem; i++) {
+		if ((r = write_item(a, &p->item[i], &changed)) < 0)
+			goto failed;
+		if (r > 0) {
+			rc = r;
+			goto out;
+		}
 		if (changed) {
 			diag_warnx("%s: changed while being packed",
 			    p->item[i].path);
@@ -901,8 +1007,7 @@ pack_tmpfile(const char *what)
 		dir = "/tmp";
 	/* Unnamed: no plaintext archive ever has a name to be found by. */
 	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
-		diag_err(NDX_EX_CANTCREAT, "%s: an unnamed file for %s", dir,
-		    what);
+		diag_warn("%s: an unnamed file for %s", dir, what);
 	return fd;
 }
 
@@ -919,11 +1024,17 @@ pack_openpgp(struct pack *p, struct ndx_outfile *out, const char *manifest,
 	struct ndx_error err;
 	char proc[64];
 	FILE *fp;
-	int fd, rc;
+	int fd, wfd, rc, fatal;
 
-	fd = pack_tmpfile("the archive");
-	if ((fp = fdopen(dup(fd), "w")) == NULL)
-		diag_err(NDX_EX_OSERR, "fdopen");
+	if ((fd = pack_tmpfile("the archive")) < 0)
+		return NDX_EX_CANTCREAT;
+	if ((fp = fdopen(wfd = dup(fd), "w")) == NULL) {
+		diag_warn("fdopen");
+		if (wfd >= 0)
+			close(wfd);
+		rc = NDX_EX_OSERR;
+		goto out;
+	}
 	rc = write_archive(p, fp, p->out_path, manifest, mlen, sig, siglen,
 	    sums, slen);
 	if (fflush(fp) != 0 || ferror(fp)) {
@@ -935,8 +1046,10 @@ pack_openpgp(struct pack *p, struct ndx_outfile *out, const char *manifest,
 		goto out;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	p->open_path = proc;
-	rc = pack_verify(p, p->out_path);
+	rc = pack_verify(p, p->out_path, &fatal);
 	p->open_path = NULL;
+	if (rc != 0 && fatal)
+		goto out;	/* told, and not about the archive */
 	if (rc != 0) {
 		diag_warnx("%s: the archive does not verify; not encrypted",
 		    p->out_path);
@@ -956,33 +1069,42 @@ out:
 	return rc;
 }
 
+/* Writes the archive, and --manifest-dir; 0, or the exit code, told. */
 static int
 pack_archive(struct pack *p)
 {
 	struct ndx_outfile *out = NULL;
 	struct ndx_error err;
-	char *manifest, *sums, *sig = NULL;
-	size_t mlen, slen, siglen = 0;
+	char *manifest = NULL, *sums = NULL, *sig = NULL;
+	size_t mlen = 0, slen = 0, siglen = 0;
 	int rc;
 
 	/* Made (0700) before anything is written, so it cannot fail after. */
 	if (p->manifest_dir != NULL && mkdir(p->manifest_dir, 0700) != 0 &&
-	    errno != EEXIST)
-		diag_err(NDX_EX_CANTCREAT, "%s", p->manifest_dir);
+	    errno != EEXIST) {
+		diag_warn("%s", p->manifest_dir);
+		return NDX_EX_CANTCREAT;
+	}
 	for (size_t i = 0; i < p->nopenpgp; i++)
 		if (ndx_openpgp_check_key(p->openpgp[i], NDX_OPENPGP_ENCRYPT,
 		    &err) != 0)
-			fatal(&err);
-	set_provenance(p);
-	if (p->datapackage)
-		add_datapackage(p);
-	manifest = make_manifest(p, &mlen);
+			return diag_error(&err);
+	if ((rc = set_provenance(p)) != 0 ||
+	    (p->datapackage && (rc = add_datapackage(p)) != 0) ||
+	    (rc = make_manifest(p, &manifest, &mlen)) != 0)
+		goto out;
 	if (p->sign != NULL && ndx_openpgp_sign(manifest, mlen, p->sign,
-	    p->sign_pass_path, &sig, &siglen, &err) != 0)
-		fatal(&err);
-	sums = make_sums(p, manifest, mlen, sig, siglen, &slen);
-	if ((out = ndx_outfile_open(p->out_path, &err)) == NULL)
-		fatal(&err);
+	    p->sign_pass_path, &sig, &siglen, &err) != 0) {
+		rc = diag_error(&err);
+		goto out;
+	}
+	if ((rc = make_sums(p, manifest, mlen, sig, siglen, &sums,
+	    &slen)) != 0)
+		goto out;
+	if ((out = ndx_outfile_open(p->out_path, &err)) == NULL) {
+		rc = diag_error(&err);
+		goto out;
+	}
 	if (p->nopenpgp > 0)
 		rc = pack_openpgp(p, out, manifest, mlen, sig, siglen, sums,
 		    slen);
@@ -1006,6 +1128,7 @@ pack_archive(struct pack *p)
 			rc = dir_file(p->manifest_dir, NDX_DATAPACKAGE_NAME,
 			    p->dp_text, p->dp_len);
 	}
+out:
 	ndx_outfile_abort(out);
 	free(manifest);
 	free(sums);
@@ -1024,32 +1147,39 @@ pack_main(int argc, char **argv)
 	p.gpg_fd = -1;
 	diag_setprogname("ndx-pack");
 	signal(SIGPIPE, SIG_IGN);
-	if (sodium_init() < 0)
-		diag_errx(NDX_EX_SOFTWARE, "libsodium cannot start");
-	parse_options(&p, argc, argv);
+	if (sodium_init() < 0) {
+		diag_warnx("libsodium cannot start");
+		return NDX_EX_SOFTWARE;
+	}
+	if ((rc = parse_options(&p, argc, argv)) >= 0)
+		goto out;
 
 	switch (p.mode) {
 	case MODE_PACK:
 		if (p.encrypt)
-			load_passphrase(&p, 1);
-		else if (p.pass_path != NULL)
-			diag_errx(NDX_EX_USAGE, "--passphrase-file needs "
-			    "--encrypt");
-		read_inputs(&p);
-		rc = pack_archive(&p);
+			rc = load_passphrase(&p, 1);
+		else if (p.pass_path != NULL) {
+			diag_warnx("--passphrase-file needs --encrypt");
+			rc = NDX_EX_USAGE;
+		} else
+			rc = 0;
+		if (rc == 0 && (rc = read_inputs(&p)) == 0)
+			rc = pack_archive(&p);
 		break;
 	case MODE_VERIFY:
-		load_passphrase(&p, 0);
-		rc = pack_verify(&p, p.operands[0]);
+		if ((rc = load_passphrase(&p, 0)) == 0)
+			rc = pack_verify(&p, p.operands[0], NULL);
 		break;
 	default:
-		load_passphrase(&p, 0);
-		rc = pack_unpack(&p, p.operands[0], p.operands[1]);
+		if ((rc = load_passphrase(&p, 0)) == 0)
+			rc = pack_unpack(&p, p.operands[0], p.operands[1]);
 		break;
 	}
-
+out:
+	/* A file that did not open is the last item, its fp NULL. */
 	for (size_t i = 0; i < p.nitem; i++)
-		fclose(p.item[i].fp);
+		if (p.item[i].fp != NULL)
+			fclose(p.item[i].fp);
 	free(p.item);
 	free(p.dp_text);
 	free(p.risk);

@@ -1,6 +1,11 @@
 /*
  * ndx-pack internals shared by pack.c (options, writing) and verify.c
  * (verify, unpack).
+ *
+ * A function that returns an exit code has told why already, on standard
+ * error, where the failure was found: verify reports each difference on
+ * a line of its own and goes on, so its fatal failures are told the same
+ * way.  Nothing here exits; the code goes back up to pack_main().
  */
 #ifndef NDX_PACK_H
 #define NDX_PACK_H
@@ -13,6 +18,8 @@
 #include "ndx/provenance.h"
 
 #define PACK_MAX_SIGNERS 16
+#define PACK_MAX_RISKS (PACK_MAX_SIGNERS * 4)
+#define PACK_RISK_FILE 256	/* the FILE of a --risk, with its NUL */
 /* An archive of more entries than this is not one of ours. */
 #define PACK_MAX_ENTRIES 1000
 /*
@@ -63,6 +70,7 @@ struct pack {
 	char start[11], end[11];	/* from --period */
 	char xsd_sha256[NDX_SHA256_HEX + 1];	/* the installed XSD's */
 	struct ndx_risk *risk;		/* --risk */
+	char risk_file[PACK_MAX_RISKS][PACK_RISK_FILE];	/* their FILEs */
 	const char *openpgp[PACK_MAX_SIGNERS];	/* --openpgp */
 	size_t nopenpgp;
 	const char *sign;		/* --sign */
@@ -93,7 +101,12 @@ struct pack {
 };
 
 /* verify.c */
-int pack_verify(struct pack *, const char *archive);
+/*
+ * The archive's verdict, 0 or 1 (or the signature check's code), or the
+ * code of a failure that stops the run (the archive missing or not one,
+ * no memory, no installed schema): then *fatal (when not NULL) is 1.
+ */
+int pack_verify(struct pack *, const char *archive, int *fatal);
 int pack_unpack(struct pack *, const char *archive, const char *dir);
 void pack_verify_free(struct pack *);
 
@@ -104,7 +117,8 @@ int pack_xsd_sha256(char out[NDX_SHA256_HEX + 1]);
 /* Data rows of a CSV (records after the header); -1 with err set. */
 long long pack_csv_rows(FILE *fp, const char *name, struct ndx_error *);
 int pack_has_suffix(const char *s, const char *suffix);
-/* An unnamed (O_TMPFILE) file in TMPDIR, read-write; exits if none. */
+/* An unnamed (O_TMPFILE) file in TMPDIR, read-write; -1 when none, told
+ * (the caller's code is 73). */
 int pack_tmpfile(const char *what);
 
 #endif

@@ -131,42 +131,6 @@ unreadable(struct archive *a, int fd, const char *path)
 	return NDX_EX_DATAERR;
 }
 
-/* Opens path for reading, or exits 66 (missing), 1 or 65 (unreadable). */
-static struct archive *
-reader_open(struct pack *p, const char *path, int *fdp)
-{
-	struct archive *a;
-	struct stat st;
-	int fd;
-
-	if ((fd = open(p->open_path != NULL ? p->open_path : path,
-	    O_RDONLY | O_CLOEXEC)) < 0)
-		diag_err(NDX_EX_NOINPUT, "%s", path);
-	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-		close(fd);
-		diag_errx(NDX_EX_NOINPUT, "%s: not a file", path);
-	}
-	p->archive_bytes = S_ISREG(st.st_mode) ? (unsigned long long)st.st_size
-	    : 0;
-	if ((a = archive_read_new()) == NULL)
-		diag_errx(NDX_EX_OSERR, "out of memory");
-	archive_read_support_filter_gzip(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_zip(a);
-	if (p->passphrase != NULL &&
-	    archive_read_add_passphrase(a, p->passphrase) != ARCHIVE_OK)
-		diag_errx(NDX_EX_OSERR, "out of memory");
-	if (archive_read_open_fd(a, fd, PACK_BUFSIZE) != ARCHIVE_OK) {
-		int rc = unreadable(a, fd, path);
-
-		archive_read_free(a);
-		close(fd);
-		exit(rc);
-	}
-	*fdp = fd;
-	return a;
-}
-
 /* archive_read_open_fd() leaves the descriptor to its caller. */
 static void
 reader_close(struct archive *a, int fd)
@@ -176,11 +140,58 @@ reader_close(struct archive *a, int fd)
 }
 
 /*
+ * Opens path for reading into *ap and *fdp: 0, or the exit code, told:
+ * 66 (missing), 1 or 65 (unreadable), 71.
+ */
+static int
+reader_open(struct pack *p, const char *path, struct archive **ap, int *fdp)
+{
+	struct archive *a;
+	struct stat st;
+	int fd, rc;
+
+	if ((fd = open(p->open_path != NULL ? p->open_path : path,
+	    O_RDONLY | O_CLOEXEC)) < 0) {
+		diag_warn("%s", path);
+		return NDX_EX_NOINPUT;
+	}
+	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+		close(fd);
+		diag_warnx("%s: not a file", path);
+		return NDX_EX_NOINPUT;
+	}
+	p->archive_bytes = S_ISREG(st.st_mode) ? (unsigned long long)st.st_size
+	    : 0;
+	if ((a = archive_read_new()) == NULL) {
+		close(fd);
+		diag_warnx("out of memory");
+		return NDX_EX_OSERR;
+	}
+	archive_read_support_filter_gzip(a);
+	archive_read_support_format_tar(a);
+	archive_read_support_format_zip(a);
+	if (p->passphrase != NULL &&
+	    archive_read_add_passphrase(a, p->passphrase) != ARCHIVE_OK) {
+		reader_close(a, fd);
+		diag_warnx("out of memory");
+		return NDX_EX_OSERR;
+	}
+	if (archive_read_open_fd(a, fd, PACK_BUFSIZE) != ARCHIVE_OK) {
+		rc = unreadable(a, fd, path);
+		reader_close(a, fd);
+		return rc;
+	}
+	*ap = a;
+	*fdp = fd;
+	return 0;
+}
+
+/*
  * Streams the current entry's data into the hash and, when out is not
  * NULL, into out; with rows not NULL, counts its CSV records as pack does
  * (*rows -2 when it is not CSV).  0, or -1 when the data cannot be read
  * (a wrong passphrase, damage), expands too much (*bomb) or cannot be
- * written (errno set, *write_failed).
+ * written (errno set, *write_failed), or 71 when out of memory (told).
  */
 static int
 hash_entry_rows(struct pack *p, struct archive *a, FILE *out,
@@ -201,8 +212,10 @@ hash_entry_rows(struct pack *p, struct archive *a, FILE *out,
 	r.out = out;
 	crypto_hash_sha256_init(&r.st);
 	if (rows != NULL) {
-		if ((fp = fopencookie(&r, "r", io)) == NULL)
-			diag_err(NDX_EX_OSERR, "fopencookie");
+		if ((fp = fopencookie(&r, "r", io)) == NULL) {
+			diag_warn("fopencookie");
+			return NDX_EX_OSERR;
+		}
 		*rows = pack_csv_rows(fp, "entry", &err);
 		fclose(fp);
 		if (*rows < 0)
@@ -278,13 +291,17 @@ special(struct pack *p, const char *name, size_t **len)
 	return NULL;
 }
 
-/* Reads every entry; returns the number of problems reported. */
+/*
+ * Reads every entry, adding the problems reported to *problems: 0, or the
+ * exit code of a failure that stops the run, told.
+ */
 static int
-scan(struct pack *p, const char *path, struct archive *a, int *truncated)
+scan(struct pack *p, const char *path, struct archive *a, int *truncated,
+    int *problems)
 {
 	struct archive_entry *e;
 	struct ndx_error err;
-	int problems = 0, r, w = 0, bomb = 0, headers = 0;
+	int r, rc, w = 0, bomb = 0, headers = 0;
 
 	*truncated = 0;
 	while ((r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
@@ -295,18 +312,20 @@ scan(struct pack *p, const char *path, struct archive *a, int *truncated)
 
 		if (r < ARCHIVE_WARN) {
 			if (headers == 0)
-				exit(unreadable(a, -1, path));
+				return unreadable(a, -1, path);
 			diag_warnx("%s: damaged archive: %s", path,
 			    reason(a));
 			*truncated = 1;
-			return problems + 1;
+			++*problems;
+			return 0;
 		}
 		/* Before any per-entry work, so a flood is refused fast. */
 		if (++headers > PACK_MAX_ENTRIES) {
 			diag_warnx("%s: refused: more than %d entries", path,
 			    PACK_MAX_ENTRIES);
 			*truncated = 1;
-			return problems + 1;
+			++*problems;
+			return 0;
 		}
 		name = archive_entry_pathname(e);
 		why = ndx_entry_refusal(name, archive_entry_filetype(e),
@@ -314,12 +333,14 @@ scan(struct pack *p, const char *path, struct archive *a, int *truncated)
 		if (why != NULL) {
 			diag_warnx("%s: %s: refused: %s", path,
 			    name ? name : "", why);
-			problems++;
+			++*problems;
 			continue;
 		}
-		if (archive_entry_is_encrypted(e) && p->passphrase == NULL)
-			diag_errx(NDX_EX_USAGE, "%s: encrypted: give "
-			    "--passphrase-file or set NDX_PASSPHRASE", path);
+		if (archive_entry_is_encrypted(e) && p->passphrase == NULL) {
+			diag_warnx("%s: encrypted: give --passphrase-file or "
+			    "set NDX_PASSPHRASE", path);
+			return NDX_EX_USAGE;
+		}
 		/*
 		 * Under a passphrase every entry must be encrypted: one that
 		 * is not was added by someone who did not know it.
@@ -329,26 +350,26 @@ scan(struct pack *p, const char *path, struct archive *a, int *truncated)
 		    ARCHIVE_FORMAT_ZIP) {
 			diag_warnx("%s: %s: refused: not encrypted in an "
 			    "encrypted archive", path, name);
-			problems++;
+			++*problems;
 			continue;
 		}
 		text = special(p, name, &tlen);
 		if (find_seen(p, name) != NULL ||
 		    (text != NULL && *text != NULL)) {
 			diag_warnx("%s: %s: appears twice", path, name);
-			problems++;
+			++*problems;
 			continue;
 		}
 		if (text != NULL) {
 			if ((*text = read_manifest(a, tlen)) == NULL) {
 				diag_warnx("%s: %s: wrong passphrase or "
 				    "damaged archive", path, name);
-				problems++;
+				++*problems;
 				continue;
 			}
 			if (*tlen > NDX_MANIFEST_MAX) {
 				diag_warnx("%s: %s: too large", path, name);
-				problems++;
+				++*problems;
 				continue;
 			}
 			p->expanded += *tlen;
@@ -360,20 +381,23 @@ scan(struct pack *p, const char *path, struct archive *a, int *truncated)
 		memset(s, 0, sizeof(*s));
 		s->name = xstrdup(name);
 		s->rows = -1;
-		if (hash_entry_rows(p, a, NULL, &s->bytes, s->sha256, &w,
-		    &bomb, pack_has_suffix(name, ".csv") ? &s->rows : NULL) !=
-		    0) {
+		rc = hash_entry_rows(p, a, NULL, &s->bytes, s->sha256, &w,
+		    &bomb, pack_has_suffix(name, ".csv") ? &s->rows : NULL);
+		if (rc > 0)
+			return rc;
+		if (rc != 0) {
 			if (bomb) {
 				diag_warnx("%s: %s: refused: the archive "
 				    "expands more than %d times its size",
 				    path, name, PACK_MAX_RATIO);
 				*truncated = 1;
-				return problems + 1;
+				++*problems;
+				return 0;
 			}
 			diag_warnx("%s: %s: wrong passphrase or damaged "
 			    "archive", path, name);
 			s->damaged = 1;
-			problems++;
+			++*problems;
 		}
 	}
 	if (p->manifest_text != NULL) {
@@ -387,10 +411,10 @@ scan(struct pack *p, const char *path, struct archive *a, int *truncated)
 		if (p->manifest == NULL) {
 			diag_warnx("%s: %s:%ld: %s", path, NDX_MANIFEST_NAME,
 			    err.line, err.msg);
-			problems++;
+			++*problems;
 		}
 	}
-	return problems;
+	return 0;
 }
 
 /* The hash of an entry verify saw, or NULL. */
@@ -813,28 +837,31 @@ zip_magic(int fd)
 	    (memcmp(m, "PK\3\4", 4) == 0 || memcmp(m, "PK\5\6", 4) == 0);
 }
 
-/* The manifest's claims about the installed schema; problems. */
+/*
+ * The manifest's claims about the installed schema, each problem added to
+ * *problems: 0, or the exit code of a failure to read the schema, told.
+ */
 static int
-check_schema(struct pack *p, const char *path)
+check_schema(struct pack *p, const char *path, int *problems)
 {
 	char hex[NDX_SHA256_HEX + 1];
-	int problems = 0, rc;
+	int rc;
 
 	if ((rc = pack_xsd_sha256(hex)) != 0)
-		exit(rc);
+		return rc;
 	if (strcmp(p->manifest->dataset_version, NDX_DATASET_VERSION) != 0) {
 		diag_warnx("%s: %s: dataset version %s, but version %s is "
 		    "installed", path, NDX_MANIFEST_NAME,
 		    p->manifest->dataset_version, NDX_DATASET_VERSION);
-		problems++;
+		++*problems;
 	}
 	if (strcmp(p->manifest->xsd_sha256, hex) != 0) {
 		diag_warnx("%s: %s: xsd-sha256 %s, but the installed "
 		    "episodes.xsd has %s", path, NDX_MANIFEST_NAME,
 		    p->manifest->xsd_sha256, hex);
-		problems++;
+		++*problems;
 	}
-	return problems;
+	return 0;
 }
 
 /* The one line verify prints on success. */
@@ -857,11 +884,17 @@ summary(struct pack *p, const char *path)
 	putchar('\n');
 }
 
+/* The verdict, or the code of a failure that stops the run (*fatal 1). */
 static int
-verify_quiet(struct pack *p, const char *path)
+verify_quiet(struct pack *p, const char *path, int *fatal)
 {
-	int fd, problems, truncated, rc;
-	struct archive *a = reader_open(p, path, &fd);
+	struct archive *a;
+	int fd, problems = 0, truncated, rc;
+
+	*fatal = 1;
+	if ((rc = reader_open(p, path, &a, &fd)) != 0)
+		return rc;
+	*fatal = 0;
 
 	/* The zip's structure first: a flood is refused before it is read. */
 	if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) ==
@@ -876,8 +909,12 @@ verify_quiet(struct pack *p, const char *path)
 			return NDX_EX_REJECTED;
 		}
 	}
-	problems = scan(p, path, a, &truncated);
+	rc = scan(p, path, a, &truncated, &problems);
 	reader_close(a, fd);
+	if (rc != 0) {
+		*fatal = 1;
+		return rc;
+	}
 	if (truncated)
 		return NDX_EX_REJECTED;
 	if (p->manifest == NULL) {
@@ -886,7 +923,10 @@ verify_quiet(struct pack *p, const char *path)
 			diag_warnx("%s: %s: missing", path, NDX_MANIFEST_NAME);
 		return NDX_EX_REJECTED;
 	}
-	problems += check_schema(p, path);
+	if ((rc = check_schema(p, path, &problems)) != 0) {
+		*fatal = 1;
+		return rc;
+	}
 	for (size_t i = 0; i < p->manifest->nfile; i++) {
 		const struct ndx_manifest_file *f = &p->manifest->file[i];
 		const struct pack_seen *s = find_seen(p, f->name);
@@ -924,21 +964,27 @@ verify_quiet(struct pack *p, const char *path)
 
 /*
  * A .gpg archive is decrypted into an unnamed file, which is what verify
- * and unpack then read (p->open_path).  Returns its descriptor, or -1
- * when the archive is not one; exits on failure.
+ * and unpack then read (p->open_path); its descriptor goes to *fdp, -1
+ * when the archive is not one.  0, or the exit code, told.
  */
 static int
-decrypt_archive(struct pack *p, const char *path)
+decrypt_archive(struct pack *p, const char *path, int *fdp)
 {
 	static char proc[64];
 	struct ndx_error err;
 	int in, fd;
 
+	*fdp = -1;
 	if (p->open_path != NULL || !pack_has_suffix(path, ".gpg"))
-		return -1;
-	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		diag_err(NDX_EX_NOINPUT, "%s", path);
-	fd = pack_tmpfile("the decrypted archive");
+		return 0;
+	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		diag_warn("%s", path);
+		return NDX_EX_NOINPUT;
+	}
+	if ((fd = pack_tmpfile("the decrypted archive")) < 0) {
+		close(in);
+		return NDX_EX_CANTCREAT;
+	}
 	if (ndx_openpgp_decrypt(in, fd, &err) != 0) {
 		close(in);
 		close(fd);
@@ -946,25 +992,27 @@ decrypt_archive(struct pack *p, const char *path)
 			diag_warnx("%s: %s", path, err.msg);
 		else
 			(void)diag_error(&err);
-		exit(err.code);
+		return err.code;
 	}
 	close(in);
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	p->open_path = proc;
-	return fd;
+	*fdp = fd;
+	return 0;
 }
 
 int
-pack_verify(struct pack *p, const char *path)
+pack_verify(struct pack *p, const char *path, int *fatal)
 {
-	int rc;
+	int rc, stop = 1;
 
-	if (p->mode != MODE_PACK)
-		p->gpg_fd = decrypt_archive(p, path);
-	rc = verify_quiet(p, path);
-
+	if (p->mode == MODE_PACK ||
+	    (rc = decrypt_archive(p, path, &p->gpg_fd)) == 0)
+		rc = verify_quiet(p, path, &stop);
 	if (rc == NDX_EX_OK && p->mode == MODE_VERIFY)
 		summary(p, path);
+	if (fatal != NULL)
+		*fatal = stop;
 	return rc;
 }
 
@@ -982,41 +1030,54 @@ pack_verify_free(struct pack *p)
 
 /*
  * Makes dir if needed (0700 whatever the umask); refuses to replace any
- * file unless --force.  Returns a descriptor of dir; *made says whether
- * it made it.
+ * file unless --force.  A descriptor of dir goes to *dirfd, and *made
+ * says whether it made it.  0, or the exit code (73), told; a directory
+ * made is left, as when the run stops later in its checks.
  */
 static int
-prepare_dir(struct pack *p, const char *dir, int *made)
+prepare_dir(struct pack *p, const char *dir, int *made, int *dirfd)
 {
 	struct stat st;
 	int fd;
 
 	*made = 1;
 	if (mkdir(dir, 0700) != 0) {
-		if (errno != EEXIST)
-			diag_err(NDX_EX_CANTCREAT, "%s", dir);
+		if (errno != EEXIST) {
+			diag_warn("%s", dir);
+			return NDX_EX_CANTCREAT;
+		}
 		*made = 0;
 	}
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		diag_err(NDX_EX_CANTCREAT, "%s", dir);
-	if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode))
-		diag_errx(NDX_EX_CANTCREAT, "%s: not a directory", dir);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		diag_warn("%s", dir);
+		return NDX_EX_CANTCREAT;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		diag_warnx("%s: not a directory", dir);
+		goto fail;
+	}
 	/* Health records: the directory made for them is its owner's. */
-	if (*made && fchmod(fd, 0700) != 0)
-		diag_err(NDX_EX_CANTCREAT, "%s", dir);
-	if (p->force)
-		return fd;
-	for (size_t i = 0; i < p->manifest->nfile + 3; i++) {
+	if (*made && fchmod(fd, 0700) != 0) {
+		diag_warn("%s", dir);
+		goto fail;
+	}
+	for (size_t i = 0; !p->force && i < p->manifest->nfile + 3; i++) {
 		const char *const extra[] = { NDX_MANIFEST_NAME,
 		    NDX_SHA256SUMS_NAME, NDX_SIGNATURE_NAME };
 		const char *name = i < p->manifest->nfile ?
 		    p->manifest->file[i].name : extra[i - p->manifest->nfile];
 
-		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			diag_errx(NDX_EX_CANTCREAT, "%s/%s: exists; --force "
-			    "replaces it", dir, name);
+		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			diag_warnx("%s/%s: exists; --force replaces it", dir,
+			    name);
+			goto fail;
+		}
 	}
-	return fd;
+	*dirfd = fd;
+	return 0;
+fail:
+	close(fd);
+	return NDX_EX_CANTCREAT;
 }
 
 /* One entry written: its name, and the temporary and backup names. */
@@ -1169,11 +1230,14 @@ pack_unpack(struct pack *p, const char *archive, const char *dir)
 	size_t n = 0;
 	int fd, dirfd, rc, r, made;
 
-	if ((rc = pack_verify(p, archive)) != NDX_EX_OK)
+	if ((rc = pack_verify(p, archive, NULL)) != NDX_EX_OK ||
+	    (rc = prepare_dir(p, dir, &made, &dirfd)) != 0)
 		return rc;
-	dirfd = prepare_dir(p, dir, &made);
 	p->expanded = 0;
-	a = reader_open(p, archive, &fd);
+	if ((rc = reader_open(p, archive, &a, &fd)) != 0) {
+		close(dirfd);
+		return rc;
+	}
 	while ((r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
 		const char *name = archive_entry_pathname(e);
 

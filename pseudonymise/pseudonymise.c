@@ -61,11 +61,11 @@ static const char usage_text[] =
     "       ndx-pseudonymise keygen KEYFILE\n"
     "       ndx-pseudonymise keyid KEYFILE\n";
 
-static _Noreturn void
+static int
 usage(void)
 {
 	fputs(usage_text, stderr);
-	exit(NDX_EX_USAGE);
+	return NDX_EX_USAGE;
 }
 
 /* 64 hexadecimal digits: a key, not the name of its file. */
@@ -75,7 +75,8 @@ looks_like_key(const char *s)
 	return strlen(s) == 64 && strspn(s, "0123456789abcdefABCDEF") == 64;
 }
 
-static void
+/* Returns -1 to go on, or the exit code (0 for --help and --version). */
+static int
 parse_options(struct pseudonymise *p, int argc, char **argv)
 {
 	enum { OPT_KEY_FILE = 256, OPT_VERSION };
@@ -88,11 +89,12 @@ parse_options(struct pseudonymise *p, int argc, char **argv)
 	};
 	int ch;
 
+	optind = 0;	/* glibc: start afresh when run in-process again */
 	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			fputs(usage_text, stdout);
-			exit(NDX_EX_OK);
+			return NDX_EX_OK;
 		case 'o':
 			p->out_path = optarg;
 			break;
@@ -101,22 +103,27 @@ parse_options(struct pseudonymise *p, int argc, char **argv)
 			break;
 		case OPT_VERSION:
 			printf("ndx-pseudonymise %s\n", NDX_VERSION);
-			exit(NDX_EX_OK);
+			return NDX_EX_OK;
 		default:
-			usage();
+			return usage();
 		}
 	}
 	if (argc - optind > 1)
-		usage();
-	if (p->key_path == NULL)
-		diag_errx(NDX_EX_USAGE, "--key-file is required (make a key "
-		    "with: ndx-pseudonymise keygen KEYFILE)");
+		return usage();
+	if (p->key_path == NULL) {
+		diag_warnx("--key-file is required (make a key with: "
+		    "ndx-pseudonymise keygen KEYFILE)");
+		return NDX_EX_USAGE;
+	}
 	/* A key pasted in place of its file name must not be echoed back in
 	 * a "cannot open" message, into a terminal or a log. */
-	if (looks_like_key(p->key_path))
-		diag_errx(NDX_EX_USAGE, "--key-file takes the name of a key "
-		    "file, not a key: a key never goes on the command line");
+	if (looks_like_key(p->key_path)) {
+		diag_warnx("--key-file takes the name of a key file, not a "
+		    "key: a key never goes on the command line");
+		return NDX_EX_USAGE;
+	}
 	p->input = argc - optind == 1 ? argv[optind] : "-";
+	return -1;
 }
 
 /* keygen KEYFILE: argv[0] is "keygen". */
@@ -130,17 +137,20 @@ keygen(int argc, char **argv)
 	struct ndx_error err;
 	int ch;
 
+	optind = 0;	/* glibc: start afresh when run in-process again */
 	if ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (ch != 'h')
-			usage();
+			return usage();
 		fputs(usage_text, stdout);
 		return NDX_EX_OK;
 	}
 	if (argc - optind != 1)
-		usage();
+		return usage();
 	/* A key on standard output would end up in a terminal or a log. */
-	if (strcmp(argv[optind], "-") == 0)
-		diag_errx(NDX_EX_USAGE, "keygen writes a key only to a file");
+	if (strcmp(argv[optind], "-") == 0) {
+		diag_warnx("keygen writes a key only to a file");
+		return NDX_EX_USAGE;
+	}
 	if (ndx_key_generate(argv[optind], &err) != 0)
 		return diag_error(&err);
 	return NDX_EX_OK;
@@ -163,28 +173,35 @@ keyid(int argc, char **argv)
 	struct ndx_error err;
 	int ch, rc;
 
+	optind = 0;	/* glibc: start afresh when run in-process again */
 	if ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (ch != 'h')
-			usage();
+			return usage();
 		fputs(usage_text, stdout);
 		return NDX_EX_OK;
 	}
 	if (argc - optind != 1)
-		usage();
+		return usage();
 	/* A key is a file of its own, never a pipe or an operand. */
-	if (strcmp(argv[optind], "-") == 0)
-		diag_errx(NDX_EX_USAGE, "keyid reads a key only from a file");
-	if (looks_like_key(argv[optind]))
-		diag_errx(NDX_EX_USAGE, "keyid takes the name of a key file, "
-		    "not a key: a key never goes on the command line");
+	if (strcmp(argv[optind], "-") == 0) {
+		diag_warnx("keyid reads a key only from a file");
+		return NDX_EX_USAGE;
+	}
+	if (looks_like_key(argv[optind])) {
+		diag_warnx("keyid takes the name of a key file, not a key: a "
+		    "key never goes on the command line");
+		return NDX_EX_USAGE;
+	}
 	if ((key = ndx_key_read(argv[optind], &err)) == NULL)
 		return diag_error(&err);
 	rc = ndx_key_id(key, id, &err);
 	ndx_secret_free(key);
 	if (rc != 0)
 		return diag_error(&err);
-	if (printf("%s\n", id) < 0 || fflush(stdout) != 0 || ferror(stdout))
-		diag_err(NDX_EX_IOERR, "standard output");
+	if (printf("%s\n", id) < 0 || fflush(stdout) != 0 || ferror(stdout)) {
+		diag_warn("standard output");
+		return NDX_EX_IOERR;
+	}
 	return NDX_EX_OK;
 }
 
@@ -340,7 +357,8 @@ pseudonymise_main(int argc, char **argv)
 		return keygen(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "keyid") == 0)
 		return keyid(argc - 1, argv + 1);
-	parse_options(&p, argc, argv);
+	if ((rc = parse_options(&p, argc, argv)) >= 0)
+		return rc;
 	p.ctx.input = strcmp(p.input, "-") == 0 ? "standard input" : p.input;
 
 	if (check_not_key(&p, &err) != 0 || load_key(&p, &err) != 0 ||
@@ -352,20 +370,21 @@ pseudonymise_main(int argc, char **argv)
 		goto fail;
 	diag_warnx("%ld clients, %ld episodes, %ld rows pseudonymised",
 	    p.clients, p.episodes, p.rows);
-
-	ndx_mac_free(p.ctx.mac);
+	rc = NDX_EX_OK;
+	goto out;
+fail:
+	rc = diag_error(&err);
+out:
+	ndx_mac_free(p.ctx.mac);	/* the keyed state is wiped first */
+	/*
+	 * A writer still open is aborted: ending the document would make
+	 * output cut short look whole to the next program in a pipe.
+	 */
+	epxml_writer_abort(p.writer);
+	ndx_outfile_abort(p.out);
 	epxml_reader_close(p.reader);
 	arena_free(p.ctx.arena);
 	ndx_dataset_free(p.ds);
 	xmlCleanupParser();
-	return NDX_EX_OK;
-fail:
-	rc = diag_error(&err);
-	ndx_mac_free(p.ctx.mac);	/* the keyed state is wiped first */
-	ndx_outfile_abort(p.out);
-	/*
-	 * Leaving without closing the writer, which would end the document:
-	 * output cut short must not look whole to the next program in a pipe.
-	 */
-	exit(rc);
+	return rc;
 }

@@ -1782,7 +1782,8 @@ run_main(int argc, char **argv)
 	memset(&err, 0, sizeof(err));
 	r.lockfd = -1;
 	diag_setprogname("ndx-run");
-	optind = 1;
+	run_signal = 0;		/* a signal that stopped an earlier run */
+	optind = 0;	/* glibc: start afresh when run in-process again */
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_CHECK:

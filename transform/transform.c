@@ -89,18 +89,21 @@ static const char products_text[] =
     "  validation-report  ndx-validate's XML report -> HTML for the data "
     "officer\n";
 
-static _Noreturn void
+static int
 usage(void)
 {
 	fputs(usage_text, stderr);
-	exit(NDX_EX_USAGE);
+	return NDX_EX_USAGE;
 }
 
-static _Noreturn void bad_usage(const char *, ...)
+static int bad_usage(const char *, ...)
     __attribute__((format(printf, 1, 2)));
 
-/* A usage error about one option's value: say which, then the usage. */
-static _Noreturn void
+/*
+ * A usage error about one option's value: say which, then the usage.
+ * Returns the exit code, 64.
+ */
+static int
 bad_usage(const char *fmt, ...)
 {
 	char msg[256];
@@ -110,7 +113,7 @@ bad_usage(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	diag_warnx("%s", msg);
-	usage();
+	return usage();
 }
 
 /* The index of name in names[n], or -1. */
@@ -137,35 +140,44 @@ struct period_opts {
 	const char *month, *quarter, *from, *to;
 };
 
-static void
+/* 0, or the exit code (64) once said. */
+static int
 set_period(struct transform *t, const struct period_opts *po)
 {
 	int kinds = (po->month != NULL) + (po->quarter != NULL) +
 	    (po->from != NULL || po->to != NULL);
 
 	if (kinds == 0)
-		return;
+		return 0;
 	if (kinds > 1)
-		bad_usage("give one period: --month, --quarter or "
+		return bad_usage("give one period: --month, --quarter or "
 		    "--from/--to");
 	if (po->month != NULL && ndx_period_month(po->month, &t->period) != 0)
-		bad_usage("--month %s: not a month (YYYY-MM)", po->month);
+		return bad_usage("--month %s: not a month (YYYY-MM)",
+		    po->month);
 	if (po->quarter != NULL &&
 	    ndx_period_quarter(po->quarter, &t->period) != 0)
-		bad_usage("--quarter %s: not a quarter (YYYYQ1 to YYYYQ4)",
-		    po->quarter);
+		return bad_usage("--quarter %s: not a quarter (YYYYQ1 to "
+		    "YYYYQ4)", po->quarter);
 	if (po->from != NULL || po->to != NULL) {
 		if (po->from == NULL || po->to == NULL)
-			bad_usage("--from and --to go together");
+			return bad_usage("--from and --to go together");
 		if (ndx_period_range(po->from, po->to, &t->period) != 0)
-			bad_usage("--from %s --to %s: not a range of dates "
-			    "(YYYY-MM-DD, from <= to)", po->from, po->to);
+			return bad_usage("--from %s --to %s: not a range of "
+			    "dates (YYYY-MM-DD, from <= to)", po->from,
+			    po->to);
 	}
 	t->has_period = 1;
+	return 0;
 }
 
-static const struct product *
-parse_options(struct transform *t, int argc, char **argv)
+/*
+ * The product asked for into *pp; returns -1 to go on, or the exit code
+ * (0 for --help and --version).
+ */
+static int
+parse_options(struct transform *t, int argc, char **argv,
+    const struct product **pp)
 {
 	enum { OPT_AREA = 256, OPT_DISCLOSURE, OPT_FORMAT, OPT_FROM,
 		OPT_HTML, OPT_MIN_K, OPT_MONTH, OPT_PRODUCT, OPT_QUARTER,
@@ -192,19 +204,20 @@ parse_options(struct transform *t, int argc, char **argv)
 	const struct product *p;
 	const char *format = NULL, *errstr;
 	static char progname[] = "ndx-transform";
-	int ch, k, aggregate_opt = 0;
+	int ch, k, rc, aggregate_opt = 0;
 
 	/* getopt's own messages start with argv[0]: make it the name every
 	 * other diagnostic starts with, wherever the binary lives. */
 	argv[0] = progname;
 	t->threshold = THRESHOLD_DEFAULT;
 	t->disclosure = DISCLOSURE_SUPPRESS;
+	optind = 0;	/* glibc: start afresh when run in-process again */
 	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			fputs(usage_text, stdout);
 			fputs(products_text, stdout);
-			exit(NDX_EX_OK);
+			return NDX_EX_OK;
 		case 'o':
 			t->output = optarg;
 			break;
@@ -216,7 +229,7 @@ parse_options(struct transform *t, int argc, char **argv)
 			if ((k = lookup(optarg, disclosure_names,
 			    sizeof(disclosure_names) /
 			    sizeof(disclosure_names[0]))) < 0)
-				bad_usage("--disclosure %s: not one of "
+				return bad_usage("--disclosure %s: not one of "
 				    "suppress, round5, nhs, none", optarg);
 			t->disclosure = (enum disclosure)k;
 			aggregate_opt = 1;
@@ -234,8 +247,8 @@ parse_options(struct transform *t, int argc, char **argv)
 			t->min_k = (long)ndx_strtonum(optarg, 1, MIN_K_MAX,
 			    &errstr);
 			if (errstr != NULL)
-				bad_usage("--min-k %s: %s (1 to %d)", optarg,
-				    errstr, MIN_K_MAX);
+				return bad_usage("--min-k %s: %s (1 to %d)",
+				    optarg, errstr, MIN_K_MAX);
 			break;
 		case OPT_MONTH:
 			po.month = optarg;
@@ -253,7 +266,7 @@ parse_options(struct transform *t, int argc, char **argv)
 			t->threshold = (int)ndx_strtonum(optarg, 1,
 			    THRESHOLD_MAX, &errstr);
 			if (errstr != NULL)
-				bad_usage("--threshold %s: %s (1 to %d)",
+				return bad_usage("--threshold %s: %s (1 to %d)",
 				    optarg, errstr, THRESHOLD_MAX);
 			aggregate_opt = 1;
 			break;
@@ -262,45 +275,47 @@ parse_options(struct transform *t, int argc, char **argv)
 			break;
 		case OPT_VERSION:
 			printf("ndx-transform %s\n", NDX_VERSION);
-			exit(NDX_EX_OK);
+			return NDX_EX_OK;
 		default:
-			usage();
+			return usage();
 		}
 	}
 	if (argc - optind > 1)
-		bad_usage("one input at most: %s", argv[optind + 1]);
+		return bad_usage("one input at most: %s", argv[optind + 1]);
 	t->input = argc - optind == 1 ? argv[optind] : "-";
 
 	if (t->product == NULL)
-		bad_usage("--product is required");
+		return bad_usage("--product is required");
 	if ((p = product_lookup(t->product)) == NULL)
-		bad_usage("--product %s: not a product (commissioner, "
+		return bad_usage("--product %s: not a product (commissioner, "
 		    "pcc-return, public-health, validation-report)",
 		    t->product);
 	if (format == NULL)
 		t->format = (enum format)(ffs((int)p->formats) - 1);
 	else if ((k = lookup(format, format_names, sizeof(format_names) /
 	    sizeof(format_names[0]))) < 0 || !(p->formats & FMT(k)))
-		bad_usage("--format %s: not a format of --product %s", format,
-		    p->name);
+		return bad_usage("--format %s: not a format of --product %s",
+		    format, p->name);
 	else
 		t->format = (enum format)k;
-	set_period(t, &po);
+	if ((rc = set_period(t, &po)) != 0)
+		return rc;
 	if (!p->aggregate && (aggregate_opt || t->has_period))
-		bad_usage("--area, --disclosure, --threshold and periods are "
-		    "for --product pcc-return, not %s", p->name);
+		return bad_usage("--area, --disclosure, --threshold and "
+		    "periods are for --product pcc-return, not %s", p->name);
 	if (t->html != NULL && (!p->aggregate || t->format == FORMAT_HTML))
-		bad_usage("--html is for --product pcc-return with --format "
-		    "csv or xml");
+		return bad_usage("--html is for --product pcc-return with "
+		    "--format csv or xml");
 	if ((t->min_k > 0 || t->summary != NULL) &&
 	    p->episodes != product_public_health)
-		bad_usage("--min-k and --summary are for --product "
+		return bad_usage("--min-k and --summary are for --product "
 		    "public-health, not %s", p->name);
 	if (t->summary != NULL && strcmp(t->summary, "-") == 0 &&
 	    (t->output == NULL || strcmp(t->output, "-") == 0))
-		bad_usage("--summary - and the extract cannot both go to "
-		    "standard output");
-	return p;
+		return bad_usage("--summary - and the extract cannot both go "
+		    "to standard output");
+	*pp = p;
+	return -1;
 }
 
 /*
@@ -489,7 +504,7 @@ transform_main(int argc, char **argv)
 {
 	struct transform t;
 	struct ndx_error err;
-	const struct product *p;
+	const struct product *p = NULL;
 	struct epxml_reader *reader = NULL;
 	struct ndx_outfile *out = NULL, *summary = NULL, *html = NULL;
 	char line[256];
@@ -501,7 +516,9 @@ transform_main(int argc, char **argv)
 	diag_setprogname("ndx-transform");
 	/* A closed pipe is a write error (74), not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
-	p = parse_options(&t, argc, argv);
+	if ((rc = parse_options(&t, argc, argv, &p)) >= 0)
+		return rc;
+	rc = NDX_EX_OK;
 
 	if ((t.ds = ndx_dataset_load(&err)) == NULL)
 		goto fail;

@@ -64,8 +64,13 @@ problem_add(struct rules_ctx *ctx, struct ndx_client *c, struct ndx_episode *e,
 	char msg[300], dmy[11];
 	va_list ap;
 
-	if (rule == NULL)	/* rules.csv and the code disagree: a bug */
-		diag_errx(70, "rule %s is not in rules.csv", rule_id);
+	if (rule == NULL) {	/* rules.csv and the code disagree: a bug */
+		if (ctx->unknown_rule == NULL)
+			ctx->unknown_rule = rule_id;
+		memset(&ctx->unrecorded, 0, sizeof(ctx->unrecorded));
+		ctx->unrecorded.field_name = "";
+		return &ctx->unrecorded;
+	}
 	/*
 	 * One line per record, rule and field: a rule with several clauses
 	 * (R010, R060) reports its first failure only.  A record's own

@@ -22,15 +22,46 @@ struct report {
 	FILE *fp;
 	xmlTextWriterPtr w;	/* XML form, else CSV */
 	int failed;
+	int aborted;		/* report_abort(): nothing more to fp */
 };
 
 static const char *const counts_names[] = { "episodes-read",
 	"episodes-valid", "episodes-rejected", "rows-read", "rows-written",
 	"rows-rejected", "duplicates-removed" };
 
+/*
+ * The XML writer's output, as xmlOutputBufferCreateFile() would write it
+ * (fwrite on write, fflush on close), except once the report is aborted:
+ * freeing the writer flushes what it holds, and a run that stopped must
+ * not add to its outputs, above all on standard output.
+ */
+static int
+xml_write(void *ctx, const char *buf, int len)
+{
+	struct report *r = ctx;
+	size_t items;
+
+	if (r->aborted)
+		return len;
+	items = fwrite(buf, (size_t)len, 1, r->fp);
+	if (items == 0 && ferror(r->fp))
+		return -1;
+	return (int)items * len;
+}
+
+static int
+xml_close(void *ctx)
+{
+	struct report *r = ctx;
+
+	if (r->aborted)
+		return 0;
+	return fflush(r->fp) == EOF ? -1 : 0;
+}
+
 struct report *
 report_open(FILE *fp, int xml, const char *input, const char *asof,
-    const char *period)
+    const char *period, struct ndx_error *err)
 {
 	struct report *r = xcalloc(1, sizeof(*r));
 	xmlOutputBufferPtr out;
@@ -42,9 +73,15 @@ report_open(FILE *fp, int xml, const char *input, const char *asof,
 			r->failed = 1;
 		return r;
 	}
-	if ((out = xmlOutputBufferCreateFile(fp, NULL)) == NULL ||
-	    (r->w = xmlNewTextWriter(out)) == NULL)
-		diag_errx(NDX_EX_OSERR, "out of memory");
+	if ((out = xmlOutputBufferCreateIO(xml_write, xml_close, r,
+	    NULL)) == NULL || (r->w = xmlNewTextWriter(out)) == NULL) {
+		r->aborted = 1;
+		if (out != NULL)
+			xmlOutputBufferClose(out);
+		free(r);
+		ndx_error_set(err, NDX_EX_OSERR, "", 0, "out of memory");
+		return NULL;
+	}
 	xmlTextWriterSetIndent(r->w, 1);
 	xmlTextWriterSetIndentString(r->w, BAD_CAST "  ");
 	if (xmlTextWriterStartDocument(r->w, "1.0", "UTF-8", NULL) < 0 ||
@@ -222,4 +259,15 @@ report_close(struct report *r, const long *by_rule, const struct ndx_rule *rules
 	rc = r->failed ? -1 : 0;
 	free(r);
 	return rc;
+}
+
+void
+report_abort(struct report *r)
+{
+	if (r == NULL)
+		return;
+	r->aborted = 1;
+	if (r->w != NULL)
+		xmlFreeTextWriter(r->w);
+	free(r);
 }

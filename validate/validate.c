@@ -56,6 +56,10 @@ struct validate {
 	struct rules_ctx ctx;
 	struct problems problems;
 
+	/*
+	 * Open until published or discarded: the outputs, the episodes
+	 * writer and the reports' writers.  NULL once released.
+	 */
 	struct epxml_reader *reader;
 	struct ndx_outfile *out, *rej, *rep[REPORTS_MAX];
 	struct epxml_writer *writer;
@@ -86,17 +90,11 @@ static const char usage_text[] =
     "                    [--report REPORT.csv|REPORT.xml] [--xsd] "
     "[FILE | -]\n";
 
-static _Noreturn void
+static int
 usage(void)
 {
 	fputs(usage_text, stderr);
-	exit(NDX_EX_USAGE);
-}
-
-static void
-fatal(const struct ndx_error *err)
-{
-	exit(diag_error(err));
+	return NDX_EX_USAGE;
 }
 
 static int
@@ -155,13 +153,13 @@ problem_order(const void *x, const void *y)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-static void
+/* 0, or -1 with err set. */
+static int
 write_rejects(struct validate *v, const struct ndx_client *c,
-    const struct ndx_episode *e)
+    const struct ndx_episode *e, struct ndx_error *err)
 {
 	const char *f[64];
 	char dmy[64][11];
-	struct ndx_error err;
 
 	for (size_t j = 0; j < e->niv; j++) {
 		v->counts[ROWS_REJECTED]++;
@@ -172,22 +170,23 @@ write_rejects(struct validate *v, const struct ndx_client *c,
 			    dmy[k]);
 		if (csvrec_write_row(ndx_outfile_fp(v->rej), f,
 		    ndx_layout_csv_n, 1) != 0) {
-			ndx_error_set(&err, NDX_EX_IOERR, v->rejects_path, 0,
+			ndx_error_set(err, NDX_EX_IOERR, v->rejects_path, 0,
 			    "write error");
-			fatal(&err);
+			return -1;
 		}
 	}
+	return 0;
 }
 
 /*
  * Writes the valid part of one client element, initials upper-cased.
  * The element is filtered in place: the group is dropped once written,
- * and a copy would hold a client of a million rows twice.
+ * and a copy would hold a client of a million rows twice.  0, or -1
+ * with err set.
  */
-static void
-write_valid(struct validate *v, struct ndx_client *c)
+static int
+write_valid(struct validate *v, struct ndx_client *c, struct ndx_error *err)
 {
-	struct ndx_error err;
 	size_t nep = 0;
 	static const enum ndx_item initials[] = { NDX_FINITIAL, NDX_SINITIAL };
 
@@ -210,7 +209,7 @@ write_valid(struct validate *v, struct ndx_client *c)
 	}
 	c->nep = nep;
 	if (c->nep == 0)
-		return;
+		return 0;
 	for (size_t k = 0; k < 2; k++) {
 		const char *s = NDX_C(c, initials[k]);
 
@@ -221,18 +220,18 @@ write_valid(struct validate *v, struct ndx_client *c)
 			NDX_C(c, initials[k]) = u;
 		}
 	}
-	if (epxml_write_client(v->writer, c, &err) != 0) {
-		snprintf(err.file, sizeof(err.file), "%s",
+	if (epxml_write_client(v->writer, c, err) != 0) {
+		snprintf(err->file, sizeof(err->file), "%s",
 		    ndx_outfile_name(v->out));
-		fatal(&err);
+		return -1;
 	}
+	return 0;
 }
 
-static void
-process_group(struct validate *v)
+/* 0, or -1 with err set. */
+static int
+process_group(struct validate *v, struct ndx_error *err)
 {
-	struct ndx_error err;
-
 	v->problems.n = 0;
 	v->ctx.arena = v->group_arena;
 	for (size_t a = 0; a < v->ngroup; a++) {
@@ -248,6 +247,12 @@ process_group(struct validate *v)
 	}
 	form_problems(v);
 	rules_group(&v->ctx, v->group, v->ngroup);
+	if (v->ctx.unknown_rule != NULL) {
+		/* rules.csv and the code disagree: a bug (problem_add). */
+		ndx_error_set(err, NDX_EX_SOFTWARE, "", 0,
+		    "rule %s is not in rules.csv", v->ctx.unknown_rule);
+		return -1;
+	}
 
 	if (v->problems.n > 1)
 		qsort(v->problems.p, v->problems.n, sizeof(*v->problems.p),
@@ -257,9 +262,9 @@ process_group(struct validate *v)
 		for (size_t r = 0; r < v->nreports; r++)
 			if (report_problem(v->report[r], &v->problems.p[k]) !=
 			    0) {
-				ndx_error_set(&err, NDX_EX_IOERR,
+				ndx_error_set(err, NDX_EX_IOERR,
 				    v->report_path[r], 0, "write error");
-				fatal(&err);
+				return -1;
 			}
 	}
 	v->counts[EPISODES_READ] += v->ctx.episodes;
@@ -271,15 +276,18 @@ process_group(struct validate *v)
 		struct ndx_client *c = v->group[a];
 
 		for (size_t i = 0; i < c->nep; i++)
-			if (c->ep[i].mark & MARK_REJECTED)
-				write_rejects(v, c, &c->ep[i]);
-		write_valid(v, c);
+			if ((c->ep[i].mark & MARK_REJECTED) &&
+			    write_rejects(v, c, &c->ep[i], err) != 0)
+				return -1;
+		if (write_valid(v, c, err) != 0)
+			return -1;
 	}
 	v->ngroup = 0;
 	v->nform = 0;
 	arena_reset(v->group_arena);
 	while (v->nadopted > 0)
 		arena_free(v->adopted[--v->nadopted]);
+	return 0;
 }
 
 /*
@@ -337,10 +345,11 @@ rows_of(const struct ndx_client *c)
 	return n;
 }
 
-static void
-open_outputs(struct validate *v, const struct ndx_header *h)
+/* 0, or -1 with err set; what was opened is in v, to release. */
+static int
+open_outputs(struct validate *v, const struct ndx_header *h,
+    struct ndx_error *err)
 {
-	struct ndx_error err;
 	const char *outs[2 + REPORTS_MAX];
 	size_t nouts = 0;
 
@@ -348,25 +357,24 @@ open_outputs(struct validate *v, const struct ndx_header *h)
 	outs[nouts++] = v->rejects_path;
 	for (size_t r = 0; r < v->nreports; r++)
 		outs[nouts++] = v->report_path[r];
-	if (ndx_outputs_distinct(v->input, outs, nouts, &err) != 0)
-		fatal(&err);
-	if ((v->out = ndx_outfile_open(v->out_path, &err)) == NULL)
-		fatal(&err);
-	if ((v->writer = epxml_writer_open(ndx_outfile_fp(v->out), h,
-	    &err)) == NULL)
-		fatal(&err);
+	if (ndx_outputs_distinct(v->input, outs, nouts, err) != 0)
+		return -1;
+	if ((v->out = ndx_outfile_open(v->out_path, err)) == NULL ||
+	    (v->writer = epxml_writer_open(ndx_outfile_fp(v->out), h,
+	    err)) == NULL)
+		return -1;
 	if (v->rejects_path != NULL) {
 		const char *hdr[64];
 
-		if ((v->rej = ndx_outfile_open(v->rejects_path, &err)) == NULL)
-			fatal(&err);
+		if ((v->rej = ndx_outfile_open(v->rejects_path, err)) == NULL)
+			return -1;
 		for (size_t k = 0; k < ndx_layout_csv_n; k++)
 			hdr[k] = ndx_items[ndx_layout_csv[k]].code;
 		if (csvrec_write_row(ndx_outfile_fp(v->rej), hdr,
 		    ndx_layout_csv_n, 0) != 0) {
-			ndx_error_set(&err, NDX_EX_IOERR, v->rejects_path, 0,
+			ndx_error_set(err, NDX_EX_IOERR, v->rejects_path, 0,
 			    "write error");
-			fatal(&err);
+			return -1;
 		}
 	}
 	for (size_t r = 0; r < v->nreports; r++) {
@@ -374,47 +382,89 @@ open_outputs(struct validate *v, const struct ndx_header *h)
 		size_t n = strlen(p);
 		int xml = n > 4 && strcmp(p + n - 4, ".xml") == 0;
 
-		if ((v->rep[r] = ndx_outfile_open(p, &err)) == NULL)
-			fatal(&err);
-		v->report[r] = report_open(ndx_outfile_fp(v->rep[r]), xml,
-		    v->input, h->asof, h->period);
+		if ((v->rep[r] = ndx_outfile_open(p, err)) == NULL ||
+		    (v->report[r] = report_open(ndx_outfile_fp(v->rep[r]), xml,
+		    v->input, h->asof, h->period, err)) == NULL)
+			return -1;
 	}
+	return 0;
 }
 
-static void
-close_outputs(struct validate *v)
+/*
+ * Publishes every output, or none: 0, or -1 with err set (then what is
+ * not yet published is left in v, to discard).
+ */
+static int
+close_outputs(struct validate *v, struct ndx_error *err)
 {
-	struct ndx_error err;
+	int rc;
 
 	for (size_t r = 0; r < v->nreports; r++) {
-		if (report_close(v->report[r], v->by_rule, v->rules, v->nrules,
-		    v->counts, &v->agencies) != 0) {
-			ndx_error_set(&err, NDX_EX_IOERR, v->report_path[r], 0,
+		rc = report_close(v->report[r], v->by_rule, v->rules,
+		    v->nrules, v->counts, &v->agencies);
+		v->report[r] = NULL;
+		if (rc != 0) {
+			ndx_error_set(err, NDX_EX_IOERR, v->report_path[r], 0,
 			    "write error");
-			fatal(&err);
+			return -1;
 		}
 	}
-	if (epxml_writer_close(v->writer, &err) != 0) {
-		snprintf(err.file, sizeof(err.file), "%s",
+	rc = epxml_writer_close(v->writer, err);
+	v->writer = NULL;
+	if (rc != 0) {
+		snprintf(err->file, sizeof(err->file), "%s",
 		    ndx_outfile_name(v->out));
-		fatal(&err);
+		return -1;
 	}
 	/* All written out before any is published: a write error leaves
 	 * none of them, not a report without its valid episodes. */
 	for (size_t r = 0; r < v->nreports; r++)
-		if (ndx_outfile_flush(v->rep[r], &err) != 0)
-			fatal(&err);
-	if (v->rej != NULL && ndx_outfile_flush(v->rej, &err) != 0)
-		fatal(&err);
-	if (ndx_outfile_flush(v->out, &err) != 0)
-		fatal(&err);
-	for (size_t r = 0; r < v->nreports; r++)
-		if (ndx_outfile_commit(v->rep[r], &err) != 0)
-			fatal(&err);
-	if (v->rej != NULL && ndx_outfile_commit(v->rej, &err) != 0)
-		fatal(&err);
-	if (ndx_outfile_commit(v->out, &err) != 0)
-		fatal(&err);
+		if (ndx_outfile_flush(v->rep[r], err) != 0)
+			return -1;
+	if (v->rej != NULL && ndx_outfile_flush(v->rej, err) != 0)
+		return -1;
+	if (ndx_outfile_flush(v->out, err) != 0)
+		return -1;
+	/* A commit releases its output, published or not. */
+	for (size_t r = 0; r < v->nreports; r++) {
+		rc = ndx_outfile_commit(v->rep[r], err);
+		v->rep[r] = NULL;
+		if (rc != 0)
+			return -1;
+	}
+	if (v->rej != NULL) {
+		rc = ndx_outfile_commit(v->rej, err);
+		v->rej = NULL;
+		if (rc != 0)
+			return -1;
+	}
+	rc = ndx_outfile_commit(v->out, err);
+	v->out = NULL;
+	return rc;
+}
+
+/*
+ * Releases what a run that stopped early left open.  The episodes writer
+ * is aborted, not closed: ending the document would make output cut short
+ * look whole (on standard output, the next program in a pipe would take
+ * it for all there is).  The reports and outputs are discarded, never
+ * published.
+ */
+static void
+discard_outputs(struct validate *v)
+{
+	epxml_writer_abort(v->writer);
+	v->writer = NULL;
+	for (size_t r = 0; r < v->nreports; r++) {
+		report_abort(v->report[r]);
+		v->report[r] = NULL;
+		ndx_outfile_abort(v->rep[r]);
+		v->rep[r] = NULL;
+	}
+	ndx_outfile_abort(v->rej);
+	v->rej = NULL;
+	ndx_outfile_abort(v->out);
+	v->out = NULL;
 }
 
 static void
@@ -434,7 +484,8 @@ summary(const struct validate *v)
 			    "warning", v->by_rule[i], v->rules[i].title);
 }
 
-static void
+/* Returns -1 to go on, or the exit code (0 for --help and --version). */
+static int
 parse_options(struct validate *v, int argc, char **argv)
 {
 	enum { OPT_AREA = 256, OPT_REJECTS, OPT_REPORT, OPT_VERSION, OPT_XSD };
@@ -450,11 +501,12 @@ parse_options(struct validate *v, int argc, char **argv)
 	};
 	int ch;
 
+	optind = 0;	/* glibc: start afresh when run in-process again */
 	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			fputs(usage_text, stdout);
-			exit(NDX_EX_OK);
+			return NDX_EX_OK;
 		case 'o':
 			v->out_path = optarg;
 			break;
@@ -465,24 +517,27 @@ parse_options(struct validate *v, int argc, char **argv)
 			v->rejects_path = optarg;
 			break;
 		case OPT_REPORT:
-			if (v->nreports == REPORTS_MAX)
-				diag_errx(NDX_EX_USAGE,
-				    "--report may be given at most twice");
+			if (v->nreports == REPORTS_MAX) {
+				diag_warnx("--report may be given at most "
+				    "twice");
+				return NDX_EX_USAGE;
+			}
 			v->report_path[v->nreports++] = optarg;
 			break;
 		case OPT_VERSION:
 			printf("ndx-validate %s\n", NDX_VERSION);
-			exit(NDX_EX_OK);
+			return NDX_EX_OK;
 		case OPT_XSD:
 			v->xsd = 1;
 			break;
 		default:
-			usage();
+			return usage();
 		}
 	}
 	if (argc - optind > 1)
-		usage();
+		return usage();
 	v->input = argc - optind == 1 ? argv[optind] : "-";
+	return -1;
 }
 
 int
@@ -501,57 +556,77 @@ validate_main(int argc, char **argv)
 	diag_setprogname("ndx-validate");
 	signal(SIGPIPE, SIG_IGN);
 	epxml_quiet();
-	parse_options(&v, argc, argv);
+	if ((rc = parse_options(&v, argc, argv)) >= 0)
+		return rc;
 
 	if ((v.ds = ndx_dataset_load(&err)) == NULL)
-		fatal(&err);
+		goto fail;
 	v.rules = ndx_dataset_rules(v.ds, &v.nrules);
 	v.by_rule = xcalloc(v.nrules, sizeof(*v.by_rule));
 	v.ctx.ds = v.ds;
 	v.ctx.out = &v.problems;
 	if (v.area != NULL &&
-	    (v.ctx.las = ndx_dataset_area(v.ds, v.area, &v.ctx.nlas)) == NULL)
-		diag_errx(NDX_EX_USAGE, "--area %s: not a police force area "
-		    "in areas.csv", v.area);
+	    (v.ctx.las = ndx_dataset_area(v.ds, v.area, &v.ctx.nlas)) == NULL) {
+		diag_warnx("--area %s: not a police force area in areas.csv",
+		    v.area);
+		rc = NDX_EX_USAGE;
+		goto out;
+	}
 
 	if ((v.reader = epxml_reader_open(v.input, v.ds, v.xsd ? EPXML_XSD :
 	    0, &err)) == NULL)
-		fatal(&err);
+		goto fail;
 	h = epxml_reader_header(v.reader);
-	if (h->pseudonymised)
-		diag_errx(NDX_EX_DATAERR, "%s: pseudonymised episodes cannot "
-		    "be validated; validate before ndx-pseudonymise", v.input);
-	if (ndx_date_parse_iso(h->asof, &v.ctx.asof) != NDX_DATE_OK)
-		diag_errx(NDX_EX_DATAERR, "%s: the episodes file has no valid "
-		    "data-cut date (asof)", v.input);
-	open_outputs(&v, h);
+	if (h->pseudonymised) {
+		diag_warnx("%s: pseudonymised episodes cannot be validated; "
+		    "validate before ndx-pseudonymise", v.input);
+		rc = NDX_EX_DATAERR;
+		goto out;
+	}
+	if (ndx_date_parse_iso(h->asof, &v.ctx.asof) != NDX_DATE_OK) {
+		diag_warnx("%s: the episodes file has no valid data-cut date "
+		    "(asof)", v.input);
+		rc = NDX_EX_DATAERR;
+		goto out;
+	}
+	if (open_outputs(&v, h, &err) != 0)
+		goto fail;
 
 	v.group_arena = arena_new();
 	v.scratch = arena_new();
 	while ((rc = epxml_reader_next(v.reader, v.scratch, &c, &probs,
 	    &nprobs, &err)) == 1) {
 		v.counts[ROWS_READ] += rows_of(c);
-		if (v.ngroup > 0 && !same_group(v.group[0], c))
-			process_group(&v);
+		if (v.ngroup > 0 && !same_group(v.group[0], c) &&
+		    process_group(&v, &err) != 0)
+			goto fail;
 		add_to_group(&v, c, probs, nprobs);
 	}
-	if (rc < 0)
-		fatal(&err);
-	if (v.ngroup > 0)
-		process_group(&v);
+	if (rc < 0 || (v.ngroup > 0 && process_group(&v, &err) != 0))
+		goto fail;
 
 	total = v.counts[ROWS_WRITTEN] + v.counts[ROWS_REJECTED] +
 	    v.counts[DUPLICATES];
-	if (total != v.counts[ROWS_READ])
-		diag_errx(NDX_EX_SOFTWARE, "internal error: %ld rows read but "
-		    "%ld accounted for", v.counts[ROWS_READ], total);
-	close_outputs(&v);
+	if (total != v.counts[ROWS_READ]) {
+		diag_warnx("internal error: %ld rows read but %ld accounted "
+		    "for", v.counts[ROWS_READ], total);
+		rc = NDX_EX_SOFTWARE;
+		goto out;
+	}
+	if (close_outputs(&v, &err) != 0)
+		goto fail;
 	summary(&v);
 	rc = v.counts[EPISODES_REJECTED] > 0 ? NDX_EX_REJECTED : NDX_EX_OK;
-
+	goto out;
+fail:
+	rc = diag_error(&err);
+out:
+	discard_outputs(&v);
 	epxml_reader_close(v.reader);
 	arena_free(v.group_arena);
 	arena_free(v.scratch);
+	while (v.nadopted > 0)
+		arena_free(v.adopted[--v.nadopted]);
 	free(v.adopted);
 	free(v.group);
 	free(v.form);

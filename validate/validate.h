@@ -15,6 +15,7 @@
 #include "ndx/model.h"
 
 struct ndx_arena;
+struct ndx_error;
 
 struct problem {
 	long line;		/* source CSV line, 0 when unknown */
@@ -46,6 +47,14 @@ struct rules_ctx {
 	struct problems *out;
 	/* Set by rules_group(): distinct EPISODIDs, and those rejected. */
 	long episodes, episodes_rejected;
+	/*
+	 * Set by problem_add() to the first rule the code names and
+	 * rules.csv lacks: a bug, which ends the run (70) once the group's
+	 * rules have run.  Such a problem is recorded nowhere: problem_add()
+	 * returns unrecorded instead.
+	 */
+	const char *unknown_rule;
+	struct problem unrecorded;
 };
 
 /* Dates of one row, parsed once: ok[] is set for valid present dates. */
@@ -108,12 +117,18 @@ struct agencies {
 void agencies_add(struct agencies *, const char *code, long episodes);
 void agencies_free(struct agencies *);
 
+/* fp is borrowed; NULL with err 71 when libxml2 has no memory. */
 struct report *report_open(FILE *fp, int xml, const char *input,
-    const char *asof, const char *period);
+    const char *asof, const char *period, struct ndx_error *err);
 int report_problem(struct report *, const struct problem *);
 /* Writes the summary (XML only) and frees; -1 on a write error. */
 int report_close(struct report *, const long *by_rule_count,
     const struct ndx_rule *rules, size_t nrules, const long *counts,
     const struct agencies *);
+/*
+ * Frees without writing anything more to fp, for a run that stopped (what
+ * the XML writer still holds is dropped); NULL is a no-op.
+ */
+void report_abort(struct report *);
 
 #endif

@@ -14,12 +14,12 @@ struct ndx_error;
 void diag_setprogname(const char *);
 const char *diag_progname(void);
 
-/* Print and exit with code. */
-_Noreturn void diag_err(int code, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));	/* appends strerror(errno) */
-_Noreturn void diag_errx(int code, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-void diag_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Print one line and return: the program returns its exit code itself,
+ * from its <prog>_main.  Only the allocators below ever exit.
+ */
+void diag_warn(const char *fmt, ...)	/* appends strerror(errno) */
+    __attribute__((format(printf, 1, 2)));
 void diag_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "prog: file:line: msg"; file may be NULL, line 0 = unknown. */
 void diag_at(const char *file, long line, const char *fmt, ...)
@@ -27,7 +27,10 @@ void diag_at(const char *file, long line, const char *fmt, ...)
 /* Print a struct ndx_error as one line; returns its code. */
 int diag_error(const struct ndx_error *);
 
-/* Allocation that cannot fail: on exhaustion, a message and exit 71. */
+/*
+ * Allocation that cannot fail: on exhaustion, "prog: out of memory" and
+ * exit 71 (see ndx.h).
+ */
 void *xmalloc(size_t);
 void *xcalloc(size_t, size_t);
 void *xrealloc(void *, size_t);

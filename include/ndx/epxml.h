@@ -99,5 +99,11 @@ int epxml_write_client(struct epxml_writer *, const struct ndx_client *,
     struct ndx_error *err);
 /* Ends the document and flushes; frees the writer either way. */
 int epxml_writer_close(struct epxml_writer *, struct ndx_error *err);
+/*
+ * Frees the writer without ending the document or writing what it holds:
+ * output cut short by an error must never look whole to the next program
+ * in a pipe.  NULL is a no-op.
+ */
+void epxml_writer_abort(struct epxml_writer *);
 
 #endif

@@ -4,6 +4,27 @@
  * Exit codes are those of ../shared/spec/interfaces.md (named after
  * <sysexits.h>).  Programs return these and only these; lib/ returns
  * them inside struct ndx_error so the program can decide.
+ *
+ * Nothing below a program's main exits: lib/ and a program's helpers
+ * return an error (an exit code, or -1 with a struct ndx_error filled),
+ * and <prog>_main prints it and returns the code, releasing what it
+ * opened on the way (outputs discarded, never published).  So every
+ * <prog>_main can be called in-process, again and again, by tests and
+ * fuzzers.
+ *
+ * The one exception is running out of memory in xmalloc(), xcalloc(),
+ * xrealloc(), xreallocarray() and xstrdup() (diag.h), and so in the
+ * arena (arena.h), which allocates through them: they print
+ * "<prog>: out of memory" and exit 71 (NDX_EX_OSERR) on the spot.  An
+ * allocation fails deep in a stream, in the middle of a record, where
+ * no caller could do anything useful but stop; exiting at once keeps
+ * every caller free of a check it could not act on.  An output not yet
+ * committed is then never published (lib/outfile.c); a test or fuzzer
+ * that calls a <prog>_main in-process ends there too.  Memory from the
+ * other libraries (libxml2, libarchive, libsodium's locked memory) and
+ * from the few plain malloc() calls in lib/ (config.c, manifest.c) is
+ * not theirs: running out of it is an ordinary error, 71 in struct
+ * ndx_error, returned.
  */
 #ifndef NDX_NDX_H
 #define NDX_NDX_H
