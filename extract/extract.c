@@ -132,33 +132,15 @@ option_name(char *arg)
 	return arg;
 }
 
-/* The period options, checked once all are seen. */
-struct period_args {
-	const char *month, *quarter, *from, *to;
-};
-
 static int
-set_period(struct extract *x, const struct period_args *pa)
+set_period(struct extract *x, const struct ndx_period_args *pa)
 {
-	int n = (pa->month != NULL) + (pa->quarter != NULL) +
-	    (pa->from != NULL || pa->to != NULL);
+	char msg[256];
+	int rc = ndx_period_args(pa, &x->period, msg, sizeof(msg));
 
-	if (n > 1)
-		return usage_error("%s", "give only one of --month, "
-		    "--quarter and --from/--to");
-	if (pa->month != NULL && ndx_period_month(pa->month, &x->period) != 0)
-		return usage_error("--month %s: expected YYYY-MM", pa->month);
-	if (pa->quarter != NULL &&
-	    ndx_period_quarter(pa->quarter, &x->period) != 0)
-		return usage_error("--quarter %s: expected YYYYQ1 to YYYYQ4",
-		    pa->quarter);
-	if ((pa->from != NULL) != (pa->to != NULL))
-		return usage_error("%s", "--from and --to go together");
-	if (pa->from != NULL &&
-	    ndx_period_range(pa->from, pa->to, &x->period) != 0)
-		return usage_error("%s", "--from/--to: expected two YYYY-MM-DD "
-		    "dates, the first not after the second");
-	x->has_period = n == 1;
+	if (rc < 0)
+		return usage_error("%s", msg);
+	x->has_period = rc == 1;
 	return NDX_EX_OK;
 }
 
@@ -166,7 +148,7 @@ set_period(struct extract *x, const struct period_args *pa)
 static int
 parse_options(struct extract *x, int argc, char **argv)
 {
-	struct period_args pa = { 0 };
+	struct ndx_period_args pa = { 0 };
 	const char *asof = NULL;
 	char shortopt[3] = "-?";
 	int ch, rc;

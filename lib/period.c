@@ -105,3 +105,31 @@ ndx_period_has_episode(const struct ndx_period *p, ndx_day refld,
 {
 	return refld <= p->end && (!has_disd || disd >= p->start);
 }
+
+int
+ndx_period_args(const struct ndx_period_args *a, struct ndx_period *p,
+    char *msg, size_t size)
+{
+	int kinds = (a->month != NULL) + (a->quarter != NULL) +
+	    (a->from != NULL || a->to != NULL);
+
+	if (kinds == 0)
+		return 0;
+	if (kinds > 1)
+		snprintf(msg, size, "give one period: --month, --quarter or "
+		    "--from/--to");
+	else if (a->month != NULL && ndx_period_month(a->month, p) != 0)
+		snprintf(msg, size, "--month %s: not a month (YYYY-MM)",
+		    a->month);
+	else if (a->quarter != NULL && ndx_period_quarter(a->quarter, p) != 0)
+		snprintf(msg, size, "--quarter %s: not a quarter (YYYYQ1 to "
+		    "YYYYQ4)", a->quarter);
+	else if ((a->from != NULL) != (a->to != NULL))
+		snprintf(msg, size, "--from and --to go together");
+	else if (a->from != NULL && ndx_period_range(a->from, a->to, p) != 0)
+		snprintf(msg, size, "--from %s --to %s: not a range of dates "
+		    "(YYYY-MM-DD, from <= to)", a->from, a->to);
+	else
+		return 1;
+	return -1;
+}

@@ -135,39 +135,16 @@ product_lookup(const char *name)
 	return NULL;
 }
 
-/* What the period options gave, resolved once they have all been seen. */
-struct period_opts {
-	const char *month, *quarter, *from, *to;
-};
-
 /* 0, or the exit code (64) once said. */
 static int
-set_period(struct transform *t, const struct period_opts *po)
+set_period(struct transform *t, const struct ndx_period_args *pa)
 {
-	int kinds = (po->month != NULL) + (po->quarter != NULL) +
-	    (po->from != NULL || po->to != NULL);
+	char msg[256];
+	int rc = ndx_period_args(pa, &t->period, msg, sizeof(msg));
 
-	if (kinds == 0)
-		return 0;
-	if (kinds > 1)
-		return bad_usage("give one period: --month, --quarter or "
-		    "--from/--to");
-	if (po->month != NULL && ndx_period_month(po->month, &t->period) != 0)
-		return bad_usage("--month %s: not a month (YYYY-MM)",
-		    po->month);
-	if (po->quarter != NULL &&
-	    ndx_period_quarter(po->quarter, &t->period) != 0)
-		return bad_usage("--quarter %s: not a quarter (YYYYQ1 to "
-		    "YYYYQ4)", po->quarter);
-	if (po->from != NULL || po->to != NULL) {
-		if (po->from == NULL || po->to == NULL)
-			return bad_usage("--from and --to go together");
-		if (ndx_period_range(po->from, po->to, &t->period) != 0)
-			return bad_usage("--from %s --to %s: not a range of "
-			    "dates (YYYY-MM-DD, from <= to)", po->from,
-			    po->to);
-	}
-	t->has_period = 1;
+	if (rc < 0)
+		return bad_usage("%s", msg);
+	t->has_period = rc == 1;
 	return 0;
 }
 
@@ -200,7 +177,7 @@ parse_options(struct transform *t, int argc, char **argv,
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct period_opts po = { NULL, NULL, NULL, NULL };
+	struct ndx_period_args po = { NULL, NULL, NULL, NULL };
 	const struct product *p;
 	const char *format = NULL, *errstr;
 	static char progname[] = "ndx-transform";

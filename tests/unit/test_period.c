@@ -246,6 +246,50 @@ test_period_has_episode(void **state)
 	    iso("1959-12-31")));
 }
 
+/* The period options: one kind at most, each checked, messages exact. */
+static void
+test_period_args(void **state)
+{
+	static const struct {
+		struct ndx_period_args a;
+		int rc;
+		const char *label_or_msg;
+	} cases[] = {
+		{ { NULL, NULL, NULL, NULL }, 0, "" },
+		{ { "2026-10", NULL, NULL, NULL }, 1, "2026-10" },
+		{ { NULL, "2026Q4", NULL, NULL }, 1, "2026Q4" },
+		{ { NULL, NULL, "2026-04-01", "2026-06-30" }, 1,
+		    "2026-04-01..2026-06-30" },
+		{ { "2026-10", "2026Q2", NULL, NULL }, -1,
+		    "give one period: --month, --quarter or --from/--to" },
+		{ { "2026-10", NULL, NULL, "2026-06-30" }, -1,
+		    "give one period: --month, --quarter or --from/--to" },
+		{ { "2026-13", NULL, NULL, NULL }, -1,
+		    "--month 2026-13: not a month (YYYY-MM)" },
+		{ { NULL, "2026Q5", NULL, NULL }, -1,
+		    "--quarter 2026Q5: not a quarter (YYYYQ1 to YYYYQ4)" },
+		{ { NULL, NULL, "2026-04-01", NULL }, -1,
+		    "--from and --to go together" },
+		{ { NULL, NULL, NULL, "2026-04-01" }, -1,
+		    "--from and --to go together" },
+		{ { NULL, NULL, "2026-06-30", "2026-04-01" }, -1,
+		    "--from 2026-06-30 --to 2026-04-01: not a range of dates "
+		    "(YYYY-MM-DD, from <= to)" },
+	};
+	struct ndx_period p;
+	char msg[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&p, 0, sizeof(p));
+		msg[0] = '\0';
+		assert_int_equal(ndx_period_args(&cases[i].a, &p, msg,
+		    sizeof(msg)), cases[i].rc);
+		assert_string_equal(cases[i].rc < 0 ? msg : p.label,
+		    cases[i].label_or_msg);
+	}
+}
+
 int
 main(void)
 {
@@ -259,6 +303,7 @@ main(void)
 		cmocka_unit_test(test_period_previous_month),
 		cmocka_unit_test(test_period_previous_quarter),
 		cmocka_unit_test(test_period_has_episode),
+		cmocka_unit_test(test_period_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
