@@ -625,9 +625,11 @@ check_report(const struct group *g, const struct rules_ctx *ctx)
 	FILE *fp = open_memstream(&buf, &len);
 	struct report *r;
 	struct agencies ag = { NULL, 0, 0, 0 };
+	struct ndx_error err;
 
 	CHECK(by_rule != NULL && fp != NULL);
-	r = report_open(fp, g->xml_report, "fuzz.xml", g->asof, "");
+	r = report_open(fp, g->xml_report, "fuzz.xml", g->asof, "", &err);
+	CHECK(r != NULL);
 	for (size_t k = 0; k < ctx->out->n; k++) {
 		by_rule[ctx->out->p[k].rule - rules]++;
 		CHECK(report_problem(r, &ctx->out->p[k]) == 0);
