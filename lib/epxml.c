@@ -1268,11 +1268,13 @@ epxml_writer_open(FILE *fp, const struct ndx_header *h, struct ndx_error *err)
 	puts_(ew, h->pseudonymised ? ROOT_PSEUDONYMISED : ROOT_IDENTIFIABLE);
 	put_attr(ew, "dataset", NDX_DATASET_VERSION);
 	put_attr(ew, "asof", h->asof);
-	if (h->period[0] != '\0') {
+	/* What the header lacks is not written: start="" is not a date. */
+	if (h->period[0] != '\0')
 		put_attr(ew, "period", h->period);
+	if (h->start[0] != '\0')
 		put_attr(ew, "start", h->start);
+	if (h->end[0] != '\0')
 		put_attr(ew, "end", h->end);
-	}
 	if (h->source[0] != '\0')
 		put_attr(ew, "source", h->source);
 	put_attr(ew, "xmlns", NDX_NS_EPISODES);

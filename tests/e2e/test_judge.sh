@@ -163,6 +163,17 @@ want_same "$J/v2.xml" "$J/v1.xml" "valid output"
 want_same "$J/r2.csv" "$J/r1.csv" "report"
 end
 
+begin "a period without dates: the output reads again"
+episodes 0 | sed 's/ start="2026-07-01" end="2026-09-30"/ period="2026Q2"/' \
+    >"$J/nodates.xml"
+run ndx-validate -o "$J/nd1.xml" "$J/nodates.xml"
+want_rc 1
+grep -q 'start=""' "$J/nd1.xml" && bad "an empty start attribute was written"
+run ndx-validate -o "$J/nd2.xml" "$J/nd1.xml"
+want_rc 0
+want_same "$J/nd2.xml" "$J/nd1.xml" "valid output read and written again"
+end
+
 # --- outputs that would destroy what is read or written
 
 begin "an output named like the input, or like another output, is 64"
