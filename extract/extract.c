@@ -347,18 +347,6 @@ emit_client(void *w, const struct ndx_client *c, struct ndx_error *err)
 	return epxml_write_client(w, c, err);
 }
 
-/*
- * libxml2 prints its own "I/O error" lines when a write fails; the
- * writer's return value already carries the failure, which is reported
- * once, in the program's format.
- */
-static void
-quiet_xml_error(void *ctx, xmlErrorPtr e)
-{
-	(void)ctx;
-	(void)e;
-}
-
 /* Sorted rows through the grouper into the XML writer. */
 static int
 write_episodes(struct extract *x, struct sorter *s, FILE *fp,
@@ -371,7 +359,6 @@ write_episodes(struct extract *x, struct sorter *s, FILE *fp,
 	int rc = -1;
 
 	make_header(x, &h);
-	xmlSetStructuredErrorFunc(NULL, quiet_xml_error);
 	if ((w = epxml_writer_open(fp, &h, err)) == NULL)
 		goto out;
 	g = group_new(x->has_period ? &x->period : NULL, emit_client, w,
@@ -388,7 +375,6 @@ write_episodes(struct extract *x, struct sorter *s, FILE *fp,
 	else if (epxml_writer_close(w, err) != 0)
 		rc = -1;
 out:
-	xmlSetStructuredErrorFunc(NULL, NULL);
 	return rc;
 }
 
@@ -478,6 +464,7 @@ extract_main(int argc, char **argv)
 
 	memset(&x, 0, sizeof(x));
 	diag_setprogname("ndx-extract");
+	epxml_quiet();
 	/* A closed pipe must be a write error (74), not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	if ((rc = parse_options(&x, argc, argv)) < 0)

@@ -1116,10 +1116,18 @@ drop_error(void *ctx, xmlErrorPtr e)
 	(void)e;
 }
 
+static void
+drop_generic(void *ctx, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)fmt;
+}
+
 void
 epxml_quiet(void)
 {
 	xmlSetStructuredErrorFunc(NULL, drop_error);
+	xmlSetGenericErrorFunc(NULL, drop_generic);
 }
 
 /*

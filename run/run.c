@@ -41,6 +41,7 @@
 #include "ndx/dataset.h"
 #include "ndx/date.h"
 #include "ndx/diag.h"
+#include "ndx/epxml.h"
 #include "ndx/keyid.h"
 #include "ndx/manifest.h"
 #include "ndx/ndx.h"
@@ -1782,6 +1783,7 @@ run_main(int argc, char **argv)
 	memset(&err, 0, sizeof(err));
 	r.lockfd = -1;
 	diag_setprogname("ndx-run");
+	epxml_quiet();
 	run_signal = 0;		/* a signal that stopped an earlier run */
 	optind = 0;	/* glibc: start afresh when run in-process again */
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

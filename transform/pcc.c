@@ -933,11 +933,8 @@ write_doc(struct pcc *p, xmlDocPtr doc, FILE *out, struct ndx_error *err)
 	case FORMAT_XML:
 		break;
 	}
-	/* A write error is told once, by us, not also by libxml2. */
-	epxml_quiet();
 	failed = xmlDocFormatDump(out, doc, 1) < 0 || fflush(out) != 0 ||
 	    ferror(out);
-	xmlSetStructuredErrorFunc(NULL, NULL);
 	if (failed) {
 		ndx_error_set(err, NDX_EX_IOERR, "", 0, "write error");
 		return -1;

@@ -16,6 +16,7 @@
 #include <libxslt/xsltutils.h>
 
 #include "ndx/datadir.h"
+#include "ndx/epxml.h"
 #include "ndx/ndx.h"
 #include "transform.h"
 
@@ -32,6 +33,22 @@ collect_error(void *ctx, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->msg + n, sizeof(err->msg) - n, fmt, ap);
 	va_end(ap);
+}
+
+/* libxslt's part of the policy of epxml_quiet(): it never prints. */
+static void
+drop_error(void *ctx, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)fmt;
+}
+
+/* The parser's errors in a stylesheet come here, under the policy. */
+static void
+collect_structured(void *ctx, xmlErrorPtr e)
+{
+	if (e != NULL && e->level != XML_ERR_WARNING && e->message != NULL)
+		collect_error(ctx, "%s", e->message);
 }
 
 int
@@ -56,6 +73,7 @@ render_xslt(const char *name, xmlDocPtr doc, const char **params, FILE *out,
 	}
 	xsltSetGenericErrorFunc(&xerr, collect_error);
 	xmlSetGenericErrorFunc(&xerr, collect_error);
+	xmlSetStructuredErrorFunc(&xerr, collect_structured);
 	style = xsltParseStylesheetFile((const xmlChar *)path);
 	if (style == NULL) {
 		ndx_error_set(err, NDX_EX_CONFIG, path, 0,
@@ -93,8 +111,8 @@ render_xslt(const char *name, xmlDocPtr doc, const char **params, FILE *out,
 	}
 	rc = 0;
 out:
-	xsltSetGenericErrorFunc(NULL, NULL);
-	xmlSetGenericErrorFunc(NULL, NULL);
+	xsltSetGenericErrorFunc(NULL, drop_error);
+	epxml_quiet();
 	if (result != NULL)
 		xmlFreeDoc(result);
 	if (ctx != NULL)

@@ -491,6 +491,7 @@ transform_main(int argc, char **argv)
 	memset(&t, 0, sizeof(t));
 	memset(&err, 0, sizeof(err));
 	diag_setprogname("ndx-transform");
+	epxml_quiet();
 	/* A closed pipe is a write error (74), not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	if ((rc = parse_options(&t, argc, argv, &p)) >= 0)

@@ -55,9 +55,11 @@ struct epxml_problem {
 };
 
 /*
- * libxml2 prints some errors itself (a failed write: "I/O error : ...")
- * without the program's name; ndx reports every failure through its own
- * return values, so programs call this once at start to silence libxml2.
+ * The one libxml2 error policy, set once at the start of every program's
+ * main: libxml2 never prints (its messages lack the program's name, and
+ * may quote data).  Code that wants libxml2's messages attaches a handler
+ * of its own to its context (the reader's parser, the schema compiler, a
+ * stylesheet being compiled) and sets this policy back when done.
  */
 void epxml_quiet(void);
 
