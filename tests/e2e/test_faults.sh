@@ -564,12 +564,17 @@ then
 	(
 		# From the exec on: the delay counts from the real program's
 		# start, however long the shell took to get there.
+		# A stage that has already ended ends this too: it would
+		# otherwise linger with the wrapper's command line, naming
+		# the output root, long after the run.
 		_i=0
-		while [ "\$(readlink /proc/\$\$/exe)" != "$BIN/ndx-$s" ] &&
+		while [ -d /proc/\$\$ ] &&
+		    [ "\$(readlink /proc/\$\$/exe)" != "$BIN/ndx-$s" ] &&
 		    [ \$_i -lt 2000 ]; do
 			_i=\$((_i + 1))
 		done
 		sleep "\$(cat "$TB/delay")"
+		[ -d /proc/\$\$ ] || exit 0
 		kill -STOP \$\$
 		echo \$\$ >"$T/stopped.tmp"
 		mv "$T/stopped.tmp" "$T/stopped"
@@ -621,6 +626,12 @@ term() {
 	rc=0
 	wait "$_run" || rc=$?
 	rm -f "$TB/stop"
+	# The stopper of a stage that ended first may still be finishing.
+	_n=0
+	while pgrep -f -- "$TB/ndx-" >/dev/null && [ "$_n" -lt 100 ]; do
+		sleep 0.05
+		_n=$((_n + 1))
+	done
 }
 
 for s in extract validate pseudonymise transform pack; do
