@@ -297,10 +297,17 @@ on_parse_error(void *ctx, xmlErrorPtr e)
 
 	if (e == NULL || e->level == XML_ERR_WARNING || r->fatal)
 		return;
+	/*
+	 * libxml2's first line says what is wrong; a second quotes the bytes
+	 * ("Bytes: 0x.. ..."), and quoted names (an entity's) may be data:
+	 * neither is shown.
+	 */
 	snprintf(msg, sizeof(msg), "%s", e->message ? e->message : "error");
+	msg[strcspn(msg, "\n")] = '\0';
 	n = strlen(msg);
-	while (n > 0 && msg[n - 1] == '\n')
+	while (n > 0 && msg[n - 1] == ' ')
 		msg[--n] = '\0';
+	mask_values(msg, sizeof(msg));
 	set_fatal(r, e->domain == XML_FROM_IO ? NDX_EX_IOERR : NDX_EX_DATAERR,
 	    e->line > 0 ? e->line : line_now(r), "not well-formed XML: %s",
 	    msg);

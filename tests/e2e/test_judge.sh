@@ -163,6 +163,28 @@ want_same "$J/v2.xml" "$J/v1.xml" "valid output"
 want_same "$J/r2.csv" "$J/r1.csv" "report"
 end
 
+begin "a parse error's message quotes no data"
+episodes 0 >"$J/b.xml"
+python3 - "$J" <<'PY'
+import sys
+d = sys.argv[1]
+src = open(d + "/b.xml", "rb").read()
+open(d + "/latin1-pc.xml", "wb").write(
+    src.replace(b"TS1 3QY", b"TS\xe9 3QY", 1))
+open(d + "/entity.xml", "wb").write(
+    src.replace(b"<LA>E06000002", b"<LA>E06&SMITH;", 1))
+PY
+run ndx-validate -o /dev/null "$J/latin1-pc.xml"
+want_rc 65
+want_lines "$T/err" 1 stderr
+want_fixed "$T/err" "not well-formed XML: Input is not proper UTF-8"
+grep -q '0xE9\|Bytes' "$T/err" && bad "the bytes were quoted"
+run ndx-validate -o /dev/null "$J/entity.xml"
+want_rc 65
+want_fixed "$T/err" "Entity '***' not defined"
+grep -q SMITH "$T/err" && bad "the entity's name was quoted"
+end
+
 begin "a period without dates: the output reads again"
 episodes 0 | sed 's/ start="2026-07-01" end="2026-09-30"/ period="2026Q2"/' \
     >"$J/nodates.xml"
