@@ -274,25 +274,25 @@ ndx_dataset_item_form(const struct ndx_dataset *ds, enum ndx_item item)
 	return &ds->item[item].type->attrs;
 }
 
-/* XSD's whiteSpace="collapse", into buf; -1 when it does not fit. */
-static int
-collapse(const char *v, char *buf, size_t size)
+long
+ndx_xsd_collapse(const char *in, size_t n, char *out, size_t size)
 {
-	size_t n = 0;
+	size_t len = 0;
 
-	for (; *v != '\0'; v++) {
-		int space = *v == ' ' || *v == '\t' || *v == '\r' || *v == '\n';
+	for (size_t i = 0; i < n; i++) {
+		char c = in[i];
+		int space = c == ' ' || c == '\t' || c == '\r' || c == '\n';
 
-		if (space && (n == 0 || buf[n - 1] == ' '))
+		if (space && (len == 0 || out[len - 1] == ' '))
 			continue;
-		if (n + 1 >= size)
+		if (len + 1 >= size)
 			return -1;
-		buf[n++] = space ? ' ' : *v;
+		out[len++] = space ? ' ' : c;
 	}
-	if (n > 0 && buf[n - 1] == ' ')
-		n--;
-	buf[n] = '\0';
-	return 0;
+	if (len > 0 && out[len - 1] == ' ')
+		len--;
+	out[len] = '\0';
+	return (long)len;
 }
 
 static int
@@ -317,10 +317,9 @@ ndx_dataset_check_attr(const struct ndx_dataset *ds,
 	if (a->type == NDX_ATTR_STRING)
 		return a->fixed == NULL || strcmp(value, a->fixed) == 0 ? 0 :
 		    -1;
-	/* No value of these types is anywhere near this long. */
-	if (collapse(value, buf, sizeof(buf)) != 0)
-		return -1;
-	if (a->fixed != NULL && strcmp(buf, a->fixed) != 0)
+	/* No value of these types is anywhere near this long; the loader
+	 * allows fixed on xs:string only. */
+	if (ndx_xsd_collapse(value, strlen(value), buf, sizeof(buf)) < 0)
 		return -1;
 	switch (a->type) {
 	case NDX_ATTR_BOOLEAN:
@@ -520,21 +519,9 @@ static char *
 text_collapse(xmlNodePtr n)
 {
 	xmlChar *v = xmlNodeGetContent(n);
-	const char *p;
-	char *s, *q;
+	char *s = xstrdup(v != NULL ? (const char *)v : "");
 
-	if (v == NULL)
-		return xstrdup("");
-	s = q = xmalloc(strlen((const char *)v) + 1);
-	for (p = (const char *)v; *p != '\0'; p++) {
-		if (strchr(" \t\r\n", *p) == NULL)
-			*q++ = *p;
-		else if (q > s && q[-1] != ' ')
-			*q++ = ' ';
-	}
-	if (q > s && q[-1] == ' ')
-		q--;
-	*q = '\0';
+	(void)ndx_xsd_collapse(s, strlen(s), s, strlen(s) + 1);
 	xmlFree(v);
 	return s;
 }
@@ -876,6 +863,9 @@ add_attr(struct loader *ld, struct ndx_form *f, xmlNodePtr a)
 
 	if (only_attrs(ld, a, allowed) != 0 || only_children(ld, a, none) != 0)
 		return -1;
+	if (f->nattr == NDX_FORM_ATTRS_MAX)
+		return fail_at(ld, a, "more than %d attributes on one element",
+		    NDX_FORM_ATTRS_MAX);
 	f->attr = xreallocarray(f->attr, f->nattr + 1, sizeof(*f->attr));
 	d = &f->attr[f->nattr];
 	memset(d, 0, sizeof(*d));

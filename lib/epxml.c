@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -361,7 +362,7 @@ check_attrs(struct epxml_reader *r, const struct ndx_form *f,
     void (*found)(struct epxml_reader *, const struct ndx_attr_decl *,
     const struct attr_view *))
 {
-	unsigned long seen = 0;
+	uint32_t seen = 0;	/* bit k: f->attr[k] (NDX_FORM_ATTRS_MAX) */
 	struct attr_view v;
 
 	for (int i = 0; i < nattrs; i++) {
@@ -378,7 +379,7 @@ check_attrs(struct epxml_reader *r, const struct ndx_form *f,
 		for (size_t k = 0; v.uri == NULL && k < f->nattr; k++)
 			if (strcmp(f->attr[k].name, v.name) == 0) {
 				d = &f->attr[k];
-				seen |= 1ul << k;
+				seen |= UINT32_C(1) << k;
 			}
 		if (d == NULL)
 			problem(r, rec, 0, item, element, "<%s> has an "
@@ -392,8 +393,8 @@ check_attrs(struct epxml_reader *r, const struct ndx_form *f,
 		else if (found != NULL)
 			found(r, d, &v);
 	}
-	for (size_t k = 0; k < f->nattr && k < 64; k++)
-		if (f->attr[k].required && !(seen & (1ul << k)))
+	for (size_t k = 0; k < f->nattr; k++)
+		if (f->attr[k].required && !(seen & (UINT32_C(1) << k)))
 			problem(r, rec, 0, item, element, "<%s> lacks its "
 			    "attribute %s", element, f->attr[k].name);
 }
@@ -676,25 +677,6 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	}
 }
 
-/* XSD's whiteSpace="collapse", in place: what a date's value is. */
-static size_t
-collapse_text(char *s, size_t n)
-{
-	size_t out = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int space = s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
-		    s[i] == '\n';
-
-		if (space && (out == 0 || s[out - 1] == ' '))
-			continue;
-		s[out++] = space ? ' ' : s[i];
-	}
-	if (out > 0 && s[out - 1] == ' ')
-		out--;
-	return out;
-}
-
 static void
 end_item(struct epxml_reader *r)
 {
@@ -709,8 +691,10 @@ end_item(struct epxml_reader *r)
 		    "longer than any value of the dataset", ndx_items[item].code);
 		return;
 	}
-	if (ndx_items[item].is_date)
-		n = collapse_text(r->text, n);
+	/* A date's value is its text with white space collapsed, as XSD
+	 * says; the text buffer has room for the terminator. */
+	if (ndx_items[item].is_date && n > 0)
+		n = (size_t)ndx_xsd_collapse(r->text, n, r->text, n + 1);
 	if (n > 0)
 		value = arena_strndup(r->arena, r->text, n);
 	else if (!r->item_raw &&

@@ -118,6 +118,9 @@ struct ndx_particle {
 	int unbounded;		/* else at most once */
 };
 
+/* Attributes a form may declare, at most (the loader refuses more). */
+#define NDX_FORM_ATTRS_MAX 32
+
 struct ndx_form {
 	struct ndx_particle *particle;
 	size_t nparticle;
@@ -130,6 +133,13 @@ const struct ndx_form *ndx_dataset_form(const struct ndx_dataset *,
 /* The attributes an item's element may carry (a date item's raw). */
 const struct ndx_form *ndx_dataset_item_form(const struct ndx_dataset *,
     enum ndx_item);
+/*
+ * XSD's whiteSpace="collapse": n bytes of in, each run of blanks (space,
+ * tab, CR, LF) made one space and the ends trimmed, into out (which may be
+ * in: the result is never longer), terminated.  Its length, or -1 when it
+ * does not fit in size.
+ */
+long ndx_xsd_collapse(const char *in, size_t n, char *out, size_t size);
 /*
  * 0 when value is valid for the attribute as XSD judges it (white space
  * collapsed for every type but xs:string), else -1.

@@ -766,6 +766,29 @@ test_dataset_dictionary(void **state)
 	assert_null(ndx_dataset_code_prop(ds, NDX_ETHNIC, "Z", "group"));
 }
 
+/* XSD's collapse: runs of blanks one space, ends trimmed, bounded. */
+static void
+test_dataset_xsd_collapse(void **state)
+{
+	char buf[8], in[32];
+
+	(void)state;
+	assert_int_equal(ndx_xsd_collapse(" \t1\r\n 2  ", 9, buf,
+	    sizeof(buf)), 3);
+	assert_string_equal(buf, "1 2");
+	assert_int_equal(ndx_xsd_collapse("   ", 3, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	/* Long padding collapses to what fits; a long value does not. */
+	assert_int_equal(ndx_xsd_collapse("      true      ", 16, buf,
+	    sizeof(buf)), 4);
+	assert_int_equal(ndx_xsd_collapse("12345678", 8, buf, sizeof(buf)),
+	    -1);
+	/* In place: the result is never longer than the text. */
+	snprintf(in, sizeof(in), "  2026-01-01\n");
+	assert_int_equal(ndx_xsd_collapse(in, strlen(in), in, sizeof(in)), 10);
+	assert_string_equal(in, "2026-01-01");
+}
+
 int
 main(void)
 {
@@ -784,6 +807,7 @@ main(void)
 		cmocka_unit_test(test_dataset_xsd_documents),
 		cmocka_unit_test(test_dataset_check_allocates_nothing),
 		cmocka_unit_test(test_dataset_load_failures),
+		cmocka_unit_test(test_dataset_xsd_collapse),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
