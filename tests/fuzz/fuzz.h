@@ -12,6 +12,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "ndx/dataset.h"
+#include "ndx/ndx.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 #define CHECK(cond) do {						\
@@ -21,6 +24,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 		abort();						\
 	}								\
 } while (0)
+
+/* The dataset, loaded once by a harness's LLVMFuzzerInitialize; aborts. */
+static inline struct ndx_dataset *
+fuzz_dataset(const char *harness)
+{
+	struct ndx_error err;
+	struct ndx_dataset *ds = ndx_dataset_load(&err);
+
+	if (ds == NULL) {
+		fprintf(stderr, "%s: %s: %s\n", harness, err.file, err.msg);
+		abort();
+	}
+	return ds;
+}
 
 /* A file descriptor holding the bytes; its name goes to path. */
 static inline int

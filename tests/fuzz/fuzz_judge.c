@@ -21,14 +21,9 @@ static struct ndx_dataset *ds;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct ndx_error err;
-
 	(void)argc;
 	(void)argv;
-	if ((ds = ndx_dataset_load(&err)) == NULL) {
-		fprintf(stderr, "fuzz_judge: %s: %s\n", err.file, err.msg);
-		abort();
-	}
+	ds = fuzz_dataset("fuzz_judge");
 	return 0;
 }
 

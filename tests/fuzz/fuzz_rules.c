@@ -1050,15 +1050,11 @@ encode(const char *path)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct ndx_error err;
 	const char *enc = getenv("FUZZ_RULES_ENCODE");
 
 	(void)argc;
 	(void)argv;
-	if ((ds = ndx_dataset_load(&err)) == NULL) {
-		fprintf(stderr, "fuzz_rules: %s: %s\n", err.file, err.msg);
-		abort();
-	}
+	ds = fuzz_dataset("fuzz_rules");
 	rules = ndx_dataset_rules(ds, &nrules);
 	CHECK((r001 = ndx_dataset_rule(ds, "R001")) != NULL);
 	CHECK((r003 = ndx_dataset_rule(ds, "R003")) != NULL);
