@@ -183,3 +183,15 @@ pseudonymise_client(const struct pseudo_ctx *x, struct ndx_client *c,
 			c->v[k - NDX_CLIENT_FIRST] = NULL;
 	return 0;
 }
+
+struct ndx_client *
+pseudonymise_copy(struct ndx_arena *a, const struct ndx_client *src)
+{
+	struct ndx_client *c = arena_alloc(a, sizeof(*c));
+
+	*c = *src;
+	c->ep = arena_alloc(a, (src->nep ? src->nep : 1) * sizeof(*c->ep));
+	memcpy(c->ep, src->ep, src->nep * sizeof(*c->ep));
+	c->epcap = src->nep;
+	return c;
+}

@@ -47,13 +47,14 @@ struct pseudonymise {
 	const char *key_path;		/* --key-file */
 	const char *out_path;		/* -o */
 	const char *input;		/* operand, "-" for stdin */
+	const char *input_name;		/* for messages */
 
-	struct pseudo_ctx ctx;		/* HMAC, dataset, arena, input name */
+	struct ndx_mac *mac;		/* keyed with --key-file */
 	struct ndx_dataset *ds;
 	struct epxml_reader *reader;
 	struct ndx_outfile *out;
-	struct epxml_writer *writer;
-	long clients, episodes, rows;
+	struct pseudo_filter pf;
+	int open;			/* pf is */
 };
 
 static const char usage_text[] =
@@ -220,7 +221,7 @@ check_not_key(const struct pseudonymise *p, struct ndx_error *err)
 	if ((strcmp(p->input, "-") == 0 ? fstat(STDIN_FILENO, &st) :
 	    stat(p->input, &st)) == 0 && st.st_dev == key.st_dev &&
 	    st.st_ino == key.st_ino) {
-		ndx_error_set(err, NDX_EX_USAGE, p->ctx.input, 0,
+		ndx_error_set(err, NDX_EX_USAGE, p->input_name, 0,
 		    "is the key file, not an episodes file");
 		return -1;
 	}
@@ -242,45 +243,9 @@ load_key(struct pseudonymise *p, struct ndx_error *err)
 
 	if ((key = ndx_key_read(p->key_path, err)) == NULL)
 		return -1;
-	p->ctx.mac = ndx_mac_new(key, err);
+	p->mac = ndx_mac_new(key, err);
 	ndx_secret_free(key);
-	return p->ctx.mac != NULL ? 0 : -1;
-}
-
-static int
-open_files(struct pseudonymise *p, struct ndx_error *err)
-{
-	struct ndx_header h;
-
-	if ((p->ds = ndx_dataset_load(err)) == NULL ||
-	    (p->reader = epxml_reader_open(p->input, p->ds, 0, err)) == NULL)
-		return -1;
-	h = *epxml_reader_header(p->reader);
-	if (h.pseudonymised) {
-		ndx_error_set(err, NDX_EX_DATAERR, p->ctx.input, 0,
-		    "is already pseudonymised; ndx-pseudonymise takes the "
-		    "identifiable episodes (ndx-validate's output)");
-		return -1;
-	}
-	h.pseudonymised = 1;
-	if (ndx_outputs_distinct(p->ctx.input, &p->out_path, 1, err) != 0)
-		return -1;
-	if ((p->out = ndx_outfile_open(p->out_path, err)) == NULL ||
-	    (p->writer = epxml_writer_open(ndx_outfile_fp(p->out), &h,
-	    err)) == NULL)
-		return -1;
-	return 0;
-}
-
-/* The judge's message names the item and never quotes its value. */
-static int
-not_valid(const struct pseudonymise *p, const struct epxml_problem *xp,
-    struct ndx_error *err)
-{
-	ndx_error_set(err, NDX_EX_DATAERR, p->ctx.input, xp->xml_line,
-	    "not valid episodes (%s); run ndx-validate first and "
-	    "pseudonymise its valid output", xp->message);
-	return -1;
+	return p->mac != NULL ? 0 : -1;
 }
 
 static long
@@ -294,46 +259,142 @@ rows_of(const struct ndx_client *c)
 }
 
 static int
+filter_client(struct ndx_filter *f, struct ndx_client *c,
+    struct ndx_error *err)
+{
+	struct pseudo_filter *pf = (struct pseudo_filter *)f;
+	int rc = -1;
+
+	if (pseudonymise_client(&pf->ctx, c, err) != 0)
+		goto out;
+	if (epxml_write_client(pf->writer, c, err) != 0) {
+		snprintf(err->file, sizeof(err->file), "%s", pf->out_name);
+		goto out;
+	}
+	pf->clients++;
+	pf->episodes += (long)c->nep;
+	pf->rows += rows_of(c);
+	rc = pf->next != NULL ? pf->next->client(pf->next, c, err) : 0;
+out:
+	arena_reset(pf->ctx.arena);
+	return rc;
+}
+
+/* Ends the document; the output's owner publishes it. */
+static int
+filter_end(struct ndx_filter *f, struct ndx_error *err)
+{
+	struct pseudo_filter *pf = (struct pseudo_filter *)f;
+	int rc = epxml_writer_close(pf->writer, err);
+
+	pf->writer = NULL;
+	if (rc != 0)
+		snprintf(err->file, sizeof(err->file), "%s", pf->out_name);
+	return rc;
+}
+
+int
+pseudo_filter_open(struct pseudo_filter *pf, struct ndx_mac *mac,
+    const struct ndx_dataset *ds, const char *input,
+    const struct ndx_header *h, FILE *out, const char *out_name,
+    struct ndx_filter *next, struct ndx_error *err)
+{
+	struct ndx_header ph = *h;
+
+	memset(pf, 0, sizeof(*pf));
+	if (h->pseudonymised) {
+		ndx_error_set(err, NDX_EX_DATAERR, input, 0,
+		    "is already pseudonymised; ndx-pseudonymise takes the "
+		    "identifiable episodes (ndx-validate's output)");
+		return -1;
+	}
+	ph.pseudonymised = 1;
+	if ((pf->writer = epxml_writer_open(out, &ph, err)) == NULL)
+		return -1;
+	pf->filter.client = filter_client;
+	pf->filter.end = filter_end;
+	pf->ctx.mac = mac;
+	pf->ctx.ds = ds;
+	pf->ctx.input = input;
+	pf->ctx.arena = arena_new();
+	pf->out_name = out_name;
+	pf->next = next;
+	return 0;
+}
+
+void
+pseudo_filter_free(struct pseudo_filter *pf)
+{
+	/*
+	 * A writer still open is aborted: ending the document would make
+	 * output cut short look whole to the next program in a pipe.
+	 */
+	epxml_writer_abort(pf->writer);
+	pf->writer = NULL;
+	arena_free(pf->ctx.arena);
+	pf->ctx.arena = NULL;
+}
+
+static int
+open_files(struct pseudonymise *p, struct ndx_error *err)
+{
+	if ((p->ds = ndx_dataset_load(err)) == NULL ||
+	    (p->reader = epxml_reader_open(p->input, p->ds, 0, err)) == NULL)
+		return -1;
+	if (ndx_outputs_distinct(p->input_name, &p->out_path, 1, err) != 0 ||
+	    (p->out = ndx_outfile_open(p->out_path, err)) == NULL ||
+	    pseudo_filter_open(&p->pf, p->mac, p->ds, p->input_name,
+	    epxml_reader_header(p->reader), ndx_outfile_fp(p->out),
+	    ndx_outfile_name(p->out), NULL, err) != 0)
+		return -1;
+	p->open = 1;
+	return 0;
+}
+
+/* The judge's message names the item and never quotes its value. */
+static int
+not_valid(const struct pseudonymise *p, const struct epxml_problem *xp,
+    struct ndx_error *err)
+{
+	ndx_error_set(err, NDX_EX_DATAERR, p->input_name, xp->xml_line,
+	    "not valid episodes (%s); run ndx-validate first and "
+	    "pseudonymise its valid output", xp->message);
+	return -1;
+}
+
+static int
 stream(struct pseudonymise *p, struct ndx_error *err)
 {
+	struct ndx_arena *arena = arena_new();
 	const struct epxml_problem *probs;
 	struct epxml_problem bad;
 	struct ndx_client *c;
 	size_t nprobs;
 	int rc;
 
-	while ((rc = epxml_reader_next(p->reader, p->ctx.arena, &c, &probs,
+	while ((rc = epxml_reader_next(p->reader, arena, &c, &probs,
 	    &nprobs, err)) == 1) {
 		if (nprobs > 0)
-			return not_valid(p, &probs[0], err);
-		if (epxml_check_values(p->ds, c, &bad) > 0)
-			return not_valid(p, &bad, err);
-		if (pseudonymise_client(&p->ctx, c, err) != 0)
-			return -1;
-		if (epxml_write_client(p->writer, c, err) != 0) {
-			snprintf(err->file, sizeof(err->file), "%s",
-			    ndx_outfile_name(p->out));
-			return -1;
-		}
-		p->clients++;
-		p->episodes += (long)c->nep;
-		p->rows += rows_of(c);
-		arena_reset(p->ctx.arena);
+			rc = not_valid(p, &probs[0], err);
+		else if (epxml_check_values(p->ds, c, &bad) > 0)
+			rc = not_valid(p, &bad, err);
+		else
+			rc = p->pf.filter.client(&p->pf.filter, c, err);
+		if (rc != 0)
+			break;
+		arena_reset(arena);
 	}
+	arena_free(arena);
 	return rc;
 }
 
 static int
 close_output(struct pseudonymise *p, struct ndx_error *err)
 {
-	int rc = epxml_writer_close(p->writer, err);
+	int rc;
 
-	p->writer = NULL;
-	if (rc != 0) {
-		snprintf(err->file, sizeof(err->file), "%s",
-		    ndx_outfile_name(p->out));
+	if (p->pf.filter.end(&p->pf.filter, err) != 0)
 		return -1;
-	}
 	rc = ndx_outfile_commit(p->out, err);
 	p->out = NULL;
 	return rc;
@@ -359,31 +420,25 @@ pseudonymise_main(int argc, char **argv)
 		return keyid(argc - 1, argv + 1);
 	if ((rc = parse_options(&p, argc, argv)) >= 0)
 		return rc;
-	p.ctx.input = strcmp(p.input, "-") == 0 ? "standard input" : p.input;
+	p.input_name = strcmp(p.input, "-") == 0 ? "standard input" : p.input;
 
 	if (check_not_key(&p, &err) != 0 || load_key(&p, &err) != 0 ||
 	    open_files(&p, &err) != 0)
 		goto fail;
-	p.ctx.ds = p.ds;
-	p.ctx.arena = arena_new();
 	if (stream(&p, &err) != 0 || close_output(&p, &err) != 0)
 		goto fail;
 	diag_warnx("%ld clients, %ld episodes, %ld rows pseudonymised",
-	    p.clients, p.episodes, p.rows);
+	    p.pf.clients, p.pf.episodes, p.pf.rows);
 	rc = NDX_EX_OK;
 	goto out;
 fail:
 	rc = diag_error(&err);
 out:
-	ndx_mac_free(p.ctx.mac);	/* the keyed state is wiped first */
-	/*
-	 * A writer still open is aborted: ending the document would make
-	 * output cut short look whole to the next program in a pipe.
-	 */
-	epxml_writer_abort(p.writer);
+	ndx_mac_free(p.mac);	/* the keyed state is wiped first */
+	if (p.open)
+		pseudo_filter_free(&p.pf);
 	ndx_outfile_abort(p.out);
 	epxml_reader_close(p.reader);
-	arena_free(p.ctx.arena);
 	ndx_dataset_free(p.ds);
 	xmlCleanupParser();
 	return rc;

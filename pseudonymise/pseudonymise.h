@@ -5,6 +5,8 @@
 #ifndef NDX_PSEUDONYMISE_H
 #define NDX_PSEUDONYMISE_H
 
+#include <stdio.h>
+
 struct ndx_arena;
 struct ndx_client;
 struct ndx_dataset;
@@ -46,5 +48,41 @@ struct pseudo_ctx {
  */
 int pseudonymise_client(const struct pseudo_ctx *, struct ndx_client *,
     struct ndx_error *);
+
+/*
+ * A copy of c that pseudonymise_client() may change while c stays as it
+ * is: the client and its episodes, whose value pointers it replaces (the
+ * strings themselves are shared, never written); interventions, which it
+ * leaves alone, are shared too.
+ */
+struct ndx_client *pseudonymise_copy(struct ndx_arena *,
+    const struct ndx_client *);
+
+/*
+ * The pseudonymiser as a filter (ndx/filter.h): each client pseudonymised
+ * in place, written to the pseudonymised episodes and passed to next.
+ * ndx-pseudonymise feeds it from a file, ndx-run from the valid clients
+ * of its one pass, one such filter per key.
+ */
+#include "ndx/filter.h"
+struct epxml_writer;
+struct ndx_header;
+
+struct pseudo_filter {
+	struct ndx_filter filter;	/* first: it is one */
+	struct pseudo_ctx ctx;		/* ctx.arena is the filter's own */
+	struct epxml_writer *writer;
+	const char *out_name;		/* for messages */
+	struct ndx_filter *next;	/* or NULL */
+	long clients, episodes, rows;
+};
+
+/* h is the identifiable input's; mac, input and out are borrowed. */
+int pseudo_filter_open(struct pseudo_filter *, struct ndx_mac *mac,
+    const struct ndx_dataset *, const char *input,
+    const struct ndx_header *h, FILE *out, const char *out_name,
+    struct ndx_filter *next, struct ndx_error *);
+/* Releases the filter; an unfinished output is left unfinished. */
+void pseudo_filter_free(struct pseudo_filter *);
 
 #endif

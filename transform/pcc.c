@@ -43,6 +43,7 @@
 #include "ndx/derive.h"
 #include "ndx/diag.h"
 #include "ndx/epxml.h"
+#include "ndx/filter.h"
 #include "ndx/model.h"
 #include "ndx/ndx.h"
 #include "suppress.h"
@@ -132,7 +133,10 @@ struct person {
 };
 
 struct pcc {
+	struct ndx_filter filter;	/* first: the return is one */
 	const struct transform *t;
+	struct ndx_header h;		/* the episodes file's */
+	FILE *out;
 	const struct ndx_dataset *ds;
 	ndx_day start, end;
 	char label[32], start_iso[11], end_iso[11];
@@ -707,8 +711,9 @@ la_find(const struct pcc *p, const char *code)
 
 /* One <client> element: its episodes, if its LA is in the area. */
 static int
-pcc_client(struct pcc *p, const struct ndx_client *c, struct ndx_error *err)
+pcc_client(struct ndx_filter *f, struct ndx_client *c, struct ndx_error *err)
 {
+	struct pcc *p = (struct pcc *)f;
 	int la = la_find(p, NDX_C(c, NDX_LA));
 	char key[64];
 	size_t keylen;
@@ -957,52 +962,59 @@ pcc_free(struct pcc *p)
 	arena_free(p->people);
 }
 
-int
-product_pcc_return(struct transform *t, struct epxml_reader *r, FILE *out,
-    struct ndx_error *err)
+static int
+pcc_end(struct ndx_filter *f, struct ndx_error *err)
 {
-	struct pcc p;
-	const struct ndx_header *h = epxml_reader_header(r);
-	const struct epxml_problem *probs;
-	struct ndx_arena *scratch = arena_new();
-	struct ndx_client *c;
-	size_t nprobs;
-	xmlDocPtr doc = NULL;
-	int rc = -1, more;
+	struct pcc *p = (struct pcc *)f;
+	const struct transform *t = p->t;
+	xmlDocPtr doc;
+	int rc;
 
-	memset(&p, 0, sizeof(p));
-	p.t = t;
-	p.ds = t->ds;
-	p.pseudonymised = h->pseudonymised;
-	p.people = arena_new();
-	if (setup_area(&p, err) != 0 || setup_period(&p, h, err) != 0 ||
-	    setup_tables(&p, err) != 0)
-		goto out;
-	while ((more = epxml_reader_next(r, scratch, &c, &probs, &nprobs,
-	    err)) == 1) {
-		if (transform_judge(t, c, probs, nprobs, err) != 0 ||
-		    pcc_client(&p, c, err) != 0)
-			goto out;
-		arena_reset(scratch);
-	}
-	if (more < 0)
-		goto out;
 	/* The CSV header is fixed by metrics.md: say it here as well. */
 	if (t->disclosure == DISCLOSURE_NONE)
 		diag_warnx("%s", NOTICE_OFF);
-	fold_people(&p);
-	totals(&p);
-	doc = build_doc(&p, h);
-	rc = write_doc(&p, doc, out, err);
+	fold_people(p);
+	totals(p);
+	doc = build_doc(p, &p->h);
+	rc = write_doc(p, doc, p->out, err);
 	/* The same figures, rendered once more: one computation, two files. */
 	if (rc == 0 && t->html_fp != NULL &&
 	    (rc = render_xslt("pcc-html.xsl", doc, NULL, t->html_fp,
 	    err)) != 0 && err->code == NDX_EX_IOERR && err->file[0] == '\0')
 		snprintf(err->file, sizeof(err->file), "%s", t->html);
-out:
-	if (doc != NULL)
-		xmlFreeDoc(doc);
-	arena_free(scratch);
-	pcc_free(&p);
+	xmlFreeDoc(doc);
 	return rc;
+}
+
+void
+product_pcc_free(struct ndx_filter *f)
+{
+	struct pcc *p = (struct pcc *)f;
+
+	if (p == NULL)
+		return;
+	pcc_free(p);
+	free(p);
+}
+
+struct ndx_filter *
+product_pcc_return(struct transform *t, const struct ndx_header *h,
+    FILE *out, struct ndx_error *err)
+{
+	struct pcc *p = xcalloc(1, sizeof(*p));
+
+	p->filter.client = pcc_client;
+	p->filter.end = pcc_end;
+	p->t = t;
+	p->h = *h;
+	p->ds = t->ds;
+	p->out = out;
+	p->pseudonymised = h->pseudonymised;
+	p->people = arena_new();
+	if (setup_area(p, err) != 0 || setup_period(p, h, err) != 0 ||
+	    setup_tables(p, err) != 0) {
+		product_pcc_free(&p->filter);
+		return NULL;
+	}
+	return &p->filter;
 }

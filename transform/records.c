@@ -18,13 +18,16 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ndx/arena.h"
 #include "ndx/csvrec.h"
 #include "ndx/dataset.h"
+#include "ndx/diag.h"
 #include "ndx/date.h"
 #include "ndx/epxml.h"
+#include "ndx/filter.h"
 #include "ndx/model.h"
 #include "ndx/ndx.h"
 #include "risk.h"
@@ -62,7 +65,8 @@ static const enum ndx_item consent_n_items[] = { NDX_AGNCY, NDX_CLIENTID,
 	NDX_EPISODID, NDX_CONSENT };
 
 struct records {
-	const struct transform *t;
+	struct ndx_filter filter;	/* first: the records are one */
+	struct transform *t;
 	const struct ndx_dataset *ds;
 	const struct layout *lay;
 	const char *name;		/* the input, for messages */
@@ -74,6 +78,10 @@ struct records {
 	int generalise;			/* --min-k: write with over[] */
 	unsigned char over[NDX_NITEMS];	/* items the client's rows publish */
 	const char *over_val[NDX_NITEMS]; /* as this (NULL blank) */
+	int collecting;			/* --min-k: the stream only measures;
+					   the rows are written at the end,
+					   from the input read again */
+	long first;			/* the episodes the stream gave */
 	long episodes, rows, consent_excluded;
 };
 
@@ -236,126 +244,140 @@ write_client(struct records *rec, const struct ndx_client *c,
 	return 0;
 }
 
-/*
- * --min-k's first pass: only the persons' Q, nothing written.  Returns
- * the episodes read, or -1 with err.
- */
-static long
-first_pass(struct records *rec, struct epxml_reader *r, struct ndx_error *err)
+static int
+records_client(struct ndx_filter *f, struct ndx_client *c,
+    struct ndx_error *err)
 {
-	struct ndx_arena *arena = arena_new();
-	const struct epxml_problem *probs;
-	struct ndx_client *c;
-	size_t nprobs;
-	long episodes = 0;
-	int more;
+	struct records *rec = (struct records *)f;
 
-	while ((more = epxml_reader_next(r, arena, &c, &probs, &nprobs,
-	    err)) == 1) {
-		if (transform_judge(rec->t, c, probs, nprobs, err) != 0) {
-			more = -1;
-			break;
-		}
-		if (consent_of(c) == 'Y')
-			collect_client(rec, c);
-		episodes += (long)c->nep;
-		arena_reset(arena);
-	}
-	arena_free(arena);
-	return more == 0 ? episodes : -1;
+	if (!rec->collecting)
+		return write_client(rec, c, err);
+	if (consent_of(c) == 'Y')
+		collect_client(rec, c);
+	rec->first += (long)c->nep;
+	return 0;
 }
 
+/*
+ * --min-k: the persons are measured, so the rows can be written,
+ * generalised, from a second reading of the input.  0, or -1 with err.
+ */
 static int
-records_run(const struct layout *lay, struct transform *t,
-    struct epxml_reader *r, FILE *out, struct ndx_error *err)
+write_generalised(struct records *rec, struct ndx_error *err)
 {
-	struct records rec;
-	struct ndx_arena *arena = NULL;
-	struct epxml_reader *again = NULL;
-	struct ndx_client *c;
+	struct ndx_arena *arena;
+	struct epxml_reader *r;
 	const struct epxml_problem *probs;
+	struct ndx_client *c;
 	size_t nprobs;
-	long first = 0;
-	int more, rc = -1;
+	int more;
 
-	memset(&rec, 0, sizeof(rec));
-	rec.t = t;
-	rec.ds = t->ds;
-	rec.lay = lay;
-	rec.name = strcmp(t->input, "-") == 0 ? "standard input" : t->input;
-	rec.out = out;
-	if (epxml_reader_header(r)->pseudonymised != lay->pseudonymised) {
-		ndx_error_set(err, NDX_EX_DATAERR, rec.name, 0, "%s",
-		    lay->wrong_form);
+	risk_measure(rec->risk, rec->t->min_k, &rec->t->risk);
+	rec->collecting = 0;
+	rec->generalise = 1;
+	if ((r = transform_reread(rec->t, err)) == NULL)
 		return -1;
-	}
-	for (size_t k = 0; k < sizeof(consent_n_items) /
-	    sizeof(consent_n_items[0]); k++)
-		rec.reduced[consent_n_items[k]] = 1;
-
-	if (lay == &public_health)
-		rec.risk = risk_new(t->ds);
-	/* A person's rows can only be generalised once all are known. */
-	if (rec.risk != NULL && t->min_k > 0) {
-		if ((first = first_pass(&rec, r, err)) < 0)
-			goto out;
-		risk_measure(rec.risk, t->min_k, &t->risk);
-		if ((again = transform_reread(t, err)) == NULL)
-			goto out;
-		r = again;
-		rec.generalise = 1;
-	}
-
-	for (size_t k = 0; k < *lay->n; k++)
-		rec.field[k] = ndx_items[lay->items[k]].code;
-	if (csvrec_write_row(out, rec.field, *lay->n, 0) != 0) {
-		write_failed(err);
-		goto out;
-	}
 	arena = arena_new();
 	while ((more = epxml_reader_next(r, arena, &c, &probs, &nprobs,
 	    err)) == 1) {
-		if (transform_judge(t, c, probs, nprobs, err) != 0 ||
-		    write_client(&rec, c, err) != 0)
-			goto out;
+		if (transform_judge(rec->t, c, probs, nprobs, err) != 0 ||
+		    write_client(rec, c, err) != 0) {
+			more = -1;
+			break;
+		}
 		arena_reset(arena);
 	}
-	if (more != 0)
-		goto out;
-	/* A file rewritten between the passes would publish persons the
-	 * first pass never measured. */
-	if (rec.generalise && rec.episodes + rec.consent_excluded != first) {
-		ndx_error_set(err, NDX_EX_IOERR, rec.name, 0, "changed while "
-		    "it was read: %ld episodes, then %ld", first,
-		    rec.episodes + rec.consent_excluded);
-		goto out;
-	}
-	if (rec.risk != NULL) {
-		if (!rec.generalise)
-			risk_measure(rec.risk, 0, &t->risk);
-		t->measured = 1;
-		t->episodes = rec.episodes;
-		t->rows = rec.rows;
-		t->consent_excluded = rec.consent_excluded;
-	}
-	rc = 0;
-out:
-	epxml_reader_close(again);
-	risk_free(rec.risk);
 	arena_free(arena);
-	return rc;
+	epxml_reader_close(r);
+	if (more != 0)
+		return -1;
+	/* A file rewritten between the readings would publish persons the
+	 * first never measured. */
+	if (rec->episodes + rec->consent_excluded != rec->first) {
+		ndx_error_set(err, NDX_EX_IOERR, rec->name, 0, "changed while "
+		    "it was read: %ld episodes, then %ld", rec->first,
+		    rec->episodes + rec->consent_excluded);
+		return -1;
+	}
+	return 0;
 }
 
-int
-product_commissioner(struct transform *t, struct epxml_reader *r,
-    FILE *out, struct ndx_error *err)
+static int
+records_end(struct ndx_filter *f, struct ndx_error *err)
 {
-	return records_run(&commissioner, t, r, out, err);
+	struct records *rec = (struct records *)f;
+
+	if (rec->collecting && write_generalised(rec, err) != 0)
+		return -1;
+	if (rec->risk != NULL) {
+		if (!rec->generalise)
+			risk_measure(rec->risk, 0, &rec->t->risk);
+		rec->t->measured = 1;
+		rec->t->episodes = rec->episodes;
+		rec->t->rows = rec->rows;
+		rec->t->consent_excluded = rec->consent_excluded;
+	}
+	return 0;
 }
 
-int
-product_public_health(struct transform *t, struct epxml_reader *r,
+static struct ndx_filter *
+records_open(const struct layout *lay, struct transform *t,
+    const struct ndx_header *h, FILE *out, struct ndx_error *err)
+{
+	struct records *rec = xcalloc(1, sizeof(*rec));
+
+	rec->filter.client = records_client;
+	rec->filter.end = records_end;
+	rec->t = t;
+	rec->ds = t->ds;
+	rec->lay = lay;
+	rec->name = strcmp(t->input, "-") == 0 ? "standard input" : t->input;
+	rec->out = out;
+	if (h->pseudonymised != lay->pseudonymised) {
+		ndx_error_set(err, NDX_EX_DATAERR, rec->name, 0, "%s",
+		    lay->wrong_form);
+		free(rec);
+		return NULL;
+	}
+	for (size_t k = 0; k < sizeof(consent_n_items) /
+	    sizeof(consent_n_items[0]); k++)
+		rec->reduced[consent_n_items[k]] = 1;
+	if (lay == &public_health)
+		rec->risk = risk_new(t->ds);
+	/* A person's rows can only be generalised once all are known. */
+	rec->collecting = rec->risk != NULL && t->min_k > 0;
+	for (size_t k = 0; k < *lay->n; k++)
+		rec->field[k] = ndx_items[lay->items[k]].code;
+	if (csvrec_write_row(out, rec->field, *lay->n, 0) != 0) {
+		write_failed(err);
+		risk_free(rec->risk);
+		free(rec);
+		return NULL;
+	}
+	return &rec->filter;
+}
+
+void
+product_records_free(struct ndx_filter *f)
+{
+	struct records *rec = (struct records *)f;
+
+	if (rec == NULL)
+		return;
+	risk_free(rec->risk);
+	free(rec);
+}
+
+struct ndx_filter *
+product_commissioner(struct transform *t, const struct ndx_header *h,
     FILE *out, struct ndx_error *err)
 {
-	return records_run(&public_health, t, r, out, err);
+	return records_open(&commissioner, t, h, out, err);
+}
+
+struct ndx_filter *
+product_public_health(struct transform *t, const struct ndx_header *h,
+    FILE *out, struct ndx_error *err)
+{
+	return records_open(&public_health, t, h, out, err);
 }

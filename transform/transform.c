@@ -28,9 +28,11 @@
 #include <libxml/parser.h>
 #include <libxslt/xslt.h>
 
+#include "ndx/arena.h"
 #include "ndx/dataset.h"
 #include "ndx/diag.h"
 #include "ndx/epxml.h"
+#include "ndx/filter.h"
 #include "ndx/ndx.h"
 #include "ndx/outfile.h"
 #include "transform.h"
@@ -42,19 +44,22 @@ struct product {
 	unsigned formats;	/* FMT() of each; the lowest is the default */
 	int aggregate;		/* takes --area, --disclosure, --threshold and
 				   a period */
-	/* Exactly one of these: episodes products read an episodes file. */
-	int (*episodes)(struct transform *, struct epxml_reader *, FILE *,
-	    struct ndx_error *);
+	/* Exactly one of open and report: episodes products are filters
+	 * over an episodes file (open, and free for what open made). */
+	product_open_fn *open;
+	void (*free)(struct ndx_filter *);
 	int (*report)(struct transform *, FILE *, struct ndx_error *);
 };
 
 /* Sorted by name, as --help lists them. */
 static const struct product products[] = {
-	{ "commissioner", FMT(FORMAT_CSV), 0, product_commissioner, NULL },
+	{ "commissioner", FMT(FORMAT_CSV), 0, product_commissioner,
+	    product_records_free, NULL },
 	{ "pcc-return", FMT(FORMAT_CSV) | FMT(FORMAT_XML) | FMT(FORMAT_HTML),
-	    1, product_pcc_return, NULL },
-	{ "public-health", FMT(FORMAT_CSV), 0, product_public_health, NULL },
-	{ "validation-report", FMT(FORMAT_HTML), 0, NULL,
+	    1, product_pcc_return, product_pcc_free, NULL },
+	{ "public-health", FMT(FORMAT_CSV), 0, product_public_health,
+	    product_records_free, NULL },
+	{ "validation-report", FMT(FORMAT_HTML), 0, NULL, NULL,
 	    product_validation_report },
 };
 #define NPRODUCTS (sizeof(products) / sizeof(products[0]))
@@ -284,7 +289,7 @@ parse_options(struct transform *t, int argc, char **argv,
 		return bad_usage("--html is for --product pcc-return with "
 		    "--format csv or xml");
 	if ((t->min_k > 0 || t->summary != NULL) &&
-	    p->episodes != product_public_health)
+	    p->open != product_public_health)
 		return bad_usage("--min-k and --summary are for --product "
 		    "public-health, not %s", p->name);
 	if (t->summary != NULL && strcmp(t->summary, "-") == 0 &&
@@ -459,9 +464,8 @@ transform_reread(struct transform *t, struct ndx_error *err)
 	return epxml_reader_open(t->input, t->ds, 0, err);
 }
 
-/* The --summary file's lines (the contract of interfaces.md). */
-static int
-write_summary(const struct transform *t, FILE *fp, struct ndx_error *err)
+int
+transform_write_summary(const struct transform *t, FILE *fp, struct ndx_error *err)
 {
 	char line[256];
 
@@ -474,6 +478,37 @@ write_summary(const struct transform *t, FILE *fp, struct ndx_error *err)
 		return -1;
 	}
 	return 0;
+}
+
+int
+transform_episodes(struct transform *t, product_open_fn *open,
+    void (*free_fn)(struct ndx_filter *), struct epxml_reader *reader,
+    FILE *out, struct ndx_error *err)
+{
+	struct ndx_filter *f;
+	struct ndx_arena *arena;
+	const struct epxml_problem *probs;
+	struct ndx_client *c;
+	size_t nprobs;
+	int more;
+
+	if ((f = open(t, epxml_reader_header(reader), out, err)) == NULL)
+		return -1;
+	arena = arena_new();
+	while ((more = epxml_reader_next(reader, arena, &c, &probs, &nprobs,
+	    err)) == 1) {
+		if (transform_judge(t, c, probs, nprobs, err) != 0 ||
+		    f->client(f, c, err) != 0) {
+			more = -1;
+			break;
+		}
+		arena_reset(arena);
+	}
+	if (more == 0 && f->end(f, err) != 0)
+		more = -1;
+	arena_free(arena);
+	free_fn(f);
+	return more;
 }
 
 int
@@ -512,7 +547,7 @@ transform_main(int argc, char **argv)
 	}
 	/* The input is opened first: a missing or wrong one touches no
 	 * output. */
-	if (p->episodes != NULL) {
+	if (p->open != NULL) {
 		if (t.min_k > 0 && prepare_rereading(&t, &err) != 0)
 			goto fail;
 		if ((reader = epxml_reader_open(t.reread_stdin &&
@@ -539,8 +574,9 @@ transform_main(int argc, char **argv)
 			goto fail;
 		t.html_fp = ndx_outfile_fp(html);
 	}
-	if (p->episodes != NULL)
-		failed = p->episodes(&t, reader, ndx_outfile_fp(out), &err);
+	if (p->open != NULL)
+		failed = transform_episodes(&t, p->open, p->free, reader,
+		    ndx_outfile_fp(out), &err);
 	else
 		failed = p->report(&t, ndx_outfile_fp(out), &err);
 	if (failed)
@@ -551,7 +587,7 @@ transform_main(int argc, char **argv)
 	    ndx_outfile_flush(html, &err) != 0))
 		goto fail;
 	if (summary != NULL) {
-		if (write_summary(&t, ndx_outfile_fp(summary), &err) != 0) {
+		if (transform_write_summary(&t, ndx_outfile_fp(summary), &err) != 0) {
 			snprintf(err.file, sizeof(err.file), "%s",
 			    ndx_outfile_name(summary));
 			goto fail;

@@ -76,15 +76,40 @@ int transform_judge(const struct transform *, const struct ndx_client *,
 struct epxml_reader *transform_reread(struct transform *,
     struct ndx_error *);
 
-/* records.c */
-int product_commissioner(struct transform *, struct epxml_reader *,
-    FILE *out, struct ndx_error *);
-int product_public_health(struct transform *, struct epxml_reader *,
-    FILE *out, struct ndx_error *);
+/*
+ * The episodes products, each a filter (ndx/filter.h) over the clients of
+ * an episodes file whose header is h, writing to out: NULL with err when
+ * it cannot take that file.  A product reads what its clients say and
+ * never changes them.  ndx-transform feeds one from a file, after the
+ * judge (transform_judge); ndx-run feeds them from its one pass.
+ */
+struct ndx_filter;
+struct ndx_header;
+typedef struct ndx_filter *product_open_fn(struct transform *,
+    const struct ndx_header *h, FILE *out, struct ndx_error *);
+
+/* An episodes file through a product: each client judged, then given to
+ * the filter open makes; 0, or -1 with err. */
+int transform_episodes(struct transform *, product_open_fn *open,
+    void (*free_fn)(struct ndx_filter *), struct epxml_reader *, FILE *out,
+    struct ndx_error *);
+
+/* records.c; with --min-k, public-health's end reads the input again
+ * (transform_reread) to write the generalised rows. */
+struct ndx_filter *product_commissioner(struct transform *,
+    const struct ndx_header *h, FILE *out, struct ndx_error *);
+struct ndx_filter *product_public_health(struct transform *,
+    const struct ndx_header *h, FILE *out, struct ndx_error *);
+void product_records_free(struct ndx_filter *);
 
 /* pcc.c: measures of metrics.md with disclosure control. */
-int product_pcc_return(struct transform *, struct epxml_reader *,
-    FILE *out, struct ndx_error *);
+struct ndx_filter *product_pcc_return(struct transform *,
+    const struct ndx_header *h, FILE *out, struct ndx_error *);
+void product_pcc_free(struct ndx_filter *);
+
+/* The --summary file's lines (interfaces.md), of public-health. */
+int transform_write_summary(const struct transform *, FILE *,
+    struct ndx_error *);
 
 /* report.c */
 int product_validation_report(struct transform *, FILE *out,

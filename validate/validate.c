@@ -23,12 +23,12 @@
 #include "ndx/dataset.h"
 #include "ndx/diag.h"
 #include "ndx/epxml.h"
+#include "ndx/filter.h"
 #include "ndx/ndx.h"
 #include "ndx/outfile.h"
 #include "validate.h"
 #include "validate_main.h"
 
-#define REPORTS_MAX 2
 #define ADOPT_MIN (1u << 20)	/* a client read this large is not copied */
 
 enum count {
@@ -43,14 +43,12 @@ struct form_problem {
 };
 
 struct validate {
-	const char *area;		/* --area */
-	const char *out_path;		/* -o */
-	const char *rejects_path;	/* --rejects */
-	const char *report_path[REPORTS_MAX];	/* --report, CSV or XML */
-	size_t nreports;
-	const char *input;		/* operand, "-" for stdin */
+	struct validate_options o;
+	const char *area;		/* o.area, as areas.csv spells it */
+	struct ndx_filter *next;	/* takes the valid part of each
+					   client, or NULL */
 
-	struct ndx_dataset *ds;
+	const struct ndx_dataset *ds;
 	const struct ndx_rule *rules;
 	size_t nrules;
 	struct rules_ctx ctx;
@@ -60,10 +58,9 @@ struct validate {
 	 * Open until published or discarded: the outputs, the episodes
 	 * writer and the reports' writers.  NULL once released.
 	 */
-	struct epxml_reader *reader;
-	struct ndx_outfile *out, *rej, *rep[REPORTS_MAX];
+	struct ndx_outfile *out, *rej, *rep[VALIDATE_REPORTS_MAX];
 	struct epxml_writer *writer;
-	struct report *report[REPORTS_MAX];
+	struct report *report[VALIDATE_REPORTS_MAX];
 
 	/*
 	 * The current group: its clients, in group_arena and the arenas
@@ -77,7 +74,6 @@ struct validate {
 	size_t ngroup, groupcap;
 	struct form_problem *form;	/* its records' form problems */
 	size_t nform, formcap;
-	int xsd;			/* --xsd */
 
 	long counts[NCOUNTS];
 	long *by_rule;
@@ -170,7 +166,7 @@ write_rejects(struct validate *v, const struct ndx_client *c,
 			    dmy[k]);
 		if (csvrec_write_row(ndx_outfile_fp(v->rej), f,
 		    ndx_layout_csv_n, 1) != 0) {
-			ndx_error_set(err, NDX_EX_IOERR, v->rejects_path, 0,
+			ndx_error_set(err, NDX_EX_IOERR, v->o.rejects_path, 0,
 			    "write error");
 			return -1;
 		}
@@ -225,7 +221,7 @@ write_valid(struct validate *v, struct ndx_client *c, struct ndx_error *err)
 		    ndx_outfile_name(v->out));
 		return -1;
 	}
-	return 0;
+	return v->next != NULL ? v->next->client(v->next, c, err) : 0;
 }
 
 /* 0, or -1 with err set. */
@@ -259,11 +255,11 @@ process_group(struct validate *v, struct ndx_error *err)
 		    problem_order);
 	for (size_t k = 0; k < v->problems.n; k++) {
 		v->by_rule[v->problems.p[k].rule - v->rules]++;
-		for (size_t r = 0; r < v->nreports; r++)
+		for (size_t r = 0; r < v->o.nreports; r++)
 			if (report_problem(v->report[r], &v->problems.p[k]) !=
 			    0) {
 				ndx_error_set(err, NDX_EX_IOERR,
-				    v->report_path[r], 0, "write error");
+				    v->o.report_path[r], 0, "write error");
 				return -1;
 			}
 	}
@@ -350,41 +346,42 @@ static int
 open_outputs(struct validate *v, const struct ndx_header *h,
     struct ndx_error *err)
 {
-	const char *outs[2 + REPORTS_MAX];
+	const char *outs[2 + VALIDATE_REPORTS_MAX];
 	size_t nouts = 0;
 
-	outs[nouts++] = v->out_path;
-	outs[nouts++] = v->rejects_path;
-	for (size_t r = 0; r < v->nreports; r++)
-		outs[nouts++] = v->report_path[r];
-	if (ndx_outputs_distinct(v->input, outs, nouts, err) != 0)
+	outs[nouts++] = v->o.out_path;
+	outs[nouts++] = v->o.rejects_path;
+	for (size_t r = 0; r < v->o.nreports; r++)
+		outs[nouts++] = v->o.report_path[r];
+	if (ndx_outputs_distinct(v->o.input, outs, nouts, err) != 0)
 		return -1;
-	if ((v->out = ndx_outfile_open(v->out_path, err)) == NULL ||
+	if ((v->out = ndx_outfile_open(v->o.out_path, err)) == NULL ||
 	    (v->writer = epxml_writer_open(ndx_outfile_fp(v->out), h,
 	    err)) == NULL)
 		return -1;
-	if (v->rejects_path != NULL) {
+	if (v->o.rejects_path != NULL) {
 		const char *hdr[64];
 
-		if ((v->rej = ndx_outfile_open(v->rejects_path, err)) == NULL)
+		if ((v->rej = ndx_outfile_open(v->o.rejects_path, err)) ==
+		    NULL)
 			return -1;
 		for (size_t k = 0; k < ndx_layout_csv_n; k++)
 			hdr[k] = ndx_items[ndx_layout_csv[k]].code;
 		if (csvrec_write_row(ndx_outfile_fp(v->rej), hdr,
 		    ndx_layout_csv_n, 0) != 0) {
-			ndx_error_set(err, NDX_EX_IOERR, v->rejects_path, 0,
+			ndx_error_set(err, NDX_EX_IOERR, v->o.rejects_path, 0,
 			    "write error");
 			return -1;
 		}
 	}
-	for (size_t r = 0; r < v->nreports; r++) {
-		const char *p = v->report_path[r];
+	for (size_t r = 0; r < v->o.nreports; r++) {
+		const char *p = v->o.report_path[r];
 		size_t n = strlen(p);
 		int xml = n > 4 && strcmp(p + n - 4, ".xml") == 0;
 
 		if ((v->rep[r] = ndx_outfile_open(p, err)) == NULL ||
 		    (v->report[r] = report_open(ndx_outfile_fp(v->rep[r]), xml,
-		    v->input, h->asof, h->period, err)) == NULL)
+		    v->o.input, h->asof, h->period, err)) == NULL)
 			return -1;
 	}
 	return 0;
@@ -399,12 +396,12 @@ close_outputs(struct validate *v, struct ndx_error *err)
 {
 	int rc;
 
-	for (size_t r = 0; r < v->nreports; r++) {
+	for (size_t r = 0; r < v->o.nreports; r++) {
 		rc = report_close(v->report[r], v->by_rule, v->rules,
 		    v->nrules, v->counts, &v->agencies);
 		v->report[r] = NULL;
 		if (rc != 0) {
-			ndx_error_set(err, NDX_EX_IOERR, v->report_path[r], 0,
+			ndx_error_set(err, NDX_EX_IOERR, v->o.report_path[r], 0,
 			    "write error");
 			return -1;
 		}
@@ -418,7 +415,7 @@ close_outputs(struct validate *v, struct ndx_error *err)
 	}
 	/* All written out before any is published: a write error leaves
 	 * none of them, not a report without its valid episodes. */
-	for (size_t r = 0; r < v->nreports; r++)
+	for (size_t r = 0; r < v->o.nreports; r++)
 		if (ndx_outfile_flush(v->rep[r], err) != 0)
 			return -1;
 	if (v->rej != NULL && ndx_outfile_flush(v->rej, err) != 0)
@@ -426,7 +423,7 @@ close_outputs(struct validate *v, struct ndx_error *err)
 	if (ndx_outfile_flush(v->out, err) != 0)
 		return -1;
 	/* A commit releases its output, published or not. */
-	for (size_t r = 0; r < v->nreports; r++) {
+	for (size_t r = 0; r < v->o.nreports; r++) {
 		rc = ndx_outfile_commit(v->rep[r], err);
 		v->rep[r] = NULL;
 		if (rc != 0)
@@ -455,7 +452,7 @@ discard_outputs(struct validate *v)
 {
 	epxml_writer_abort(v->writer);
 	v->writer = NULL;
-	for (size_t r = 0; r < v->nreports; r++) {
+	for (size_t r = 0; r < v->o.nreports; r++) {
 		report_abort(v->report[r]);
 		v->report[r] = NULL;
 		ndx_outfile_abort(v->rep[r]);
@@ -484,9 +481,120 @@ summary(const struct validate *v)
 			    "warning", v->by_rule[i], v->rules[i].title);
 }
 
+/* ------------------------------------------------------------ the filter */
+
+struct validate *
+validate_new(const struct validate_options *o, const struct ndx_dataset *ds,
+    struct ndx_error *err)
+{
+	struct validate *v = xcalloc(1, sizeof(*v));
+
+	v->o = *o;
+	v->ds = ds;
+	v->rules = ndx_dataset_rules(ds, &v->nrules);
+	v->by_rule = xcalloc(v->nrules, sizeof(*v->by_rule));
+	v->ctx.ds = ds;
+	v->ctx.out = &v->problems;
+	if (o->area != NULL && (v->ctx.las = ndx_dataset_area(ds, o->area,
+	    &v->ctx.nlas)) == NULL) {
+		ndx_error_set(err, NDX_EX_USAGE, "", 0, "--area %s: not a "
+		    "police force area in areas.csv", o->area);
+		validate_free(v);
+		return NULL;
+	}
+	v->group_arena = arena_new();
+	v->scratch = arena_new();
+	return v;
+}
+
+int
+validate_begin(struct validate *v, const struct ndx_header *h,
+    struct ndx_filter *next, struct ndx_error *err)
+{
+	v->next = next;
+	if (h->pseudonymised) {
+		ndx_error_set(err, NDX_EX_DATAERR, v->o.input, 0,
+		    "pseudonymised episodes cannot be validated; validate "
+		    "before ndx-pseudonymise");
+		return -1;
+	}
+	if (ndx_date_parse_iso(h->asof, &v->ctx.asof) != NDX_DATE_OK) {
+		ndx_error_set(err, NDX_EX_DATAERR, v->o.input, 0,
+		    "the episodes file has no valid data-cut date (asof)");
+		return -1;
+	}
+	return open_outputs(v, h, err);
+}
+
+struct ndx_arena *
+validate_arena(struct validate *v)
+{
+	return v->scratch;
+}
+
+int
+validate_client(struct validate *v, struct ndx_client *c,
+    const struct epxml_problem *probs, size_t nprobs, struct ndx_error *err)
+{
+	v->counts[ROWS_READ] += rows_of(c);
+	if (v->ngroup > 0 && !same_group(v->group[0], c) &&
+	    process_group(v, err) != 0)
+		return -1;
+	add_to_group(v, c, probs, nprobs);
+	return 0;
+}
+
+int
+validate_end(struct validate *v, struct ndx_error *err)
+{
+	long total;
+
+	if (v->ngroup > 0 && process_group(v, err) != 0)
+		return -1;
+	total = v->counts[ROWS_WRITTEN] + v->counts[ROWS_REJECTED] +
+	    v->counts[DUPLICATES];
+	if (total != v->counts[ROWS_READ]) {
+		ndx_error_set(err, NDX_EX_SOFTWARE, "", 0, "internal error: "
+		    "%ld rows read but %ld accounted for",
+		    v->counts[ROWS_READ], total);
+		return -1;
+	}
+	if (close_outputs(v, err) != 0)
+		return -1;
+	summary(v);
+	return 0;
+}
+
+long
+validate_rejected(const struct validate *v)
+{
+	return v->counts[EPISODES_REJECTED];
+}
+
+void
+validate_free(struct validate *v)
+{
+	if (v == NULL)
+		return;
+	discard_outputs(v);
+	arena_free(v->group_arena);
+	arena_free(v->scratch);
+	while (v->nadopted > 0)
+		arena_free(v->adopted[--v->nadopted]);
+	free(v->adopted);
+	free(v->group);
+	free(v->form);
+	free(v->problems.p);
+	free(v->by_rule);
+	agencies_free(&v->agencies);
+	free(v);
+}
+
+/* ------------------------------------------------------------ the program */
+
 /* Returns -1 to go on, or the exit code (0 for --help and --version). */
 static int
-parse_options(struct validate *v, int argc, char **argv)
+parse_options(struct validate_options *o, int *xsd, int argc, char **argv)
 {
 	enum { OPT_AREA = 256, OPT_REJECTS, OPT_REPORT, OPT_VERSION, OPT_XSD };
 	static const struct option longopts[] = {
@@ -508,27 +616,27 @@ parse_options(struct validate *v, int argc, char **argv)
 			fputs(usage_text, stdout);
 			return NDX_EX_OK;
 		case 'o':
-			v->out_path = optarg;
+			o->out_path = optarg;
 			break;
 		case OPT_AREA:
-			v->area = optarg;
+			o->area = optarg;
 			break;
 		case OPT_REJECTS:
-			v->rejects_path = optarg;
+			o->rejects_path = optarg;
 			break;
 		case OPT_REPORT:
-			if (v->nreports == REPORTS_MAX) {
+			if (o->nreports == VALIDATE_REPORTS_MAX) {
 				diag_warnx("--report may be given at most "
 				    "twice");
 				return NDX_EX_USAGE;
 			}
-			v->report_path[v->nreports++] = optarg;
+			o->report_path[o->nreports++] = optarg;
 			break;
 		case OPT_VERSION:
 			printf("ndx-validate %s\n", NDX_VERSION);
 			return NDX_EX_OK;
 		case OPT_XSD:
-			v->xsd = 1;
+			*xsd = 1;
 			break;
 		default:
 			return usage();
@@ -536,104 +644,50 @@ parse_options(struct validate *v, int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return usage();
-	v->input = argc - optind == 1 ? argv[optind] : "-";
+	o->input = argc - optind == 1 ? argv[optind] : "-";
 	return -1;
 }
 
 int
 validate_main(int argc, char **argv)
 {
-	struct validate v;
+	struct validate_options o;
+	struct validate *v = NULL;
+	struct epxml_reader *reader = NULL;
+	struct ndx_dataset *ds = NULL;
 	struct ndx_error err;
-	const struct ndx_header *h;
 	const struct epxml_problem *probs;
 	struct ndx_client *c;
 	size_t nprobs;
-	long total;
-	int rc;
+	int rc, xsd = 0;
 
-	memset(&v, 0, sizeof(v));
+	memset(&o, 0, sizeof(o));
 	diag_setprogname("ndx-validate");
 	signal(SIGPIPE, SIG_IGN);
 	epxml_quiet();
-	if ((rc = parse_options(&v, argc, argv)) >= 0)
+	if ((rc = parse_options(&o, &xsd, argc, argv)) >= 0)
 		return rc;
 
-	if ((v.ds = ndx_dataset_load(&err)) == NULL)
+	if ((ds = ndx_dataset_load(&err)) == NULL ||
+	    (v = validate_new(&o, ds, &err)) == NULL ||
+	    (reader = epxml_reader_open(o.input, ds, xsd ? EPXML_XSD : 0,
+	    &err)) == NULL ||
+	    validate_begin(v, epxml_reader_header(reader), NULL, &err) != 0)
 		goto fail;
-	v.rules = ndx_dataset_rules(v.ds, &v.nrules);
-	v.by_rule = xcalloc(v.nrules, sizeof(*v.by_rule));
-	v.ctx.ds = v.ds;
-	v.ctx.out = &v.problems;
-	if (v.area != NULL &&
-	    (v.ctx.las = ndx_dataset_area(v.ds, v.area, &v.ctx.nlas)) == NULL) {
-		diag_warnx("--area %s: not a police force area in areas.csv",
-		    v.area);
-		rc = NDX_EX_USAGE;
-		goto out;
-	}
-
-	if ((v.reader = epxml_reader_open(v.input, v.ds, v.xsd ? EPXML_XSD :
-	    0, &err)) == NULL)
-		goto fail;
-	h = epxml_reader_header(v.reader);
-	if (h->pseudonymised) {
-		diag_warnx("%s: pseudonymised episodes cannot be validated; "
-		    "validate before ndx-pseudonymise", v.input);
-		rc = NDX_EX_DATAERR;
-		goto out;
-	}
-	if (ndx_date_parse_iso(h->asof, &v.ctx.asof) != NDX_DATE_OK) {
-		diag_warnx("%s: the episodes file has no valid data-cut date "
-		    "(asof)", v.input);
-		rc = NDX_EX_DATAERR;
-		goto out;
-	}
-	if (open_outputs(&v, h, &err) != 0)
-		goto fail;
-
-	v.group_arena = arena_new();
-	v.scratch = arena_new();
-	while ((rc = epxml_reader_next(v.reader, v.scratch, &c, &probs,
-	    &nprobs, &err)) == 1) {
-		v.counts[ROWS_READ] += rows_of(c);
-		if (v.ngroup > 0 && !same_group(v.group[0], c) &&
-		    process_group(&v, &err) != 0)
+	while ((rc = epxml_reader_next(reader, validate_arena(v), &c, &probs,
+	    &nprobs, &err)) == 1)
+		if (validate_client(v, c, probs, nprobs, &err) != 0)
 			goto fail;
-		add_to_group(&v, c, probs, nprobs);
-	}
-	if (rc < 0 || (v.ngroup > 0 && process_group(&v, &err) != 0))
+	if (rc < 0 || validate_end(v, &err) != 0)
 		goto fail;
-
-	total = v.counts[ROWS_WRITTEN] + v.counts[ROWS_REJECTED] +
-	    v.counts[DUPLICATES];
-	if (total != v.counts[ROWS_READ]) {
-		diag_warnx("internal error: %ld rows read but %ld accounted "
-		    "for", v.counts[ROWS_READ], total);
-		rc = NDX_EX_SOFTWARE;
-		goto out;
-	}
-	if (close_outputs(&v, &err) != 0)
-		goto fail;
-	summary(&v);
-	rc = v.counts[EPISODES_REJECTED] > 0 ? NDX_EX_REJECTED : NDX_EX_OK;
+	rc = validate_rejected(v) > 0 ? NDX_EX_REJECTED : NDX_EX_OK;
 	goto out;
 fail:
 	rc = diag_error(&err);
 out:
-	discard_outputs(&v);
-	epxml_reader_close(v.reader);
-	arena_free(v.group_arena);
-	arena_free(v.scratch);
-	while (v.nadopted > 0)
-		arena_free(v.adopted[--v.nadopted]);
-	free(v.adopted);
-	free(v.group);
-	free(v.form);
-	free(v.problems.p);
-	free(v.by_rule);
-	agencies_free(&v.agencies);
-	ndx_dataset_free(v.ds);
+	validate_free(v);
+	epxml_reader_close(reader);
+	ndx_dataset_free(ds);
 	xmlCleanupParser();
 	return rc;
 }

@@ -131,4 +131,44 @@ int report_close(struct report *, const long *by_rule_count,
  */
 void report_abort(struct report *);
 
+/*
+ * The validator as a filter (validate.c): clients in, as an episodes
+ * reader gives them; the valid part of each client group to next (after
+ * valid.xml has it), every row of a rejected episode to the rejects
+ * file, every problem to the reports.  ndx-validate feeds it from a
+ * file, ndx-run from the one pass of its run.
+ */
+#define VALIDATE_REPORTS_MAX 2
+struct validate_options {
+	const char *area;		/* --area, or NULL */
+	const char *input;		/* the input's name, "-" for stdin */
+	const char *out_path;		/* -o; NULL: standard output */
+	const char *rejects_path;	/* --rejects, or NULL */
+	const char *report_path[VALIDATE_REPORTS_MAX];	/* CSV or XML */
+	size_t nreports;
+};
+
+struct epxml_problem;
+struct ndx_filter;
+struct ndx_header;
+struct validate;
+
+/* The strings of o are borrowed; NULL with err (64: --area unknown). */
+struct validate *validate_new(const struct validate_options *o,
+    const struct ndx_dataset *, struct ndx_error *);
+/* Opens the outputs for the episodes file of h; next may be NULL. */
+int validate_begin(struct validate *, const struct ndx_header *h,
+    struct ndx_filter *next, struct ndx_error *);
+/* The arena to read the next client into. */
+struct ndx_arena *validate_arena(struct validate *);
+int validate_client(struct validate *, struct ndx_client *,
+    const struct epxml_problem *, size_t nprobs, struct ndx_error *);
+/* The last group (through next), the row check, every output
+ * published, the summary on standard error; next's end is for whoever
+ * built the pipeline to call. */
+int validate_end(struct validate *, struct ndx_error *);
+long validate_rejected(const struct validate *);
+/* Discards whatever validate_end() has not published. */
+void validate_free(struct validate *);
+
 #endif

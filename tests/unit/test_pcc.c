@@ -183,7 +183,8 @@ run(struct fixture *f, const char *area, int has_period)
 	assert_non_null(r);
 	out = open_memstream(&buf, &len);
 	assert_non_null(out);
-	rc = product_pcc_return(&t, r, out, &f->err);
+	rc = transform_episodes(&t, product_pcc_return, product_pcc_free, r,
+	    out, &f->err);
 	fclose(out);
 	epxml_reader_close(r);
 	if (rc == 0) {

@@ -72,8 +72,7 @@ struct fixture {
 	struct ndx_error err;
 };
 
-typedef int product_fn(struct transform *, struct epxml_reader *, FILE *,
-    struct ndx_error *);
+typedef product_open_fn product_fn;
 
 static int
 setup(void **state)
@@ -127,7 +126,8 @@ produce(struct fixture *f, product_fn *product, const char *doc, FILE *out)
 		out = mem = open_memstream(&f->out, &f->outlen);
 	assert_non_null(out);
 	memset(&f->err, 0, sizeof(f->err));
-	rc = product(&f->t, r, out, &f->err);
+	rc = transform_episodes(&f->t, product, product_records_free, r, out,
+	    &f->err);
 	if (mem != NULL)
 		fclose(mem);
 	epxml_reader_close(r);
