@@ -67,9 +67,13 @@ $(LIB): $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+# ndx-run runs validation and the products in-process (run/pass.c): it
+# links those programs' filters, everything of theirs but main.
+ndx-run_LINKS = ndx-validate ndx-pseudonymise ndx-transform
+link_objs = $(call prog_objs,$(1)) $(filter-out %/main.o,$(foreach q,$($(1)_LINKS),$(call prog_objs,$(q))))
 define prog_rule
-$(B)/$(1): $(call prog_objs,$(1)) $(LIB)
-	$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $(call prog_objs,$(1)) $(LIB) $$(PKG_LIBS)
+$(B)/$(1): $(call link_objs,$(1)) $(LIB)
+	$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $(call link_objs,$(1)) $(LIB) $$(PKG_LIBS)
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 

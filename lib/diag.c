@@ -15,6 +15,7 @@
 #include "ndx/ndx.h"
 
 static const char *progname = "ndx";
+static FILE *copy;		/* diag_copy_to() */
 
 void
 diag_setprogname(const char *name)
@@ -30,16 +31,55 @@ diag_progname(void)
 	return progname;
 }
 
+void
+diag_copy_to(FILE *fp)
+{
+	copy = fp;
+}
+
+/*
+ * The line is made whole first and written with one call, so it reaches
+ * standard error (and the copy) as a line, never in pieces.
+ */
+static void
+emit(const char *file, long line, int with_errno, int saved, const char *fmt,
+    va_list ap)
+{
+	char buf[4096];
+	size_t n;
+	int k;
+
+	k = snprintf(buf, sizeof(buf), "%s: ", progname);
+	n = k > 0 ? (size_t)k : 0;
+	if (file != NULL && *file != '\0' && n < sizeof(buf)) {
+		k = line > 0 ? snprintf(buf + n, sizeof(buf) - n, "%s:%ld: ",
+		    file, line) : snprintf(buf + n, sizeof(buf) - n, "%s: ",
+		    file);
+		n += k > 0 ? (size_t)k : 0;
+	}
+	if (n < sizeof(buf)) {
+		k = vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+		n += k > 0 ? (size_t)k : 0;
+	}
+	if (with_errno && n < sizeof(buf)) {
+		k = snprintf(buf + n, sizeof(buf) - n, ": %s",
+		    strerror(saved));
+		n += k > 0 ? (size_t)k : 0;
+	}
+	if (n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	fwrite(buf, 1, n, stderr);
+	if (copy != NULL) {
+		fwrite(buf, 1, n, copy);
+		fflush(copy);
+	}
+}
+
 static void
 vdiag(int with_errno, const char *fmt, va_list ap)
 {
-	int saved = errno;
-
-	fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
-	if (with_errno)
-		fprintf(stderr, ": %s", strerror(saved));
-	fputc('\n', stderr);
+	emit(NULL, 0, with_errno, errno, fmt, ap);
 }
 
 void
@@ -67,17 +107,9 @@ diag_at(const char *file, long line, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", progname);
-	if (file != NULL && *file != '\0') {
-		if (line > 0)
-			fprintf(stderr, "%s:%ld: ", file, line);
-		else
-			fprintf(stderr, "%s: ", file);
-	}
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	emit(file, line, 0, 0, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int

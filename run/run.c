@@ -2,16 +2,18 @@
  * ndx-run: the whole pipeline for one period.  It checks the whole
  * configuration first (names, the files it names and their modes, the
  * OpenPGP keys, the group, the source: --check stops there), then runs
- * the sibling programs (extract, validate, pseudonymise, transform, pack)
- * as child processes, never through a shell, into OUTPUT_ROOT/.LABEL.tmp-
- * PID, and renames that directory to OUTPUT_ROOT/LABEL only once every
+ * the stages into OUTPUT_ROOT/.LABEL.tmp-PID: ndx-extract as a child
+ * process, validation and every product in one pass of this process
+ * (pass.c), then the validation report's HTML and ndx-pack as children,
+ * never through a shell; and it renames that directory to OUTPUT_ROOT/LABEL only once every
  * stage has succeeded, so a run directory is complete or absent.  The
  * directory (exchange.md §3) holds provider/ (what never leaves the
  * provider), one folder per recipient with what it receives, and one
  * archive per recipient.  A lock on OUTPUT_ROOT/.ndx-run.lock keeps two
  * runs apart (75); temporary directories left by a killed run are
  * removed under that lock.  Secrets reach the children only as file
- * names, and each child gets an environment built here, not ours.
+ * names, and each child gets an environment built here, not ours; the
+ * pseudonymisation keys are read here, for the pass.
  */
 #include <sys/file.h>
 #include <sys/poll.h>
@@ -48,6 +50,7 @@
 #include "ndx/openpgp.h"
 #include "ndx/period.h"
 #include "ndx/secret.h"
+#include "pass.h"
 #include "run.h"
 
 #define RUN_MAXJOBS 8	/* stages running at once, at most */
@@ -71,7 +74,6 @@ struct job {
 	const char **av;	/* NULL-terminated; strings borrowed */
 	size_t nav, cap;
 	int after;		/* the job whose output it reads, or -1 */
-	int counts;		/* validate: log report.xml's counts */
 	enum { JOB_WAITING, JOB_RUNNING, JOB_DONE } state;
 	int rc, number, slot, fd;
 	pid_t pid;
@@ -441,13 +443,10 @@ job_start(struct run *r, struct job *j)
 	return 0;
 }
 
-static int read_report(const char *, struct summary *);
-
 /* After its standard error closed: reaps the stage and logs it. */
 static void
 job_finish(struct run *r, struct job *j)
 {
-	const long *c = r->sum.counts;
 	double secs;
 	int st;
 
@@ -463,18 +462,7 @@ job_finish(struct run *r, struct job *j)
 	if (run_signal)
 		j->rc = 128 + run_signal;
 	j->state = JOB_DONE;
-	/* The counts come from the report, not from parsing messages. */
-	if (j->counts && j->rc <= NDX_EX_REJECTED &&
-	    read_report(r->repxml, &r->sum) != 0)
-		j->rc = NDX_EX_DATAERR;
-	if (j->counts && r->sum.have)
-		logf_line(r, "stage=%s exit=%d seconds=%.3f episodes_read=%ld "
-		    "episodes_valid=%ld episodes_rejected=%ld rows_read=%ld "
-		    "rows_written=%ld rows_rejected=%ld", j->name, j->rc, secs,
-		    c[0], c[1], c[2], c[3], c[4], c[5]);
-	else
-		logf_line(r, "stage=%s exit=%d seconds=%.3f", j->name, j->rc,
-		    secs);
+	logf_line(r, "stage=%s exit=%d seconds=%.3f", j->name, j->rc, secs);
 	if (r->progress)
 		fprintf(stderr, "ndx-run: [%d/%d] %s: exit %d, %.2f s\n",
 		    j->number, r->nstages, j->name, j->rc, secs);
@@ -538,8 +526,7 @@ run_jobs(struct run *r, struct job *jobs, int n)
 			}
 			job_finish(r, j);
 			running--;
-			if (j->rc > (j->counts ? NDX_EX_REJECTED : 0) &&
-			    !failed)
+			if (j->rc != 0 && !failed)
 				failed = j->rc;
 		}
 	}
@@ -1394,84 +1381,145 @@ layout(struct run *r, const char *prov)
 	return 0;
 }
 
-/* The product jobs: what the recipients receive, made once each. */
-static int
-product_jobs(struct run *r, struct job *jobs, const char *prov,
-    const char *valid, int *firstp)
+/*
+ * The identifiable and aggregate products are made into the first folder
+ * that receives them and copied to the others afterwards: first[0] for
+ * the commissioner file, first[1] for the PCC return, -1 for none.
+ */
+static void
+first_recipients(struct run *r, int *first)
 {
-	const char *lab = r->period.label, *per = r->quarterly ?
-	    "--quarter" : "--month";
-	struct rcpt *rc;
-	struct job *j;
-	int nj = 0, f;
-	size_t k;
-
-	if (r->cfg.products & NDX_PRODUCT_VALIDATION_REPORT) {
-		j = &jobs[nj++];
-		job_init(j, "transform-validation-report", -1);
-		job_args(j, "ndx-transform", "--product", "validation-report",
-		    "-o", pool(r, xasprintf_path(prov,
-		    "validation-report.html")), r->repxml, NULL);
-	}
-	for (k = 0; k < r->npseudo; k++) {
-		r->pseudo[k].job = nj;
-		j = &jobs[nj++];
-		job_init(j, pool(r, xasprintf("pseudonymise-%s",
-		    r->pseudo[k].owner)), -1);
-		job_args(j, "ndx-pseudonymise", "--key-file",
-		    r->pseudo[k].key_file, "-o", r->pseudo[k].xml, valid,
-		    NULL);
-	}
-	for (k = 0; k < r->nrcpt; k++) {
-		rc = &r->rcpt[k];
-		if (rc->pseudo < 0)
-			continue;
-		j = &jobs[nj++];
-		job_init(j, pool(r, xasprintf("transform-public-health-%s",
-		    rc->cfg->name)), r->pseudo[rc->pseudo].job);
-		job_args(j, "ndx-transform", "--product", "public-health",
-		    NULL);
-		if (rc->cfg->min_k > 0)
-			job_args(j, "--min-k", pool(r, xasprintf("%ld",
-			    rc->cfg->min_k)), NULL);
-		job_args(j, "--summary", rc->summary, "-o",
-		    pool(r, xasprintf_path(rc->dir, "public-health.csv")),
-		    r->pseudo[rc->pseudo].xml, NULL);
-	}
-	/* Identifiable and aggregate products: made into the first folder
-	 * that receives them, copied to the others afterwards. */
-	for (f = 0; f < 2; f++) {
+	for (int f = 0; f < 2; f++) {
 		unsigned bit = f == 0 ? NDX_PRODUCT_COMMISSIONER :
 		    NDX_PRODUCT_PCC_RETURN;
 
-		firstp[f] = -1;
-		for (k = 0; k < r->nrcpt && firstp[f] < 0; k++)
+		first[f] = -1;
+		for (size_t k = 0; k < r->nrcpt && first[f] < 0; k++)
 			if (r->rcpt[k].cfg->products & bit)
-				firstp[f] = (int)k;
-		if (firstp[f] < 0)
-			continue;
-		rc = &r->rcpt[firstp[f]];
-		if (f == 0) {
-			j = &jobs[nj++];
-			job_init(j, "transform-commissioner", -1);
-			job_args(j, "ndx-transform", "--product",
-			    "commissioner", "-o", pool(r, xasprintf_path(
-			    rc->dir, "commissioner.csv")), valid, NULL);
-			continue;
-		}
-		/* The CSV and the HTML from one computation. */
-		j = &jobs[nj++];
-		job_init(j, "transform-pcc-return", -1);
-		job_args(j, "ndx-transform", "--product", "pcc-return",
-		    "--format", "csv", "--area", r->area, per, lab, "-o",
-		    pool(r, xasprintf_path(rc->dir, "pcc-return.csv")),
-		    "--html", pool(r, xasprintf_path(rc->dir,
-		    "pcc-return.html")), NULL);
-		if (r->cfg.disclosure != NULL)
-			job_args(j, "--disclosure", r->cfg.disclosure, NULL);
-		job_arg(j, valid);
+				first[f] = (int)k;
 	}
-	return nj;
+}
+
+/* The stage lines of the pass in run.log, and on a terminal. */
+static void
+log_stage(struct run *r, const char *name, int rc, double secs, int counts)
+{
+	const long *c = r->sum.counts;
+
+	r->stage++;
+	if (counts)
+		logf_line(r, "stage=%s exit=%d seconds=%.3f episodes_read=%ld "
+		    "episodes_valid=%ld episodes_rejected=%ld rows_read=%ld "
+		    "rows_written=%ld rows_rejected=%ld", name, rc, secs,
+		    c[0], c[1], c[2], c[3], c[4], c[5]);
+	else
+		logf_line(r, "stage=%s exit=%d seconds=%.3f", name, rc, secs);
+	if (r->progress)
+		fprintf(stderr, "ndx-run: [%d/%d] %s: exit %d, %.2f s\n",
+		    r->stage, r->nstages, name, rc, secs);
+}
+
+/*
+ * Validation and every product of the episodes, in one pass of this
+ * process (pass.c): returns 0 or the failing stage's exit code; *rejected
+ * says whether the validator rejected records.
+ */
+static int
+one_pass(struct run *r, const char *epi, const char *valid, const char *rej,
+    const char *repcsv, const int *first, int *rejected)
+{
+	struct pass_spec sp;
+	struct pass_result res;
+	struct pass_key *keys;
+	struct pass_ph *ph;
+	double t0 = now();
+	int rc;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.episodes = epi;
+	sp.area = r->area;
+	sp.valid = valid;
+	sp.rejects = rej;
+	sp.report_csv = repcsv;
+	sp.report_xml = r->repxml;
+	if (first[0] >= 0)
+		sp.commissioner = pool(r, xasprintf_path(
+		    r->rcpt[first[0]].dir, "commissioner.csv"));
+	if (first[1] >= 0) {
+		sp.pcc_csv = pool(r, xasprintf_path(r->rcpt[first[1]].dir,
+		    "pcc-return.csv"));
+		sp.pcc_html = pool(r, xasprintf_path(r->rcpt[first[1]].dir,
+		    "pcc-return.html"));
+	}
+	sp.disclosure = r->cfg.disclosure;
+	sp.period = r->period;
+	sp.stop = &run_signal;
+	keys = xcalloc(r->npseudo + 1, sizeof(*keys));
+	for (size_t k = 0; k < r->npseudo; k++) {
+		keys[k].stage = pool(r, xasprintf("pseudonymise-%s",
+		    r->pseudo[k].owner));
+		keys[k].key_file = r->pseudo[k].key_file;
+		keys[k].xml = r->pseudo[k].xml;
+	}
+	ph = xcalloc(r->nrcpt + 1, sizeof(*ph));
+	for (size_t k = 0; k < r->nrcpt; k++) {
+		struct rcpt *rc_ = &r->rcpt[k];
+
+		if (rc_->pseudo < 0)
+			continue;
+		ph[sp.nph].stage = pool(r, xasprintf(
+		    "transform-public-health-%s", rc_->cfg->name));
+		ph[sp.nph].csv = pool(r, xasprintf_path(rc_->dir,
+		    "public-health.csv"));
+		ph[sp.nph].summary = rc_->summary;
+		ph[sp.nph].min_k = rc_->cfg->min_k;
+		ph[sp.nph++].key = (size_t)rc_->pseudo;
+	}
+	sp.keys = keys;
+	sp.nkeys = r->npseudo;
+	sp.ph = ph;
+
+	if (r->progress)
+		fprintf(stderr, "ndx-run: [%d/%d] validate and the products, "
+		    "in one pass\n", r->stage + 1, r->nstages);
+	fflush(stderr);
+	diag_copy_to(r->log);
+	rc = run_pass(&sp, &res);
+	diag_copy_to(NULL);
+	if (rc != 0) {
+		log_stage(r, res.failed != NULL ? res.failed : "validate",
+		    rc, now() - t0, 0);
+		goto out;
+	}
+	/* The counts come from the report, not from parsing messages. */
+	if (read_report(r->repxml, &r->sum) != 0) {
+		log_stage(r, "validate", NDX_EX_DATAERR, res.stage[0].seconds,
+		    0);
+		rc = NDX_EX_DATAERR;
+		goto out;
+	}
+	for (size_t i = 0; i < res.nstage; i++)
+		log_stage(r, res.stage[i].name, res.stage[i].rc,
+		    res.stage[i].seconds, i == 0);
+	*rejected = res.rejected;
+out:
+	free(res.stage);
+	free(keys);
+	free(ph);
+	return rc;
+}
+
+/* The validation report's HTML, from report.xml. */
+static int
+report_job(struct run *r, struct job *j, const char *prov)
+{
+	if (!(r->cfg.products & NDX_PRODUCT_VALIDATION_REPORT))
+		return 0;
+	job_init(j, "transform-validation-report", -1);
+	job_args(j, "ndx-transform", "--product", "validation-report",
+	    "-o", pool(r, xasprintf_path(prov, "validation-report.html")),
+	    r->repxml, NULL);
+	return 1;
 }
 
 /* Copies what was made once into the other recipients' folders. */
@@ -1615,24 +1663,17 @@ pipeline(struct run *r)
 	jobs_free(&one, 1);
 	if (rc != 0)
 		return rc;
-	job_init(&one, "validate", -1);
-	one.counts = 1;
-	job_args(&one, "ndx-validate", "--area", r->area, "-o", valid,
-	    "--rejects", rej, "--report", repcsv, "--report", r->repxml, epi,
-	    NULL);
-	rc = run_jobs(r, &one, 1);
-	jobs_free(&one, 1);
-	if (rc != 0)
+	first_recipients(r, first);
+	if ((rc = one_pass(r, epi, valid, rej, repcsv, first, &worst)) != 0)
 		return rc;
 	/* Rejected records are the run's result, not its failure. */
-	worst = one.rc;
+	if (worst)
+		worst = NDX_EX_REJECTED;
 	if ((rc = check_agencies(r)) != 0)
 		return rc;
 
-	/* The products read valid.xml (public-health its pseudonymised
-	 * form) and report.xml: independent, so they run side by side. */
 	jobs = xcalloc(3 * r->nrcpt + r->npseudo + 8, sizeof(*jobs));
-	nj = product_jobs(r, jobs, prov, valid, first);
+	nj = report_job(r, jobs, prov);
 	rc = run_jobs(r, jobs, nj);
 	jobs_free(jobs, nj);
 	if (rc != 0)

@@ -69,7 +69,6 @@ static const char *const format_names[] = { "csv", "xml", "html" };
 static const char *const disclosure_names[] = { "suppress", "round5",
 	"nhs", "none" };
 
-#define THRESHOLD_DEFAULT 5
 #define THRESHOLD_MAX 1000
 #define MIN_K_MAX 1000000
 
@@ -191,7 +190,7 @@ parse_options(struct transform *t, int argc, char **argv,
 	/* getopt's own messages start with argv[0]: make it the name every
 	 * other diagnostic starts with, wherever the binary lives. */
 	argv[0] = progname;
-	t->threshold = THRESHOLD_DEFAULT;
+	t->threshold = TRANSFORM_THRESHOLD_DEFAULT;
 	t->disclosure = DISCLOSURE_SUPPRESS;
 	optind = 0;	/* glibc: start afresh when run in-process again */
 	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
@@ -208,9 +207,7 @@ parse_options(struct transform *t, int argc, char **argv,
 			aggregate_opt = 1;
 			break;
 		case OPT_DISCLOSURE:
-			if ((k = lookup(optarg, disclosure_names,
-			    sizeof(disclosure_names) /
-			    sizeof(disclosure_names[0]))) < 0)
+			if ((k = transform_disclosure(optarg)) < 0)
 				return bad_usage("--disclosure %s: not one of "
 				    "suppress, round5, nhs, none", optarg);
 			t->disclosure = (enum disclosure)k;
@@ -462,6 +459,13 @@ transform_reread(struct transform *t, struct ndx_error *err)
 		return epxml_reader_open("-", t->ds, 0, err);
 	}
 	return epxml_reader_open(t->input, t->ds, 0, err);
+}
+
+int
+transform_disclosure(const char *name)
+{
+	return lookup(name, disclosure_names, sizeof(disclosure_names) /
+	    sizeof(disclosure_names[0]));
 }
 
 int

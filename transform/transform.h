@@ -29,6 +29,10 @@ enum disclosure {
 	DISCLOSURE_NONE
 };
 
+/* --disclosure's name as enum disclosure, or -1. */
+int transform_disclosure(const char *name);
+#define TRANSFORM_THRESHOLD_DEFAULT 5	/* --threshold */
+
 enum format { FORMAT_CSV, FORMAT_XML, FORMAT_HTML };
 
 struct transform {

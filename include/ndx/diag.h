@@ -8,11 +8,14 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct ndx_error;
 
 void diag_setprogname(const char *);
 const char *diag_progname(void);
+/* Every line from now on also to fp (NULL: no longer): ndx-run's log. */
+void diag_copy_to(FILE *fp);
 
 /*
  * Print one line and return: the program returns its exit code itself,

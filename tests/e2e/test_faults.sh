@@ -552,9 +552,12 @@ done
 TB=$W/bin
 mkdir -p "$TB"
 cp "$BIN/ndx-run" "$TB/"
-# ndx-run reads areas.csv itself, from beside its executable.
+# ndx-run reads areas.csv itself, from beside its executable, and its
+# in-process stages the schema and the stylesheets.
 [ -e "$BIN/../schemas" ] && ln -s "$(cd "$BIN/.." && pwd)/schemas" "$W/schemas"
-for s in extract validate pseudonymise transform pack; do
+[ -e "$BIN/../transform" ] &&
+    ln -s "$(cd "$BIN/.." && pwd)/transform" "$W/transform"
+for s in extract transform pack; do
 	cat >"$TB/ndx-$s" <<SH
 #!/bin/sh
 # mkdir: once, even when stages run side by side; never the source check.
@@ -634,7 +637,23 @@ term() {
 	done
 }
 
-for s in extract validate pseudonymise transform pack; do
+# after_term: what a run stopped by SIGTERM must leave: 143, nothing on
+# the output root, no process, the lock free, and a next run completes.
+after_term() {
+	want_rc 143
+	want_root "$OUT"
+	pgrep -f -- "$OUT" >"$T/procs" || :
+	want_empty "$T/procs" "processes on the output root"
+	flock -n "$OUT/.ndx-run.lock" true || bad "the lock is held"
+	rc=0
+	"$TB/ndx-run" --config "$W/small.conf" --quarter 2026Q2 \
+	    >"$T/out" 2>"$T/err" || rc=$?
+	want_rc 1
+	want_root "$OUT" 2026Q2
+	rm -rf "${OUT:?}/2026Q2"
+}
+
+for s in extract transform pack; do
 	begin "SIGTERM while $s runs"
 	for d in 0.03 0.01 0.003 0 0; do
 		term "$s" "$d"
@@ -645,22 +664,47 @@ for s in extract validate pseudonymise transform pack; do
 	if [ -z "$child" ]; then
 		bad "never caught ndx-$s running"
 	else
-		want_rc 143
-		want_root "$OUT"
 		# The stage is gone, and nothing else works on the run.
 		[ ! -d "/proc/$child" ] || bad "ndx-$s ($child) still runs"
-		pgrep -f -- "$OUT" >"$T/procs" || :
-		want_empty "$T/procs" "processes on the output root"
-		flock -n "$OUT/.ndx-run.lock" true || bad "the lock is held"
-		# The next run takes the lock and completes.
-		rc=0
-		"$TB/ndx-run" --config "$W/small.conf" --quarter 2026Q2 \
-		    >"$T/out" 2>"$T/err" || rc=$?
-		want_rc 1
-		want_root "$OUT" 2026Q2
-		rm -rf "${OUT:?}/2026Q2"
+		after_term
 	fi
 	end
 done
+
+# Validation and the products run inside ndx-run, in one pass: ndx-run is
+# stopped (SIGSTOP) once run.log says extract has ended and before it says
+# validate has, sent SIGTERM, and let go; the pass stops at its next
+# client.
+begin "SIGTERM during the one pass"
+caught=
+for try in 1 2 3 4 5 6 7 8; do
+	rm -rf "${OUT:?}/2026Q2"
+	"$TB/ndx-run" --config "$W/big.conf" --quarter 2026Q2 \
+	    >"$T/out" 2>"$T/err" &
+	_run=$!
+	while kill -0 "$_run" 2>/dev/null &&
+	    ! cat "$OUT"/.2026Q2.tmp-*/run.log 2>/dev/null |
+	    grep -q 'stage=extract '; do
+		:
+	done
+	kill -STOP "$_run" 2>/dev/null || :
+	if cat "$OUT"/.2026Q2.tmp-*/run.log 2>/dev/null |
+	    grep -q 'stage=extract exit=0 ' &&
+	    ! cat "$OUT"/.2026Q2.tmp-*/run.log | grep -q 'stage=validate '
+	then
+		caught=1
+	fi
+	kill -TERM "$_run" 2>/dev/null || :
+	kill -CONT "$_run" 2>/dev/null || :
+	rc=0
+	wait "$_run" || rc=$?
+	[ -z "$caught" ] || break
+done
+if [ -z "$caught" ]; then
+	skip "SIGTERM during the one pass" "the pass ended before it was caught"
+else
+	after_term
+fi
+end
 
 finish

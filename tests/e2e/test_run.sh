@@ -20,8 +20,11 @@
 TB=$T/bin
 mkdir -p "$TB"
 cp "$BIN/ndx-run" "$BIN/ndx" "$TB/"
-# ndx-run reads areas.csv itself, from beside its executable.
+# ndx-run reads areas.csv itself, from beside its executable, and the
+# stages it runs in-process find the schema and the stylesheets there too.
 [ -e "$BIN/../schemas" ] && ln -s "$(cd "$BIN/.." && pwd)/schemas" "$T/schemas"
+[ -e "$BIN/../transform" ] &&
+    ln -s "$(cd "$BIN/.." && pwd)/transform" "$T/transform"
 for s in extract validate pseudonymise transform pack; do
 	cat >"$TB/ndx-$s" <<SH
 #!/bin/sh
@@ -267,7 +270,10 @@ held() {
 	sleep 0.2
 }
 
-for s in extract validate pseudonymise transform pack; do
+# The stages still run as programs: extract, the validation report's
+# transform, pack.  Validation and the products run inside ndx-run (one
+# pass); the random kills and terms below reach them there.
+for s in extract transform pack; do
 	begin "SIGKILL during $s: no run directory; the next run succeeds"
 	held "$s"
 	want_rc 137
@@ -287,7 +293,7 @@ second() {
 	rc2=$rc
 }
 begin "two runs at once: the second exits 75"
-held validate KILL second
+held extract KILL second
 rc=$rc2
 want_rc 75
 want_fixed "$T/err" "ndx-run: another ndx-run holds $OUT; try again later"
@@ -295,7 +301,7 @@ want_only "$OUT" 2026Q2 2026-10 .2026Q3.tmp-$_pid
 end
 
 begin "SIGTERM: the run stops, cleans up and exits 143"
-held validate TERM
+held extract TERM
 want_rc 143
 want_only "$OUT" 2026Q2 2026-10
 end
@@ -308,14 +314,23 @@ if [ -x "$BIN/ndx-fixtures" ] &&
 	sed -i -e "s|^source = .*|source = csv:$T/big.csv|" \
 	    -e "s|^agency = .*|agency = D0412, H0227, N0852, N0871, N0903|" \
 	    "$T/big.conf"
-	for d in 0.05 0.2 0.4 0.7; do
+	for d in 0.05 0.2 0.4 0.7 0.3T 0.6T; do
+		sig=KILL
+		case $d in *T) sig=TERM d=${d%T} ;; esac
 		"$TB/ndx-run" --config "$T/big.conf" --quarter 2026Q2 \
 		    >/dev/null 2>&1 &
 		_pid=$!
 		sleep "$d"
-		kill -KILL "$_pid" 2>/dev/null || :
-		wait "$_pid" 2>/dev/null || :
+		kill "-$sig" "$_pid" 2>/dev/null || :
+		rc=0
+		wait "$_pid" 2>/dev/null || rc=$?
 		sleep 0.1
+		# A run stopped by TERM cleans up after itself, wherever it was.
+		if [ "$sig" = TERM ] && [ "$rc" -ne 0 ]; then
+			[ "$rc" -eq 143 ] || bad "SIGTERM after $d s: exit $rc"
+			ls -A "$T/bigout" | grep -q '\.tmp-' &&
+			    bad "SIGTERM after $d s left a temporary directory"
+		fi
 		if [ -e "$T/bigout/2026Q2" ]; then
 			# It finished first: complete, then.
 			grep -q '^ndx-run: exit=' "$T/bigout/2026Q2/run.log" ||
@@ -688,18 +703,45 @@ want_data "$S/ph" public-health.csv pcc-return.csv pcc-return.html
 want_data "$S/ph-b" public-health.csv
 want_data "$S/nd" commissioner.csv
 want_data "$S/pcc" pcc-return.csv pcc-return.html
-grep -c '^pseudonymise ' "$TB/ran" | grep -qx 2 ||
+grep -c '^ndx-run: stage=pseudonymise-' "$S/run.log" | grep -qx 2 ||
     bad "not one pseudonymisation a key"
+grep -E '^(validate|pseudonymise|transform --product (commissioner|pcc-return|public-health))' \
+    "$TB/ran" >/dev/null && bad "a stage of the one pass ran as a program"
 # pcc-return made once, copied, not linked.
 cmp -s "$S/ph/pcc-return.csv" "$S/pcc/pcc-return.csv" ||
     bad "the two pcc-return.csv differ"
 [ "$(stat -c %h "$S/pcc/pcc-return.csv")" = 1 ] || bad "a hard link"
-[ "$(grep -c '^transform --product pcc-return --format csv' "$TB/ran")" = 1 ] ||
+[ "$(grep -c '^ndx-run: stage=transform-pcc-return ' "$S/run.log")" = 1 ] ||
     bad "pcc-return made more than once"
 # Different keys, different pseudonyms; the same key, the same ones.
 cmp -s "$S/ph/public-health.csv" "$S/ph-b/public-health.csv" &&
     bad "two keys gave the same extract"
-grep -q -- '--min-k 3 ' "$TB/ran" || bad "min_k did not reach ndx-transform"
+# The one pass makes what the programs make from its intermediate files.
+P=$S/provider
+same_as() {	# FILE PROGRAM-ARG...: FILE is what ndx-transform makes
+	_f=$1
+	shift
+	"$BIN/ndx-transform" "$@" -o "$T/prog.out" 2>/dev/null ||
+	    bad "ndx-transform $* failed"
+	want_same "$_f" "$T/prog.out" "${_f#$S/} against ndx-transform $*"
+}
+same_as "$S/ph/public-health.csv" --product public-health --min-k 3 \
+    "$P/pseudonymised-ph.xml"
+same_as "$S/ph-c/public-health.csv" --product public-health \
+    "$P/pseudonymised-ph.xml"
+same_as "$S/ph-b/public-health.csv" --product public-health \
+    "$P/pseudonymised-ph-b.xml"
+same_as "$S/nd/commissioner.csv" --product commissioner "$P/valid.xml"
+same_as "$S/pcc/pcc-return.csv" --product pcc-return --area Cleveland \
+    --quarter 2026Q2 "$P/valid.xml"
+"$BIN/ndx-pseudonymise" --key-file "$T/key2" -o "$T/prog.xml" \
+    "$P/valid.xml" 2>/dev/null || bad "ndx-pseudonymise failed"
+want_same "$P/pseudonymised-ph-b.xml" "$T/prog.xml" \
+    "pseudonymised-ph-b.xml against ndx-pseudonymise"
+"$BIN/ndx-validate" --area Cleveland -o "$T/prog.xml" \
+    --rejects "$T/prog-rej.csv" "$P/episodes.xml" 2>/dev/null
+want_same "$P/valid.xml" "$T/prog.xml" "valid.xml against ndx-validate"
+want_same "$P/rejects.csv" "$T/prog-rej.csv" "rejects.csv against ndx-validate"
 for r in ph ph-b ph-c nd; do
 	_a=$(ls "$S" | grep -- "^$B-$r\.")
 	rc=0
@@ -811,7 +853,7 @@ rc=0
 wait "$_run" || rc=$?
 want_rc 1
 rm -f "$TB/env"
-for s in extract validate pseudonymise transform pack; do
+for s in extract transform pack; do
 	[ -s "$TB/env.$s" ] || bad "ndx-$s never ran"
 	grep -l 'env-secret-1\|env-other' "$TB/env.$s" >/dev/null &&
 	    bad "NDX_PASSPHRASE or another variable reached ndx-$s"
