@@ -236,6 +236,47 @@ setup_area(struct pcc *p, struct ndx_error *err)
 }
 
 /* The period given on the command line, else the one the file records. */
+/*
+ * A period the episodes file does not cover would be counted from the
+ * part of it the extract happened to hold (metrics.md, Trend): exit 65
+ * naming what it lacks.  A file that records no period (made by hand)
+ * cannot be checked.
+ */
+static int
+covers(struct pcc *p, const struct ndx_header *h, struct ndx_error *err)
+{
+	ndx_day hs, he;
+	char a[11], b[11];
+	const char *in = p->t->input;
+
+	if (h->start[0] == '\0' || h->end[0] == '\0')
+		return 0;
+	if (ndx_date_parse_iso(h->start, &hs) != NDX_DATE_OK ||
+	    ndx_date_parse_iso(h->end, &he) != NDX_DATE_OK)
+		return bad_input(p, err, 0, "the header's start and end");
+	if (hs <= p->start && he >= p->end)
+		return 0;
+	if (in == NULL || strcmp(in, "-") == 0)
+		in = "standard input";
+	/* The days asked for that the file lacks: before it, after it, or
+	 * (a period disjoint from it) all of them. */
+	if (p->end < hs || p->start > he) {
+		ndx_date_format_iso(p->start, a);
+		ndx_date_format_iso(p->end, b);
+	} else if (p->start < hs) {
+		ndx_date_format_iso(p->start, a);
+		ndx_date_format_iso(hs - 1, b);
+	} else {
+		ndx_date_format_iso(he + 1, a);
+		ndx_date_format_iso(p->end, b);
+	}
+	ndx_error_set(err, NDX_EX_DATAERR, in, 0, "covers %s to %s (%s), "
+	    "not all of %s: it lacks %s to %s; extract that period",
+	    h->start, h->end, h->period[0] != '\0' ? h->period : "no label",
+	    p->label, a, b);
+	return -1;
+}
+
 static int
 setup_period(struct pcc *p, const struct ndx_header *h,
     struct ndx_error *err)
@@ -245,6 +286,8 @@ setup_period(struct pcc *p, const struct ndx_header *h,
 		p->end = p->t->period.end;
 		snprintf(p->label, sizeof(p->label), "%s",
 		    p->t->period.label);
+		if (covers(p, h, err) != 0)
+			return -1;
 	} else {
 		if (ndx_date_parse_iso(h->start, &p->start) != NDX_DATE_OK ||
 		    ndx_date_parse_iso(h->end, &p->end) != NDX_DATE_OK ||

@@ -117,6 +117,24 @@ sed 's/^2026Q2,/2026-07-01..2026-09-30,/' "$T/want.csv" >"$T/want-range.csv"
 want_same "$T/out" "$T/want-range.csv" "CSV"
 end
 
+# --- a period the file does not cover is 65 naming the gap, never a
+# silent figure (issue 12: --quarter 2026Q1 on a 2026Q2 extract gave 0)
+begin period-not-covered
+run ndx-transform --product pcc-return --area Cleveland --quarter 2026Q1 \
+    "$T/disclosure-2026Q2.xml"
+want_rc 65
+want_empty "$T/out" stdout
+want_fixed "$T/err" "covers 2026-07-01 to 2026-09-30 (2026Q2), not all of 2026Q1: it lacks 2026-04-01 to 2026-06-30"
+run ndx-transform --product pcc-return --area Cleveland --from 2026-07-01 \
+    --to 2026-10-15 "$T/disclosure-2026Q2.xml"
+want_rc 65
+want_fixed "$T/err" "it lacks 2026-10-01 to 2026-10-15"
+# A sub-period of what the file covers is fine.
+run ndx-transform --product pcc-return --area Cleveland --from 2026-07-01 \
+    --to 2026-07-31 "$T/disclosure-2026Q2.xml"
+want_rc 0
+end
+
 # --- XML: well-formed, the same figures, golden
 for mode in suppress none; do
 	begin "xml-$mode"
