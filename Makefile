@@ -17,7 +17,7 @@ ALL_LDFLAGS = $(LDFLAGS)
 # main.c with only main(); the rest is <prog>_main() and its helpers so
 # tests and fuzzers can drive a program in-process.
 ALL_PROGS = ndx-extract ndx-fixtures ndx-pseudonymise ndx-transform \
-	    ndx-validate ndx-run ndx ndx-pack
+	    ndx-validate ndx-run ndx ndx-pack ndx-combine
 ndx-extract_DIR      = extract
 ndx-fixtures_DIR     = fixtures
 ndx-pseudonymise_DIR = pseudonymise
@@ -26,6 +26,7 @@ ndx-validate_DIR     = validate
 ndx-run_DIR          = run
 ndx_DIR              = dispatch
 ndx-pack_DIR         = pack
+ndx-combine_DIR      = combine
 
 LIB_SRCS = $(sort $(wildcard lib/*.c))
 LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o)
@@ -70,6 +71,9 @@ $(LIB): $(LIB_OBJS)
 # ndx-run runs validation and the products in-process (run/pass.c): it
 # links those programs' filters, everything of theirs but main.
 ndx-run_LINKS = ndx-validate ndx-pseudonymise ndx-transform
+# ndx-combine verifies and unpacks as ndx-pack does, and sorts with
+# ndx-extract's external sorter.
+ndx-combine_LINKS = ndx-pack ndx-extract
 link_objs = $(call prog_objs,$(1)) $(filter-out %/main.o,$(foreach q,$($(1)_LINKS),$(call prog_objs,$(q))))
 define prog_rule
 $(B)/$(1): $(call link_objs,$(1)) $(LIB)

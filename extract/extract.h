@@ -120,8 +120,12 @@ int csv_read(FILE *fp, const char *name,
  * with sorter_next() (1, 0 at the end, -1 on error).
  */
 #define SORTER_RUNMAX (64u << 20)
+#define SORTER_KEYS 3
 
 struct sorter *sorter_new(size_t runmax);
+/* The same, by other key items (ndx-combine: PSEUDO_CLIENT, AGNCY,
+ * PSEUDO_EPISODE). */
+struct sorter *sorter_new_by(size_t runmax, const int key[SORTER_KEYS]);
 int sorter_add(struct sorter *, const struct extract_row *,
     struct ndx_error *);
 int sorter_finish(struct sorter *, struct ndx_error *);

@@ -26,8 +26,6 @@
 #define SORTER_FANIN 128
 #define SORTER_IOBUF (64 * 1024)
 
-_Static_assert(NDX_AGNCY == 0 && NDX_CLIENTID == 1,
-    "the sort key leads a packed row");
 
 /*
  * A packed row: this header, then every item's value as a NUL-terminated
@@ -48,6 +46,7 @@ struct reader {
 };
 
 struct merge {
+	const int *key;		/* the sorter's */
 	struct reader *rd;
 	size_t nrd;
 	size_t *heap;		/* indexes into rd, smallest row on top */
@@ -56,6 +55,7 @@ struct merge {
 };
 
 struct sorter {
+	int key[SORTER_KEYS];	/* items compared first, in this order */
 	size_t runmax;
 	char *buf;		/* the run being filled */
 	size_t len, cap;
@@ -86,8 +86,8 @@ srec_item(const struct srec *r, int i)
 }
 
 /*
- * AGNCY, CLIENTID, EPISODID, line, then MODID and every item in byte
- * order.  The grouper builds each episode as its rows arrive, so they
+ * The key items (AGNCY, CLIENTID, EPISODID for the extract), line, then
+ * MODID and every item in byte order.  The grouper builds each episode as its rows arrive, so they
  * come together (grouping by EPISODID, as the XML does, does not need
  * the line).  A CSV row's line is unique, so there the line decides the
  * rest.  Rows from a database all have line 0 and come in whatever order
@@ -97,19 +97,16 @@ srec_item(const struct srec *r, int i)
  * their order cannot show.
  */
 static int
-srec_cmp(const struct srec *a, const struct srec *b)
+srec_cmp(const int *key, const struct srec *a, const struct srec *b)
 {
 	const char *sa = srec_str(a), *sb = srec_str(b);
 	size_t na = a->size - sizeof(*a), nb = b->size - sizeof(*b);
 	int c;
 
-	if ((c = strcmp(sa, sb)) != 0)
-		return c;
-	if ((c = strcmp(sa + strlen(sa) + 1, sb + strlen(sb) + 1)) != 0)
-		return c;
-	if ((c = strcmp(srec_item(a, NDX_EPISODID),
-	    srec_item(b, NDX_EPISODID))) != 0)
-		return c;
+	for (int k = 0; k < SORTER_KEYS; k++)
+		if ((c = strcmp(srec_item(a, key[k]),
+		    srec_item(b, key[k]))) != 0)
+			return c;
 	if ((c = (a->line > b->line) - (a->line < b->line)) != 0)
 		return c;
 	if ((c = strcmp(srec_item(a, NDX_MODID), srec_item(b, NDX_MODID))) != 0)
@@ -126,10 +123,12 @@ srec_cmp(const struct srec *a, const struct srec *b)
 }
 
 static int
-off_cmp(const void *a, const void *b, void *base)
+off_cmp(const void *a, const void *b, void *sorter)
 {
-	return srec_cmp((const struct srec *)((char *)base +
-	    *(const size_t *)a), (const struct srec *)((char *)base +
+	const struct sorter *s = sorter;
+
+	return srec_cmp(s->key, (const struct srec *)(s->buf +
+	    *(const size_t *)a), (const struct srec *)(s->buf +
 	    *(const size_t *)b));
 }
 
@@ -194,12 +193,22 @@ fail:
 }
 
 struct sorter *
-sorter_new(size_t runmax)
+sorter_new_by(size_t runmax, const int key[SORTER_KEYS])
 {
 	struct sorter *s = xcalloc(1, sizeof(*s));
 
+	memcpy(s->key, key, sizeof(s->key));
 	s->runmax = runmax;
 	return s;
+}
+
+struct sorter *
+sorter_new(size_t runmax)
+{
+	static const int key[SORTER_KEYS] = { NDX_AGNCY, NDX_CLIENTID,
+	    NDX_EPISODID };
+
+	return sorter_new_by(runmax, key);
 }
 
 static void
@@ -250,7 +259,7 @@ spill(struct sorter *s, struct ndx_error *err)
 {
 	FILE *fp;
 
-	qsort_r(s->off, s->noff, sizeof(*s->off), off_cmp, s->buf);
+	qsort_r(s->off, s->noff, sizeof(*s->off), off_cmp, s);
 	if ((fp = tmp_open(err)) == NULL)
 		return -1;
 	add_run(s, fp);
@@ -350,7 +359,8 @@ reader_next(struct reader *rd, struct ndx_error *err)
 static int
 heap_less(const struct merge *m, size_t a, size_t b)
 {
-	return srec_cmp(m->rd[m->heap[a]].rec, m->rd[m->heap[b]].rec) < 0;
+	return srec_cmp(m->key, m->rd[m->heap[a]].rec,
+	    m->rd[m->heap[b]].rec) < 0;
 }
 
 static void
@@ -374,10 +384,12 @@ heap_down(struct merge *m, size_t i)
 
 /* Starts merging n runs; the files stay owned by the caller. */
 static int
-merge_init(struct merge *m, FILE **run, size_t n, struct ndx_error *err)
+merge_init(struct merge *m, const int *key, FILE **run, size_t n,
+    struct ndx_error *err)
 {
 	int rc;
 
+	m->key = key;
 	m->rd = xcalloc(n, sizeof(*m->rd));
 	m->heap = xcalloc(n, sizeof(*m->heap));
 	m->nrd = n;
@@ -430,7 +442,7 @@ merge_batch(struct sorter *s, struct ndx_error *err)
 	if ((fp = tmp_open(err)) == NULL)
 		return -1;
 	add_run(s, fp);
-	if (merge_init(&m, s->run, SORTER_FANIN, err) != 0)
+	if (merge_init(&m, s->key, s->run, SORTER_FANIN, err) != 0)
 		goto out;
 	while ((rc = merge_next(&m, &r, err)) > 0)
 		if (fwrite(r, r->size, 1, fp) != 1)
@@ -459,7 +471,7 @@ sorter_finish(struct sorter *s, struct ndx_error *err)
 		/* An empty input has no buffer, and qsort wants one. */
 		if (s->noff > 0)
 			qsort_r(s->off, s->noff, sizeof(*s->off), off_cmp,
-			    s->buf);
+			    s);
 		return 0;
 	}
 	if (s->noff > 0 && spill(s, err) != 0)
@@ -473,7 +485,7 @@ sorter_finish(struct sorter *s, struct ndx_error *err)
 	while (s->nrun > SORTER_FANIN)
 		if (merge_batch(s, err) != 0)
 			return -1;
-	return merge_init(&s->m, s->run, s->nrun, err);
+	return merge_init(&s->m, s->key, s->run, s->nrun, err);
 }
 
 int

@@ -417,6 +417,10 @@ root_attr(struct epxml_reader *r, const struct ndx_attr_decl *d,
 		    sizeof(((struct ndx_header *)0)->end) },
 		{ "source", offsetof(struct ndx_header, source),
 		    sizeof(((struct ndx_header *)0)->source) },
+		{ "keyid", offsetof(struct ndx_header, keyid),
+		    sizeof(((struct ndx_header *)0)->keyid) },
+		{ "combined", offsetof(struct ndx_header, combined),
+		    sizeof(((struct ndx_header *)0)->combined) },
 	};
 
 	for (size_t i = 0; i < sizeof(field) / sizeof(field[0]); i++) {
@@ -1276,6 +1280,10 @@ epxml_writer_open(FILE *fp, const struct ndx_header *h, struct ndx_error *err)
 		put_attr(ew, "end", h->end);
 	if (h->source[0] != '\0')
 		put_attr(ew, "source", h->source);
+	if (h->pseudonymised && h->keyid[0] != '\0')
+		put_attr(ew, "keyid", h->keyid);
+	if (h->pseudonymised && h->combined[0] != '\0')
+		put_attr(ew, "combined", h->combined);
 	put_attr(ew, "xmlns", NDX_NS_EPISODES);
 	if (ew->failed) {
 		free(ew);

@@ -442,8 +442,8 @@ parse_options(struct pack *p, int argc, char **argv)
  * to the 077 rule) or NDX_PASSPHRASE, into locked memory.  Returns 0, or
  * the exit code, told.  None at all is fine unless required.
  */
-static int
-load_passphrase(struct pack *p, int required)
+int
+pack_load_passphrase(struct pack *p, int required)
 {
 	struct ndx_error err;
 	struct ndx_secret *s = NULL;
@@ -1157,7 +1157,7 @@ pack_main(int argc, char **argv)
 	switch (p.mode) {
 	case MODE_PACK:
 		if (p.encrypt)
-			rc = load_passphrase(&p, 1);
+			rc = pack_load_passphrase(&p, 1);
 		else if (p.pass_path != NULL) {
 			diag_warnx("--passphrase-file needs --encrypt");
 			rc = NDX_EX_USAGE;
@@ -1167,11 +1167,11 @@ pack_main(int argc, char **argv)
 			rc = pack_archive(&p);
 		break;
 	case MODE_VERIFY:
-		if ((rc = load_passphrase(&p, 0)) == 0)
+		if ((rc = pack_load_passphrase(&p, 0)) == 0)
 			rc = pack_verify(&p, p.operands[0], NULL);
 		break;
 	default:
-		if ((rc = load_passphrase(&p, 0)) == 0)
+		if ((rc = pack_load_passphrase(&p, 0)) == 0)
 			rc = pack_unpack(&p, p.operands[0], p.operands[1]);
 		break;
 	}

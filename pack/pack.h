@@ -111,6 +111,12 @@ int pack_unpack(struct pack *, const char *archive, const char *dir);
 void pack_verify_free(struct pack *);
 
 /* pack.c */
+/*
+ * The passphrase, from --passphrase-file or NDX_PASSPHRASE, into locked
+ * memory (p->passphrase); 0, or the exit code, told.  None at all is
+ * fine unless required.
+ */
+int pack_load_passphrase(struct pack *, int required);
 void pack_hex(const unsigned char *, char out[NDX_SHA256_HEX + 1]);
 /* SHA-256 of the installed episodes.xsd into out; 0 or an exit code. */
 int pack_xsd_sha256(char out[NDX_SHA256_HEX + 1]);

@@ -6,6 +6,7 @@
  * again, checking each entry once more against the manifest as it is
  * written, in case the archive changed in between.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -291,6 +292,27 @@ special(struct pack *p, const char *name, size_t **len)
 	return NULL;
 }
 
+/* The manifest's bytes, parsed; a problem when it does not parse. */
+static void
+parse_manifest(struct pack *p, const char *path, int *problems)
+{
+	unsigned char md[crypto_hash_sha256_BYTES];
+	struct ndx_error err;
+
+	if (p->manifest_text == NULL)
+		return;
+	crypto_hash_sha256(md, (unsigned char *)p->manifest_text,
+	    p->manifest_len);
+	pack_hex(md, p->manifest_sha256);
+	p->manifest = ndx_manifest_parse(p->manifest_text, p->manifest_len,
+	    NDX_MANIFEST_NAME, &err);
+	if (p->manifest == NULL) {
+		diag_warnx("%s: %s:%ld: %s", path, NDX_MANIFEST_NAME, err.line,
+		    err.msg);
+		++*problems;
+	}
+}
+
 /*
  * Reads every entry, adding the problems reported to *problems: 0, or the
  * exit code of a failure that stops the run, told.
@@ -300,7 +322,6 @@ scan(struct pack *p, const char *path, struct archive *a, int *truncated,
     int *problems)
 {
 	struct archive_entry *e;
-	struct ndx_error err;
 	int r, rc, w = 0, bomb = 0, headers = 0;
 
 	*truncated = 0;
@@ -400,20 +421,7 @@ scan(struct pack *p, const char *path, struct archive *a, int *truncated,
 			++*problems;
 		}
 	}
-	if (p->manifest_text != NULL) {
-		unsigned char md[crypto_hash_sha256_BYTES];
-
-		crypto_hash_sha256(md, (unsigned char *)p->manifest_text,
-		    p->manifest_len);
-		pack_hex(md, p->manifest_sha256);
-		p->manifest = ndx_manifest_parse(p->manifest_text,
-		    p->manifest_len, NDX_MANIFEST_NAME, &err);
-		if (p->manifest == NULL) {
-			diag_warnx("%s: %s:%ld: %s", path, NDX_MANIFEST_NAME,
-			    err.line, err.msg);
-			++*problems;
-		}
-	}
+	parse_manifest(p, path, problems);
 	return 0;
 }
 
@@ -884,39 +892,16 @@ summary(struct pack *p, const char *path)
 	putchar('\n');
 }
 
-/* The verdict, or the code of a failure that stops the run (*fatal 1). */
+/*
+ * What was seen against what the MANIFEST, SHA256SUMS and the signature
+ * say, problems so far included: the verdict, or (*fatal 1) the code of a
+ * failure that stops the run.
+ */
 static int
-verify_quiet(struct pack *p, const char *path, int *fatal)
+judge(struct pack *p, const char *path, int problems, int *fatal)
 {
-	struct archive *a;
-	int fd, problems = 0, truncated, rc;
+	int rc;
 
-	*fatal = 1;
-	if ((rc = reader_open(p, path, &a, &fd)) != 0)
-		return rc;
-	*fatal = 0;
-
-	/* The zip's structure first: a flood is refused before it is read. */
-	if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) ==
-	    ARCHIVE_FORMAT_ZIP || zip_magic(fd)) {
-		char why[256];
-		const char *r = zip_forged(p, fd, why);
-
-		if (r != NULL) {
-			diag_warnx("%s: %s%s", path, strstr(r, "refused") ?
-			    "" : "damaged archive: ", r);
-			reader_close(a, fd);
-			return NDX_EX_REJECTED;
-		}
-	}
-	rc = scan(p, path, a, &truncated, &problems);
-	reader_close(a, fd);
-	if (rc != 0) {
-		*fatal = 1;
-		return rc;
-	}
-	if (truncated)
-		return NDX_EX_REJECTED;
 	if (p->manifest == NULL) {
 		/* Said already when it was there but unreadable. */
 		if (p->manifest_text == NULL)
@@ -956,10 +941,48 @@ verify_quiet(struct pack *p, const char *path, int *fatal)
 		diag_warnx("%s: %s: missing", path, NDX_SHA256SUMS_NAME);
 		problems++;
 	}
-	if ((rc = check_signature(p, path)) < 0)
+	if ((rc = check_signature(p, path)) < 0) {
+		*fatal = 1;
 		return -rc;
+	}
 	problems += rc;
 	return problems > 0 ? NDX_EX_REJECTED : NDX_EX_OK;
+}
+
+/* The verdict, or the code of a failure that stops the run (*fatal 1). */
+static int
+verify_quiet(struct pack *p, const char *path, int *fatal)
+{
+	struct archive *a;
+	int fd, problems = 0, truncated, rc;
+
+	*fatal = 1;
+	if ((rc = reader_open(p, path, &a, &fd)) != 0)
+		return rc;
+	*fatal = 0;
+
+	/* The zip's structure first: a flood is refused before it is read. */
+	if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) ==
+	    ARCHIVE_FORMAT_ZIP || zip_magic(fd)) {
+		char why[256];
+		const char *r = zip_forged(p, fd, why);
+
+		if (r != NULL) {
+			diag_warnx("%s: %s%s", path, strstr(r, "refused") ?
+			    "" : "damaged archive: ", r);
+			reader_close(a, fd);
+			return NDX_EX_REJECTED;
+		}
+	}
+	rc = scan(p, path, a, &truncated, &problems);
+	reader_close(a, fd);
+	if (rc != 0) {
+		*fatal = 1;
+		return rc;
+	}
+	if (truncated)
+		return NDX_EX_REJECTED;
+	return judge(p, path, problems, fatal);
 }
 
 /*
@@ -1001,12 +1024,101 @@ decrypt_archive(struct pack *p, const char *path, int *fdp)
 	return 0;
 }
 
+/*
+ * An unpacked directory: its files judged as an archive's entries are
+ * (the same MANIFEST, SHA256SUMS and signature checks), so what a
+ * recipient unpacked can be checked again, and combined, later.  Only
+ * plain files may be there.
+ */
+static int
+verify_dir(struct pack *p, const char *path, int *fatal)
+{
+	DIR *d;
+	struct dirent *de;
+	int problems = 0, dfd;
+
+	*fatal = 1;
+	if ((d = opendir(path)) == NULL) {
+		diag_warn("%s", path);
+		return NDX_EX_NOINPUT;
+	}
+	*fatal = 0;
+	dfd = dirfd(d);
+	while ((de = readdir(d)) != NULL) {
+		const char *name = de->d_name, *why;
+		struct pack_seen *se;
+		struct stat st;
+		char **text;
+		size_t *tlen;
+		FILE *fp;
+		int fd;
+
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			continue;
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			diag_warn("%s/%s", path, name);
+			problems++;
+			continue;
+		}
+		if ((why = ndx_entry_refusal(name, st.st_mode & S_IFMT,
+		    0)) != NULL) {
+			diag_warnx("%s: %s: refused: %s", path, name, why);
+			problems++;
+			continue;
+		}
+		if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC)) < 0 || (fp = fdopen(fd, "r")) == NULL) {
+			diag_warn("%s/%s", path, name);
+			if (fd >= 0)
+				close(fd);
+			problems++;
+			continue;
+		}
+		if ((text = special(p, name, &tlen)) != NULL) {
+			*text = xmalloc(NDX_MANIFEST_MAX + 1);
+			*tlen = fread(*text, 1, NDX_MANIFEST_MAX + 1, fp);
+			if (ferror(fp) || *tlen > NDX_MANIFEST_MAX) {
+				diag_warnx("%s: %s: unreadable or too large",
+				    path, name);
+				problems++;
+			}
+			fclose(fp);
+			continue;
+		}
+		p->seen = xreallocarray(p->seen, p->nseen + 1,
+		    sizeof(*p->seen));
+		se = &p->seen[p->nseen++];
+		memset(se, 0, sizeof(*se));
+		se->name = xstrdup(name);
+		se->rows = -1;
+		if (ndx_sha256_stream(fp, &se->bytes, se->sha256) != 0) {
+			diag_warn("%s/%s", path, name);
+			se->damaged = 1;
+			problems++;
+		} else if (pack_has_suffix(name, ".csv")) {
+			struct ndx_error err;
+
+			rewind(fp);
+			if ((se->rows = pack_csv_rows(fp, name, &err)) < 0)
+				se->rows = -2;
+		}
+		fclose(fp);
+	}
+	closedir(d);
+	parse_manifest(p, path, &problems);
+	return judge(p, path, problems, fatal);
+}
+
 int
 pack_verify(struct pack *p, const char *path, int *fatal)
 {
+	struct stat st;
 	int rc, stop = 1;
 
-	if (p->mode == MODE_PACK ||
+	if (p->mode != MODE_PACK && stat(path, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
+		rc = verify_dir(p, path, &stop);
+	else if (p->mode == MODE_PACK ||
 	    (rc = decrypt_archive(p, path, &p->gpg_fd)) == 0)
 		rc = verify_quiet(p, path, &stop);
 	if (rc == NDX_EX_OK && p->mode == MODE_VERIFY)
@@ -1230,6 +1342,13 @@ pack_unpack(struct pack *p, const char *archive, const char *dir)
 	size_t n = 0;
 	int fd, dirfd, rc, r, made;
 
+	struct stat st;
+
+	if (stat(archive, &st) == 0 && S_ISDIR(st.st_mode)) {
+		diag_warnx("%s: a directory, not an archive: unpack takes an "
+		    "archive (verify checks a directory)", archive);
+		return NDX_EX_USAGE;
+	}
 	if ((rc = pack_verify(p, archive, NULL)) != NDX_EX_OK ||
 	    (rc = prepare_dir(p, dir, &made, &dirfd)) != 0)
 		return rc;

@@ -935,6 +935,35 @@ add_measure(struct pcc *p, xmlNodePtr root, xmlNsPtr ns, enum measure m)
 	free(shown);
 }
 
+/*
+ * An input of ndx-combine (exchange.md §7) says which providers it joins
+ * and the episodes each left out for CONSENT = N:
+ *   <provider agencies="D0412,H0227" consent-excluded="3"/> ...
+ * before the measures.  "AGENCIES:N" words of the header's combined.
+ */
+static void
+add_providers(xmlNodePtr root, xmlNsPtr ns, const struct ndx_header *h)
+{
+	char buf[sizeof(h->combined)], *save = NULL, *w, *colon;
+
+	if (h->combined[0] == '\0')
+		return;
+	if (h->keyid[0] != '\0')
+		xmlNewProp(root, BAD_CAST "keyid", BAD_CAST h->keyid);
+	memcpy(buf, h->combined, sizeof(buf));
+	for (w = strtok_r(buf, " ", &save); w != NULL;
+	    w = strtok_r(NULL, " ", &save)) {
+		xmlNodePtr pr = xmlNewChild(root, ns, BAD_CAST "provider",
+		    NULL);
+
+		if ((colon = strrchr(w, ':')) != NULL)
+			*colon++ = '\0';
+		xmlNewProp(pr, BAD_CAST "agencies", BAD_CAST w);
+		xmlNewProp(pr, BAD_CAST "consent-excluded",
+		    BAD_CAST (colon != NULL ? colon : "0"));
+	}
+}
+
 static xmlDocPtr
 build_doc(struct pcc *p, const struct ndx_header *h)
 {
@@ -963,6 +992,7 @@ build_doc(struct pcc *p, const struct ndx_header *h)
 	}
 	xmlNewProp(root, BAD_CAST "dataset", BAD_CAST NDX_DATASET_VERSION);
 	xmlNewProp(root, BAD_CAST "ndx", BAD_CAST NDX_VERSION);
+	add_providers(root, ns, h);
 	for (size_t m = 0; m < NMEASURES; m++)
 		add_measure(p, root, ns, (enum measure)m);
 	return doc;

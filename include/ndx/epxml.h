@@ -33,8 +33,13 @@ struct ndx_header {
 	char period[32];	/* "2026-10", "2026Q2" or "START..END" */
 	char start[11];
 	char end[11];
-	char source[16];	/* "csv", "sqlite", "postgresql" */
+	char source[16];	/* "csv", "sqlite", "postgresql", "combined" */
 	int pseudonymised;
+	/* ndx-combine's (pseudonymised form only; "" otherwise): the key id
+	 * of the extracts combined, and each input's agencies and episodes
+	 * left out for CONSENT = N, "D0412,H0227:3 N0852:0". */
+	char keyid[17];
+	char combined[1024];
 };
 
 /*

@@ -93,6 +93,22 @@
                 </xsl:call-template>
               </dd>
             </xsl:if>
+            <xsl:if test="p:provider">
+              <dt>Providers combined</dt>
+              <dd>
+                <xsl:value-of select="count(p:provider)"/>
+                <xsl:text> (each person counted once across them): </xsl:text>
+                <xsl:for-each select="p:provider">
+                  <xsl:if test="position() > 1">; </xsl:if>
+                  <xsl:value-of select="translate(@agencies, ',', ' ')"/>
+                  <xsl:text>, </xsl:text>
+                  <xsl:value-of select="@consent-excluded"/>
+                  <xsl:text> episode</xsl:text>
+                  <xsl:if test="@consent-excluded != 1">s</xsl:if>
+                  <xsl:text> left out for want of consent</xsl:text>
+                </xsl:for-each>
+              </dd>
+            </xsl:if>
             <dt>Dataset version</dt>
             <dd><xsl:value-of select="@dataset"/></dd>
             <dt>Produced by</dt>
