@@ -133,10 +133,7 @@ struct person {
 };
 
 struct pcc {
-	struct ndx_filter filter;	/* first: the return is one */
 	const struct transform *t;
-	struct ndx_header h;		/* the episodes file's */
-	FILE *out;
 	const struct ndx_dataset *ds;
 	ndx_day start, end;
 	char label[32], start_iso[11], end_iso[11];
@@ -279,9 +276,14 @@ covers(struct pcc *p, const struct ndx_header *h, struct ndx_error *err)
 
 static int
 setup_period(struct pcc *p, const struct ndx_header *h,
-    struct ndx_error *err)
+    const struct ndx_period *q, struct ndx_error *err)
 {
-	if (p->t->has_period) {
+	if (q != NULL) {
+		/* A quarter of --trend: its coverage is checked for all. */
+		p->start = q->start;
+		p->end = q->end;
+		snprintf(p->label, sizeof(p->label), "%s", q->label);
+	} else if (p->t->has_period) {
 		p->start = p->t->period.start;
 		p->end = p->t->period.end;
 		snprintf(p->label, sizeof(p->label), "%s",
@@ -754,9 +756,8 @@ la_find(const struct pcc *p, const char *code)
 
 /* One <client> element: its episodes, if its LA is in the area. */
 static int
-pcc_client(struct ndx_filter *f, struct ndx_client *c, struct ndx_error *err)
+pcc_client(struct pcc *p, const struct ndx_client *c, struct ndx_error *err)
 {
-	struct pcc *p = (struct pcc *)f;
 	int la = la_find(p, NDX_C(c, NDX_LA));
 	char key[64];
 	size_t keylen;
@@ -964,21 +965,34 @@ add_providers(xmlNodePtr root, xmlNsPtr ns, const struct ndx_header *h)
 	}
 }
 
-static xmlDocPtr
-build_doc(struct pcc *p, const struct ndx_header *h)
+/* The period's attributes of the root or of a <quarter>. */
+static void
+period_props(const struct pcc *p, xmlNodePtr n)
 {
+	xmlNewProp(n, BAD_CAST "period", BAD_CAST p->label);
+	xmlNewProp(n, BAD_CAST "start", BAD_CAST p->start_iso);
+	xmlNewProp(n, BAD_CAST "end", BAD_CAST p->end_iso);
+}
+
+/*
+ * The document of q[n - 1], the period; with --trend the quarters before
+ * it come first, each a <quarter period= start= end=> holding its own
+ * measures, each under disclosure control on its own (metrics.md).
+ */
+static xmlDocPtr
+build_doc(struct pcc *q, size_t n, const struct ndx_header *h)
+{
+	struct pcc *p = &q[n - 1];
 	xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
 	xmlNodePtr root = xmlNewNode(NULL, BAD_CAST "pcc-return");
 	xmlNsPtr ns = xmlNewNs(root, BAD_CAST PCC_NS, NULL);
-	char num[16];
+	char num[24];
 
 	/* Declared, so that a reader need not assume it. */
 	doc->encoding = xmlStrdup(BAD_CAST "UTF-8");
 	xmlSetNs(root, ns);
 	xmlDocSetRootElement(doc, root);
-	xmlNewProp(root, BAD_CAST "period", BAD_CAST p->label);
-	xmlNewProp(root, BAD_CAST "start", BAD_CAST p->start_iso);
-	xmlNewProp(root, BAD_CAST "end", BAD_CAST p->end_iso);
+	period_props(p, root);
 	if (h->asof[0] != '\0')
 		xmlNewProp(root, BAD_CAST "asof", BAD_CAST h->asof);
 	xmlNewProp(root, BAD_CAST "area", BAD_CAST p->area);
@@ -992,10 +1006,30 @@ build_doc(struct pcc *p, const struct ndx_header *h)
 	}
 	xmlNewProp(root, BAD_CAST "dataset", BAD_CAST NDX_DATASET_VERSION);
 	xmlNewProp(root, BAD_CAST "ndx", BAD_CAST NDX_VERSION);
+	if (n > 1) {
+		snprintf(num, sizeof(num), "%zu", n);
+		xmlNewProp(root, BAD_CAST "trend", BAD_CAST num);
+	}
 	add_providers(root, ns, h);
+	for (size_t i = 0; i + 1 < n; i++) {
+		xmlNodePtr qn = xmlNewChild(root, ns, BAD_CAST "quarter", NULL);
+
+		period_props(&q[i], qn);
+		for (size_t m = 0; m < NMEASURES; m++)
+			add_measure(&q[i], qn, ns, (enum measure)m);
+	}
 	for (size_t m = 0; m < NMEASURES; m++)
 		add_measure(p, root, ns, (enum measure)m);
 	return doc;
+}
+
+/* The HTML stylesheet's parameters: the layout of its tables. */
+static const char **
+html_params(const struct transform *t)
+{
+	static const char *panel[] = { "layout", "'panel'", NULL };
+
+	return t->layout == LAYOUT_PANEL ? panel : NULL;
 }
 
 static int
@@ -1006,8 +1040,14 @@ write_doc(struct pcc *p, xmlDocPtr doc, FILE *out, struct ndx_error *err)
 	switch (p->t->format) {
 	case FORMAT_CSV:
 		return render_xslt("pcc-csv.xsl", doc, NULL, out, err);
+	case FORMAT_CSV_WIDE: {
+		const char *wide[] = { "layout", "'wide'", NULL };
+
+		return render_xslt("pcc-csv.xsl", doc, wide, out, err);
+	}
 	case FORMAT_HTML:
-		return render_xslt("pcc-html.xsl", doc, NULL, out, err);
+		return render_xslt("pcc-html.xsl", doc, html_params(p->t),
+		    out, err);
 	case FORMAT_XML:
 		break;
 	}
@@ -1035,25 +1075,50 @@ pcc_free(struct pcc *p)
 	arena_free(p->people);
 }
 
+/* The return: one struct pcc a quarter of --trend, the period last. */
+struct pcc_return {
+	struct ndx_filter filter;	/* first: the return is one */
+	struct transform *t;
+	struct ndx_header h;		/* the episodes file's */
+	FILE *out;
+	struct pcc *q;
+	size_t n;
+};
+
 static int
-pcc_end(struct ndx_filter *f, struct ndx_error *err)
+return_client(struct ndx_filter *f, struct ndx_client *c,
+    struct ndx_error *err)
 {
-	struct pcc *p = (struct pcc *)f;
-	const struct transform *t = p->t;
+	struct pcc_return *r = (struct pcc_return *)f;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (pcc_client(&r->q[i], c, err) != 0)
+			return -1;
+	return 0;
+}
+
+static int
+return_end(struct ndx_filter *f, struct ndx_error *err)
+{
+	struct pcc_return *r = (struct pcc_return *)f;
+	const struct transform *t = r->t;
 	xmlDocPtr doc;
 	int rc;
 
 	/* The CSV header is fixed by metrics.md: say it here as well. */
 	if (t->disclosure == DISCLOSURE_NONE)
 		diag_warnx("%s", NOTICE_OFF);
-	fold_people(p);
-	totals(p);
-	doc = build_doc(p, &p->h);
-	rc = write_doc(p, doc, p->out, err);
+	for (size_t i = 0; i < r->n; i++) {
+		fold_people(&r->q[i]);
+		totals(&r->q[i]);
+	}
+	doc = build_doc(r->q, r->n, &r->h);
+	rc = write_doc(&r->q[r->n - 1], doc, r->out, err);
 	/* The same figures, rendered once more: one computation, two files. */
 	if (rc == 0 && t->html_fp != NULL &&
-	    (rc = render_xslt("pcc-html.xsl", doc, NULL, t->html_fp,
-	    err)) != 0 && err->code == NDX_EX_IOERR && err->file[0] == '\0')
+	    (rc = render_xslt("pcc-html.xsl", doc, html_params(t),
+	    t->html_fp, err)) != 0 && err->code == NDX_EX_IOERR &&
+	    err->file[0] == '\0')
 		snprintf(err->file, sizeof(err->file), "%s", t->html);
 	xmlFreeDoc(doc);
 	return rc;
@@ -1062,32 +1127,98 @@ pcc_end(struct ndx_filter *f, struct ndx_error *err)
 void
 product_pcc_free(struct ndx_filter *f)
 {
-	struct pcc *p = (struct pcc *)f;
+	struct pcc_return *r = (struct pcc_return *)f;
 
-	if (p == NULL)
+	if (r == NULL)
 		return;
-	pcc_free(p);
-	free(p);
+	for (size_t i = 0; r->q != NULL && i < r->n; i++)
+		pcc_free(&r->q[i]);
+	free(r->q);
+	free(r);
+}
+
+/*
+ * --trend N: the period and the N - 1 quarters before it, oldest first;
+ * the file must cover them all, or 65 naming the quarters it lacks.
+ */
+static int
+trend_quarters(struct pcc_return *r, struct ndx_period *qs,
+    struct ndx_error *err)
+{
+	const struct ndx_header *h = &r->h;
+	size_t n = (size_t)r->t->trend, used = 0;
+	char lacks[512] = "";
+	ndx_day hs, he;
+	const char *in = r->t->input;
+
+	qs[n - 1] = r->t->period;
+	for (size_t i = n - 1; i > 0; i--)
+		ndx_period_previous_quarter(qs[i].start, &qs[i - 1]);
+	if (h->start[0] == '\0' || h->end[0] == '\0')
+		return 0;
+	if (ndx_date_parse_iso(h->start, &hs) != NDX_DATE_OK ||
+	    ndx_date_parse_iso(h->end, &he) != NDX_DATE_OK) {
+		ndx_error_set(err, NDX_EX_DATAERR, in, 0, "the header's start "
+		    "and end are not dates: not a valid episodes file");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int k;
+
+		if (hs <= qs[i].start && he >= qs[i].end)
+			continue;
+		k = snprintf(lacks + used, sizeof(lacks) - used, "%s%s",
+		    used > 0 ? ", " : "", qs[i].label);
+		if (k > 0 && (size_t)k < sizeof(lacks) - used)
+			used += (size_t)k;
+	}
+	if (used == 0)
+		return 0;
+	if (in == NULL || strcmp(in, "-") == 0)
+		in = "standard input";
+	ndx_error_set(err, NDX_EX_DATAERR, in, 0, "covers %s to %s (%s), "
+	    "but --trend %ld needs %s to %s: it lacks %s; extract those "
+	    "quarters (ndx-run: trend = %ld)", h->start, h->end,
+	    h->period[0] != '\0' ? h->period : "no label", r->t->trend,
+	    qs[0].label, qs[n - 1].label, lacks, r->t->trend);
+	return -1;
 }
 
 struct ndx_filter *
 product_pcc_return(struct transform *t, const struct ndx_header *h,
     FILE *out, struct ndx_error *err)
 {
-	struct pcc *p = xcalloc(1, sizeof(*p));
+	struct pcc_return *r = xcalloc(1, sizeof(*r));
+	struct ndx_period *qs = NULL;
 
-	p->filter.client = pcc_client;
-	p->filter.end = pcc_end;
-	p->t = t;
-	p->h = *h;
-	p->ds = t->ds;
-	p->out = out;
-	p->pseudonymised = h->pseudonymised;
-	p->people = arena_new();
-	if (setup_area(p, err) != 0 || setup_period(p, h, err) != 0 ||
-	    setup_tables(p, err) != 0) {
-		product_pcc_free(&p->filter);
-		return NULL;
+	r->filter.client = return_client;
+	r->filter.end = return_end;
+	r->t = t;
+	r->h = *h;
+	r->out = out;
+	r->n = t->trend > 1 ? (size_t)t->trend : 1;
+	if (r->n > 1) {
+		qs = xcalloc(r->n, sizeof(*qs));
+		if (trend_quarters(r, qs, err) != 0)
+			goto fail;
 	}
-	return &p->filter;
+	r->q = xcalloc(r->n, sizeof(*r->q));
+	for (size_t i = 0; i < r->n; i++) {
+		struct pcc *p = &r->q[i];
+
+		p->t = t;
+		p->ds = t->ds;
+		p->pseudonymised = h->pseudonymised;
+		p->people = arena_new();
+		if (setup_area(p, err) != 0 || setup_period(p, h,
+		    qs != NULL ? &qs[i] : NULL, err) != 0 ||
+		    setup_tables(p, err) != 0)
+			goto fail;
+	}
+	free(qs);
+	return &r->filter;
+fail:
+	free(qs);
+	product_pcc_free(&r->filter);
+	return NULL;
 }

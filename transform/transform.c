@@ -55,8 +55,9 @@ struct product {
 static const struct product products[] = {
 	{ "commissioner", FMT(FORMAT_CSV), 0, product_commissioner,
 	    product_records_free, NULL },
-	{ "pcc-return", FMT(FORMAT_CSV) | FMT(FORMAT_XML) | FMT(FORMAT_HTML),
-	    1, product_pcc_return, product_pcc_free, NULL },
+	{ "pcc-return", FMT(FORMAT_CSV) | FMT(FORMAT_XML) | FMT(FORMAT_HTML) |
+	    FMT(FORMAT_CSV_WIDE), 1, product_pcc_return, product_pcc_free,
+	    NULL },
 	{ "public-health", FMT(FORMAT_CSV), 0, product_public_health,
 	    product_records_free, NULL },
 	{ "validation-report", FMT(FORMAT_HTML), 0, NULL, NULL,
@@ -65,20 +66,23 @@ static const struct product products[] = {
 #define NPRODUCTS (sizeof(products) / sizeof(products[0]))
 
 /* Indexed by enum format and enum disclosure. */
-static const char *const format_names[] = { "csv", "xml", "html" };
+static const char *const format_names[] = { "csv", "xml", "html",
+	"csv-wide" };
 static const char *const disclosure_names[] = { "suppress", "round5",
 	"nhs", "none" };
 
 #define THRESHOLD_MAX 1000
 #define MIN_K_MAX 1000000
+#define TREND_MAX 40		/* ten years of quarters */
 
 static const char usage_text[] =
-    "usage: ndx-transform --product NAME [--format csv|xml|html] "
-    "[--area NAME]\n"
-    "                     [--disclosure suppress|round5|nhs|none] "
-    "[--threshold N]\n"
-    "                     [--month YYYY-MM | --quarter YYYYQn |\n"
-    "                      --from DATE --to DATE] [--min-k N] "
+    "usage: ndx-transform --product NAME [--format csv|xml|html|csv-wide]\n"
+    "                     [--area NAME] "
+    "[--disclosure suppress|round5|nhs|none]\n"
+    "                     [--threshold N] [--month YYYY-MM | "
+    "--quarter YYYYQn |\n"
+    "                      --from DATE --to DATE] [--trend N]\n"
+    "                     [--layout report|panel] [--min-k N] "
     "[--summary FILE]\n"
     "                     [--html FILE] [-o FILE] [FILE | -]\n";
 
@@ -161,8 +165,9 @@ parse_options(struct transform *t, int argc, char **argv,
     const struct product **pp)
 {
 	enum { OPT_AREA = 256, OPT_DISCLOSURE, OPT_FORMAT, OPT_FROM,
-		OPT_HTML, OPT_MIN_K, OPT_MONTH, OPT_PRODUCT, OPT_QUARTER,
-		OPT_SUMMARY, OPT_THRESHOLD, OPT_TO, OPT_VERSION };
+		OPT_HTML, OPT_LAYOUT, OPT_MIN_K, OPT_MONTH, OPT_PRODUCT,
+		OPT_QUARTER, OPT_SUMMARY, OPT_THRESHOLD, OPT_TO, OPT_TREND,
+		OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "area", required_argument, NULL, OPT_AREA },
 		{ "disclosure", required_argument, NULL, OPT_DISCLOSURE },
@@ -170,6 +175,7 @@ parse_options(struct transform *t, int argc, char **argv,
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "help", no_argument, NULL, 'h' },
 		{ "html", required_argument, NULL, OPT_HTML },
+		{ "layout", required_argument, NULL, OPT_LAYOUT },
 		{ "min-k", required_argument, NULL, OPT_MIN_K },
 		{ "month", required_argument, NULL, OPT_MONTH },
 		{ "output", required_argument, NULL, 'o' },
@@ -178,6 +184,7 @@ parse_options(struct transform *t, int argc, char **argv,
 		{ "summary", required_argument, NULL, OPT_SUMMARY },
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 		{ "to", required_argument, NULL, OPT_TO },
+		{ "trend", required_argument, NULL, OPT_TREND },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -221,6 +228,24 @@ parse_options(struct transform *t, int argc, char **argv,
 			break;
 		case OPT_HTML:
 			t->html = optarg;
+			break;
+		case OPT_LAYOUT:
+			if (strcmp(optarg, "panel") == 0)
+				t->layout = LAYOUT_PANEL;
+			else if (strcmp(optarg, "report") == 0)
+				t->layout = LAYOUT_REPORT;
+			else
+				return bad_usage("--layout %s: not report or "
+				    "panel", optarg);
+			aggregate_opt = 1;
+			break;
+		case OPT_TREND:
+			t->trend = (long)ndx_strtonum(optarg, 1, TREND_MAX,
+			    &errstr);
+			if (errstr != NULL)
+				return bad_usage("--trend %s: %s (1 to %d)",
+				    optarg, errstr, TREND_MAX);
+			aggregate_opt = 1;
 			break;
 		case OPT_MIN_K:
 			t->min_k = (long)ndx_strtonum(optarg, 1, MIN_K_MAX,
@@ -279,6 +304,8 @@ parse_options(struct transform *t, int argc, char **argv,
 		t->format = (enum format)k;
 	if ((rc = set_period(t, &po)) != 0)
 		return rc;
+	if (t->trend > 1 && po.quarter == NULL)
+		return bad_usage("--trend is of quarters: give --quarter");
 	if (!p->aggregate && (aggregate_opt || t->has_period))
 		return bad_usage("--area, --disclosure, --threshold and "
 		    "periods are for --product pcc-return, not %s", p->name);

@@ -33,7 +33,10 @@ enum disclosure {
 int transform_disclosure(const char *name);
 #define TRANSFORM_THRESHOLD_DEFAULT 5	/* --threshold */
 
-enum format { FORMAT_CSV, FORMAT_XML, FORMAT_HTML };
+enum format { FORMAT_CSV, FORMAT_XML, FORMAT_HTML, FORMAT_CSV_WIDE };
+
+/* --layout (pcc-return's HTML): metrics.md's report, or the panel's. */
+enum pcc_layout { LAYOUT_REPORT, LAYOUT_PANEL };
 
 struct transform {
 	const char *product;		/* --product */
@@ -50,6 +53,8 @@ struct transform {
 	long min_k;			/* --min-k (public-health); 0 none */
 	const char *summary;		/* --summary FILE (public-health) */
 	const char *html;		/* --html FILE (pcc-return) */
+	long trend;			/* --trend N (pcc-return); 0 none */
+	enum pcc_layout layout;		/* --layout (pcc-return's HTML) */
 	FILE *html_fp;			/* its open output */
 	int reread_stdin;		/* --min-k: each pass reads standard
 					   input, the input spooled there */
