@@ -50,16 +50,16 @@ slot(struct ndx_config *cfg, const char *key, long **line, int *found)
 	static const char *const names[] = { "source", "agency", "area",
 	    "key_file", "passphrase_file", "output_root", "as_of",
 	    "disclosure", "signing_key", "signing_passphrase_file",
-	    "group" };
+	    "group", "trend" };
 	char **slots[] = { &cfg->source, &cfg->agency, &cfg->area,
 	    &cfg->key_file, &cfg->passphrase_file, &cfg->output_root,
 	    &cfg->as_of, &cfg->disclosure, &cfg->signing_key,
-	    &cfg->signing_passphrase_file, &cfg->group };
+	    &cfg->signing_passphrase_file, &cfg->group, &cfg->trend_text };
 	long *lines[] = { &cfg->source_line, &cfg->agency_line,
 	    &cfg->area_line, &cfg->key_file_line, &cfg->passphrase_file_line,
 	    &cfg->output_root_line, NULL, &cfg->disclosure_line,
 	    &cfg->signing_key_line, &cfg->signing_passphrase_file_line,
-	    &cfg->group_line };
+	    &cfg->group_line, &cfg->trend_line };
 	size_t i;
 
 	*found = 1;
@@ -419,6 +419,18 @@ config_line(struct ndx_config *cfg, struct state *st, char *line, long n,
 			return err->code;
 		}
 	}
+	if (dst == &cfg->trend_text) {
+		errno = 0;
+		cfg->trend = strtol(val, &end, 10);
+		if (errno != 0 || *end != '\0' || cfg->trend < 1 ||
+		    cfg->trend > NDX_TREND_MAX ||
+		    !isdigit((unsigned char)*val)) {
+			ndx_error_set(err, NDX_EX_CONFIG, path, n,
+			    "trend: '%s' is not a number of quarters, 1 to "
+			    "%d", val, NDX_TREND_MAX);
+			return err->code;
+		}
+	}
 	if (dst == &cfg->signing_key && !ndx_openpgp_fpr_valid(val)) {
 		ndx_error_set(err, NDX_EX_CONFIG, path, n,
 		    "signing_key: '%s' is not a full fingerprint (40 or 64 "
@@ -705,6 +717,7 @@ ndx_config_free(struct ndx_config *cfg)
 	free(cfg->output_root);
 	free(cfg->as_of);
 	free(cfg->disclosure);
+	free(cfg->trend_text);
 	free(cfg->signing_key);
 	free(cfg->signing_passphrase_file);
 	free(cfg->group);

@@ -286,6 +286,7 @@ open_stages(struct pass *p, const struct ndx_header *h, struct ndx_error *err)
 		s->t.threshold = TRANSFORM_THRESHOLD_DEFAULT;
 		s->t.has_period = 1;
 		s->t.period = sp->period;
+		s->t.trend = sp->trend;
 		k = sp->disclosure != NULL ?
 		    transform_disclosure(sp->disclosure) : DISCLOSURE_SUPPRESS;
 		if (s->t.area == NULL || k < 0) {
@@ -380,7 +381,7 @@ results(struct pass *p, double validate_seconds)
 		fed += p->top[i]->seconds;
 	r->nstage = 0;
 	r->stage = xcalloc(1 + p->ntop + p->spec->nph, sizeof(*r->stage));
-	r->stage[r->nstage].name = "validate";
+	r->stage[r->nstage].name = p->spec->validate_stage;
 	r->stage[r->nstage].rc = r->rejected ? NDX_EX_REJECTED : 0;
 	r->stage[r->nstage++].seconds = validate_seconds - fed > 0 ?
 	    validate_seconds - fed : 0;
@@ -442,7 +443,7 @@ run_pass(const struct pass_spec *sp, struct pass_result *res)
 	size_t nprobs;
 	double t0 = now(), secs;
 	int rc = -1, more;
-	const char *failed = "validate";
+	const char *failed = sp->validate_stage;
 
 	memset(&p, 0, sizeof(p));
 	memset(&err, 0, sizeof(err));

@@ -30,6 +30,8 @@ struct pass_spec {
 	const char *pcc_csv, *pcc_html;	/* or NULL: none */
 	const char *disclosure;		/* or NULL: suppress */
 	struct ndx_period period;
+	long trend;			/* the PCC return's --trend, or 0 */
+	const char *validate_stage;	/* its name in run.log: "validate" */
 	const struct pass_key *keys;
 	size_t nkeys;
 	const struct pass_ph *ph;

@@ -135,6 +135,9 @@ struct run {
 	size_t npool;
 	struct summary sum;	/* report.xml's */
 	char *repxml;		/* TMP/provider/report.xml */
+	char *trend_dir;	/* TMP/provider/trend, with trend = N > 1 in a
+				   quarterly run; else NULL */
+	struct ndx_period trend_span;	/* the N quarters, the period last */
 	char *tmp;		/* OUTPUT_ROOT/.LABEL.tmp-PID */
 	char *final;		/* OUTPUT_ROOT/LABEL */
 	int lockfd;
@@ -1426,7 +1429,7 @@ log_stage(struct run *r, const char *name, int rc, double secs, int counts)
  */
 static int
 one_pass(struct run *r, const char *epi, const char *valid, const char *rej,
-    const char *repcsv, const int *first, int *rejected)
+    const char *repcsv, const int *first, int trend_pass, int *rejected)
 {
 	struct pass_spec sp;
 	struct pass_result res;
@@ -1441,11 +1444,15 @@ one_pass(struct run *r, const char *epi, const char *valid, const char *rej,
 	sp.valid = valid;
 	sp.rejects = rej;
 	sp.report_csv = repcsv;
-	sp.report_xml = r->repxml;
-	if (first[0] >= 0)
+	sp.validate_stage = trend_pass ? "validate-trend" : "validate";
+	sp.report_xml = trend_pass ? pool(r, xasprintf_path(r->trend_dir,
+	    "report.xml")) : r->repxml;
+	if (first[0] >= 0 && !trend_pass)
 		sp.commissioner = pool(r, xasprintf_path(
 		    r->rcpt[first[0]].dir, "commissioner.csv"));
-	if (first[1] >= 0) {
+	/* With trend = N the PCC return comes from a pass of its own, over
+	 * the N quarters' episodes. */
+	if (first[1] >= 0 && (trend_pass || r->trend_dir == NULL)) {
 		sp.pcc_csv = pool(r, xasprintf_path(r->rcpt[first[1]].dir,
 		    "pcc-return.csv"));
 		sp.pcc_html = pool(r, xasprintf_path(r->rcpt[first[1]].dir,
@@ -1453,16 +1460,17 @@ one_pass(struct run *r, const char *epi, const char *valid, const char *rej,
 	}
 	sp.disclosure = r->cfg.disclosure;
 	sp.period = r->period;
+	sp.trend = trend_pass ? r->cfg.trend : 0;
 	sp.stop = &run_signal;
 	keys = xcalloc(r->npseudo + 1, sizeof(*keys));
-	for (size_t k = 0; k < r->npseudo; k++) {
+	for (size_t k = 0; k < r->npseudo && !trend_pass; k++) {
 		keys[k].stage = pool(r, xasprintf("pseudonymise-%s",
 		    r->pseudo[k].owner));
 		keys[k].key_file = r->pseudo[k].key_file;
 		keys[k].xml = r->pseudo[k].xml;
 	}
 	ph = xcalloc(r->nrcpt + 1, sizeof(*ph));
-	for (size_t k = 0; k < r->nrcpt; k++) {
+	for (size_t k = 0; k < r->nrcpt && !trend_pass; k++) {
 		struct rcpt *rc_ = &r->rcpt[k];
 
 		if (rc_->pseudo < 0)
@@ -1476,7 +1484,7 @@ one_pass(struct run *r, const char *epi, const char *valid, const char *rej,
 		ph[sp.nph++].key = (size_t)rc_->pseudo;
 	}
 	sp.keys = keys;
-	sp.nkeys = r->npseudo;
+	sp.nkeys = trend_pass ? 0 : r->npseudo;
 	sp.ph = ph;
 
 	if (r->progress)
@@ -1492,7 +1500,7 @@ one_pass(struct run *r, const char *epi, const char *valid, const char *rej,
 		goto out;
 	}
 	/* The counts come from the report, not from parsing messages. */
-	if (read_report(r->repxml, &r->sum) != 0) {
+	if (!trend_pass && read_report(r->repxml, &r->sum) != 0) {
 		log_stage(r, "validate", NDX_EX_DATAERR, res.stage[0].seconds,
 		    0);
 		rc = NDX_EX_DATAERR;
@@ -1500,7 +1508,7 @@ one_pass(struct run *r, const char *epi, const char *valid, const char *rej,
 	}
 	for (size_t i = 0; i < res.nstage; i++)
 		log_stage(r, res.stage[i].name, res.stage[i].rc,
-		    res.stage[i].seconds, i == 0);
+		    res.stage[i].seconds, i == 0 && !trend_pass);
 	*rejected = res.rejected;
 out:
 	free(res.stage);
@@ -1610,6 +1618,39 @@ pack_jobs(struct run *r, struct job *jobs, const char *asof)
 	return nj;
 }
 
+/*
+ * trend = N: the PCC return's episodes span N quarters (metrics.md,
+ * Trend), the other products keep the period.  A second extract of the
+ * span, validated on its own (its outputs kept in provider/trend/), feeds
+ * the PCC return: 0 or the failing stage's code.
+ */
+static int
+trend_stages(struct run *r, const char *asof, const int *first)
+{
+	struct job one;
+	char from[11], to[11];
+	const char *epi = pool(r, xasprintf_path(r->trend_dir,
+	    "episodes.xml"));
+	int rc, rejected;
+
+	if ((rc = make_dir(r->trend_dir)) != 0)
+		return rc;
+	ndx_date_format_iso(r->trend_span.start, from);
+	ndx_date_format_iso(r->trend_span.end, to);
+	job_init(&one, "extract-trend", -1);
+	job_args(&one, "ndx-extract", "--source", r->cfg.source, "--as-of",
+	    asof, "--from", pool(r, xstrdup(from)), "--to",
+	    pool(r, xstrdup(to)), "-o", epi, NULL);
+	rc = run_jobs(r, &one, 1);
+	jobs_free(&one, 1);
+	if (rc != 0)
+		return rc;
+	return one_pass(r, epi, pool(r, xasprintf_path(r->trend_dir,
+	    "valid.xml")), pool(r, xasprintf_path(r->trend_dir,
+	    "rejects.csv")), pool(r, xasprintf_path(r->trend_dir,
+	    "report.csv")), first, 1, &rejected);
+}
+
 /* Runs the stages in order; the worst exit code. */
 static int
 pipeline(struct run *r)
@@ -1630,11 +1671,23 @@ pipeline(struct run *r)
 	rej = pool(r, xasprintf_path(prov, "rejects.csv"));
 	repcsv = pool(r, xasprintf_path(prov, "report.csv"));
 	r->repxml = (char *)pool(r, xasprintf_path(prov, "report.xml"));
+	if (r->cfg.trend > 1 && r->quarterly &&
+	    (r->cfg.products & NDX_PRODUCT_PCC_RETURN)) {
+		struct ndx_period q = r->period;
+
+		r->trend_dir = (char *)pool(r, xasprintf_path(prov, "trend"));
+		r->trend_span = r->period;
+		for (long qn = 1; qn < r->cfg.trend; qn++) {
+			ndx_period_previous_quarter(q.start, &q);
+			r->trend_span.start = q.start;
+		}
+	}
 	n = 0;
 	for (k = 0; k < r->nrcpt; k++)
 		n += 1 + (r->rcpt[k].cfg->nopenpgp == 0) +
 		    (r->rcpt[k].pseudo >= 0);
-	r->nstages = 2 + (int)n + (int)r->npseudo +
+	r->nstages = 2 + 2 * (r->trend_dir != NULL) + (int)n +
+	    (int)r->npseudo +
 	    !!(r->cfg.products & NDX_PRODUCT_VALIDATION_REPORT) +
 	    !!(r->cfg.products & NDX_PRODUCT_COMMISSIONER) +
 	    !!(r->cfg.products & NDX_PRODUCT_PCC_RETURN);
@@ -1646,6 +1699,16 @@ pipeline(struct run *r)
 	    "recipients=%zu", lab, asof,
 	    ndx_config_scheme(r->cfg.source, scheme, sizeof(scheme)),
 	    r->area, r->cfg.agency, r->nrcpt);
+	if (r->trend_dir != NULL) {
+		char from[11];
+
+		ndx_date_format_iso(r->trend_span.start, from);
+		logf_line(r, "trend=%ld pcc-return from %s", r->cfg.trend,
+		    from);
+	} else if (r->cfg.trend > 1)
+		logf_line(r, "trend=%ld not applied: the PCC return's trend "
+		    "is of quarters, and this run is %s", r->cfg.trend,
+		    r->quarterly ? "without a pcc-return" : "monthly");
 	for (k = 0; k < r->nrcpt; k++) {
 		c = r->rcpt[k].cfg;
 		logf_line(r, "recipient=%s products=%s protection=%s%s%s "
@@ -1664,7 +1727,9 @@ pipeline(struct run *r)
 	if (rc != 0)
 		return rc;
 	first_recipients(r, first);
-	if ((rc = one_pass(r, epi, valid, rej, repcsv, first, &worst)) != 0)
+	if ((rc = one_pass(r, epi, valid, rej, repcsv, first, 0, &worst)) != 0)
+		return rc;
+	if (r->trend_dir != NULL && (rc = trend_stages(r, asof, first)) != 0)
 		return rc;
 	/* Rejected records are the run's result, not its failure. */
 	if (worst)

@@ -1048,6 +1048,8 @@ write_doc(struct pcc *p, xmlDocPtr doc, FILE *out, struct ndx_error *err)
 	case FORMAT_HTML:
 		return render_xslt("pcc-html.xsl", doc, html_params(p->t),
 		    out, err);
+	case FORMAT_XLSX:
+		return pcc_write_xlsx(doc, out, err);
 	case FORMAT_XML:
 		break;
 	}

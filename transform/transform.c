@@ -29,6 +29,7 @@
 #include <libxslt/xslt.h>
 
 #include "ndx/arena.h"
+#include "ndx/config.h"
 #include "ndx/dataset.h"
 #include "ndx/diag.h"
 #include "ndx/epxml.h"
@@ -56,7 +57,8 @@ static const struct product products[] = {
 	{ "commissioner", FMT(FORMAT_CSV), 0, product_commissioner,
 	    product_records_free, NULL },
 	{ "pcc-return", FMT(FORMAT_CSV) | FMT(FORMAT_XML) | FMT(FORMAT_HTML) |
-	    FMT(FORMAT_CSV_WIDE), 1, product_pcc_return, product_pcc_free,
+	    FMT(FORMAT_CSV_WIDE) | FMT(FORMAT_XLSX), 1, product_pcc_return,
+	    product_pcc_free,
 	    NULL },
 	{ "public-health", FMT(FORMAT_CSV), 0, product_public_health,
 	    product_records_free, NULL },
@@ -67,16 +69,16 @@ static const struct product products[] = {
 
 /* Indexed by enum format and enum disclosure. */
 static const char *const format_names[] = { "csv", "xml", "html",
-	"csv-wide" };
+	"csv-wide", "xlsx" };
 static const char *const disclosure_names[] = { "suppress", "round5",
 	"nhs", "none" };
 
 #define THRESHOLD_MAX 1000
 #define MIN_K_MAX 1000000
-#define TREND_MAX 40		/* ten years of quarters */
 
 static const char usage_text[] =
-    "usage: ndx-transform --product NAME [--format csv|xml|html|csv-wide]\n"
+    "usage: ndx-transform --product NAME "
+    "[--format csv|xml|html|csv-wide|xlsx]\n"
     "                     [--area NAME] "
     "[--disclosure suppress|round5|nhs|none]\n"
     "                     [--threshold N] [--month YYYY-MM | "
@@ -240,11 +242,11 @@ parse_options(struct transform *t, int argc, char **argv,
 			aggregate_opt = 1;
 			break;
 		case OPT_TREND:
-			t->trend = (long)ndx_strtonum(optarg, 1, TREND_MAX,
+			t->trend = (long)ndx_strtonum(optarg, 1, NDX_TREND_MAX,
 			    &errstr);
 			if (errstr != NULL)
 				return bad_usage("--trend %s: %s (1 to %d)",
-				    optarg, errstr, TREND_MAX);
+				    optarg, errstr, NDX_TREND_MAX);
 			aggregate_opt = 1;
 			break;
 		case OPT_MIN_K:

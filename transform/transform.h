@@ -33,7 +33,8 @@ enum disclosure {
 int transform_disclosure(const char *name);
 #define TRANSFORM_THRESHOLD_DEFAULT 5	/* --threshold */
 
-enum format { FORMAT_CSV, FORMAT_XML, FORMAT_HTML, FORMAT_CSV_WIDE };
+enum format { FORMAT_CSV, FORMAT_XML, FORMAT_HTML, FORMAT_CSV_WIDE,
+	FORMAT_XLSX };
 
 /* --layout (pcc-return's HTML): metrics.md's report, or the panel's. */
 enum pcc_layout { LAYOUT_REPORT, LAYOUT_PANEL };
@@ -119,6 +120,10 @@ void product_pcc_free(struct ndx_filter *);
 /* The --summary file's lines (interfaces.md), of public-health. */
 int transform_write_summary(const struct transform *, FILE *,
     struct ndx_error *);
+
+/* xlsx.c: the PCC return's document as an Excel workbook. */
+struct _xmlDoc;
+int pcc_write_xlsx(struct _xmlDoc *doc, FILE *out, struct ndx_error *);
 
 /* report.c */
 int product_validation_report(struct transform *, FILE *out,

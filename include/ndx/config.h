@@ -80,13 +80,19 @@ struct ndx_config {
 	char *output_root;	/* output_root: where run directories go */
 	char *as_of;		/* as_of: YYYY-MM-DD, or NULL for today */
 	char *disclosure;	/* disclosure: for pcc-return, or NULL */
+	char *trend_text;	/* trend: as written, or NULL */
+	long trend;		/* trend: quarters in the PCC return's trend
+				   (metrics.md), 0 when not given */
 	unsigned products;	/* products: enum ndx_product bits (union of
 				 * the recipients' and validation-report) */
 	/* The line of each top-level key, 0 when not given. */
 	long agency_line, area_line, key_file_line, passphrase_file_line;
 	long output_root_line, disclosure_line, signing_key_line;
-	long signing_passphrase_file_line, group_line;
+	long signing_passphrase_file_line, group_line, trend_line;
 };
+
+/* trend = N at most: ten years of quarters (as ndx-transform --trend). */
+#define NDX_TREND_MAX 40
 
 /*
  * Reads path into *cfg (zeroed first).  Returns 0, or the exit code set in

@@ -227,6 +227,45 @@ want_fixed "$OUT/2026-10/run.log" "period=2026-10 as_of=2026-11-01"
 [ -f "$OUT/2026-10/ndx-N0852-2026-10-pcc.zip" ] || bad "no pcc archive"
 end
 
+begin "trend = 4: the PCC return over four quarters, the rest the period's"
+conf "$T/trend.conf" "$T/trendout" "trend = 4"
+runx --config "$T/trend.conf" --quarter 2026Q2
+want_rc 1
+TR=$T/trendout/2026Q2
+want_fixed "$TR/run.log" "trend=4 pcc-return from 2025-10-01"
+want_fixed "$TR/run.log" "stage=extract-trend exit=0 "
+want_fixed "$TR/run.log" "stage=validate-trend "
+grep '^ndx-run: stage=' "$TR/run.log" >"$T/stages" || :
+want_lines "$T/stages" 15 "stage lines of run.log"
+want_only "$TR/provider/trend" episodes.xml valid.xml rejects.csv \
+    report.csv report.xml
+cut -d, -f1 "$TR/pcc/pcc-return.csv" | uniq >"$T/periods"
+printf 'period\n2025Q3\n2025Q4\n2026Q1\n2026Q2\n' >"$T/want-periods"
+want_same "$T/periods" "$T/want-periods" "the trend's quarters, oldest first"
+# The period's figures are those of the run without a trend, and the
+# other products are the period's.
+grep '^2026Q2,' "$TR/pcc/pcc-return.csv" >"$T/trend-q2"
+grep '^2026Q2,' "$R/pcc/pcc-return.csv" >"$T/plain-q2"
+want_same "$T/trend-q2" "$T/plain-q2" "2026Q2 with and without the trend"
+want_same "$TR/ndtms/commissioner.csv" "$R/ndtms/commissioner.csv" \
+    "commissioner.csv with and without the trend"
+want_same "$TR/provider/valid.xml" "$R/provider/valid.xml" \
+    "valid.xml with and without the trend"
+end
+
+begin "trend in a monthly run: not applied, and said"
+runx --config "$T/trend.conf" --month 2026-10
+want_rc 1
+want_fixed "$T/trendout/2026-10/run.log" "trend=4 not applied"
+end
+
+begin "trend = 0 or 41: 78 at the line"
+conf "$T/badtrend.conf" "$T/badtrendout" "trend = 41"
+runx --config "$T/badtrend.conf" --quarter 2026Q2 --check
+want_rc 78
+want_fixed "$T/err" "trend: '41' is not a number of quarters, 1 to 40"
+end
+
 begin "a second run for the same period is refused without --force"
 : >"$R/marker"
 runx --config "$T/ndx.conf" --quarter 2026Q2
