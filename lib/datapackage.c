@@ -367,6 +367,27 @@ read_header(const char *path, char ***names, size_t *n,
 }
 
 /* Checks every column is known, then writes the resource; -1 in err. */
+/* What each method of metrics.md does, for a reader of the dictionary. */
+static const char *
+disclosure_text(const char *method)
+{
+	if (strcmp(method, "suppress") == 0)
+		return "counts from 1 to the threshold less one (4, unless "
+		    "ndx-transform was given --threshold) shown as *, and "
+		    "secondary suppression so that no hidden count can be "
+		    "worked out from a total; a rate is * when a count it "
+		    "comes from is";
+	if (strcmp(method, "round5") == 0)
+		return "every count rounded to the nearest 5 (halves up); "
+		    "rates from the unrounded counts, shown where the "
+		    "denominator is 5 or more";
+	if (strcmp(method, "nhs") == 0)
+		return "NHS Digital's method: counts from 1 to 7 shown as *, "
+		    "every other count rounded to the nearest 5; no secondary "
+		    "suppression";
+	return "none: not for publication";
+}
+
 static int
 resource(struct jw *w, const struct ndx_dataset *ds,
     const struct ndx_provenance *prov, const char *path,
@@ -432,6 +453,13 @@ resource(struct jw *w, const struct ndx_dataset *ds,
 	jw_str(w, NULL, "");
 	jw_close(w, ']');
 	jw_close(w, '}');
+	/* The PCC return's figures are under disclosure control: which. */
+	if (pcc > 0 && prov->disclosure != NULL) {
+		jw_open(w, "disclosure_control", '{');
+		jw_str(w, "method", prov->disclosure);
+		jw_str(w, "description", disclosure_text(prov->disclosure));
+		jw_close(w, '}');
+	}
 	if (risk != NULL) {
 		jw_open(w, "disclosure_risk", '{');
 		jw_num(w, "persons", risk->persons);

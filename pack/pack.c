@@ -45,7 +45,7 @@ enum {
 	OPT_ENCRYPT = 256, OPT_FORCE, OPT_PASSPHRASE_FILE, OPT_PERIOD,
 	OPT_VERSION, OPT_AS_OF, OPT_AGENCY, OPT_AREA, OPT_RECIPIENT,
 	OPT_KEY_ID, OPT_CONSENT, OPT_RISK, OPT_MANIFEST_DIR, OPT_OPENPGP,
-	OPT_SIGN, OPT_SIGN_PASS, OPT_SIGNER, OPT_DATAPACKAGE
+	OPT_SIGN, OPT_SIGN_PASS, OPT_SIGNER, OPT_DATAPACKAGE, OPT_DISCLOSURE
 };
 
 static const char usage_text[] =
@@ -54,7 +54,8 @@ static const char usage_text[] =
     "                [--sign FPR] [--signing-passphrase-file F] "
     "[--period LABEL]\n"
     "                [--as-of YYYY-MM-DD] [--agency LIST] [--area NAME]\n"
-    "                [--recipient NAME] [--key-id HEX16] "
+    "                [--disclosure METHOD] [--recipient NAME] "
+    "[--key-id HEX16] "
     "[--consent-excluded N]\n"
     "                [--risk LINE] ... [--manifest-dir DIR] "
     "[--datapackage] FILE ...\n"
@@ -205,6 +206,7 @@ parse_options(struct pack *p, int argc, char **argv)
 		{ "as-of", required_argument, NULL, OPT_AS_OF },
 		{ "agency", required_argument, NULL, OPT_AGENCY },
 		{ "area", required_argument, NULL, OPT_AREA },
+		{ "disclosure", required_argument, NULL, OPT_DISCLOSURE },
 		{ "recipient", required_argument, NULL, OPT_RECIPIENT },
 		{ "key-id", required_argument, NULL, OPT_KEY_ID },
 		{ "consent-excluded", required_argument, NULL, OPT_CONSENT },
@@ -270,6 +272,18 @@ parse_options(struct pack *p, int argc, char **argv)
 				return NDX_EX_USAGE;
 			}
 			v->agency = optarg;
+			provenance = 1;
+			break;
+		case OPT_DISCLOSURE:
+			if (strcmp(optarg, "suppress") != 0 &&
+			    strcmp(optarg, "round5") != 0 &&
+			    strcmp(optarg, "nhs") != 0 &&
+			    strcmp(optarg, "none") != 0) {
+				diag_warnx("--disclosure %s: not one of "
+				    "suppress, round5, nhs, none", optarg);
+				return NDX_EX_USAGE;
+			}
+			v->disclosure = optarg;
 			provenance = 1;
 			break;
 		case OPT_AREA:

@@ -1592,6 +1592,9 @@ pack_jobs(struct run *r, struct job *jobs, const char *asof)
 		job_args(j, "--period", r->period.label, "--as-of", asof,
 		    "--agency", agency, "--area", r->area, "--recipient",
 		    c->name, NULL);
+		if (c->products & NDX_PRODUCT_PCC_RETURN)
+			job_args(j, "--disclosure", r->cfg.disclosure != NULL ?
+			    r->cfg.disclosure : "suppress", NULL);
 		if (rc->pseudo >= 0)
 			job_args(j, "--key-id", rc->key_id,
 			    "--consent-excluded", pool(r, xasprintf("%ld",

@@ -194,6 +194,10 @@ for r in ndtms public-health pcc; do
 done
 want_fixed "$T/u-public-health/datapackage.json" '"key_id": "'"$("$BIN/ndx-pseudonymise" keyid "$T/key")"'"'
 want_fixed "$T/u-public-health/datapackage.json" '"disclosure_risk": {'
+# The PCC return's dictionary says which disclosure control its figures
+# are under, beside the period and area of the package.
+want_fixed "$T/u-pcc/datapackage.json" '"disclosure_control": {'
+want_fixed "$T/u-pcc/datapackage.json" '"method": "suppress"'
 want_fixed "$T/u-public-health/datapackage.json" '"consent_excluded": 1'
 want_fixed "$T/u-ndtms/datapackage.json" '"label": "prison"'
 # The checker fails when the dictionary and the data disagree: SEX
