@@ -18,6 +18,8 @@ static const struct {
 	const char *name;
 	const char *what;
 } stages[] = {
+	{ "combine", "join providers' Public Health extracts, each person "
+	    "once" },
 	{ "extract", "pull a period's episodes from a source" },
 	{ "fixtures", "make synthetic case-management data" },
 	{ "pack", "bundle, checksum and encrypt; verify an archive" },
