@@ -4,7 +4,7 @@ include config.mk
 
 B       ?= build
 PKGS    ?= libxml-2.0 libxslt libexslt libarchive libsodium sqlite3 libpq \
-	  gpgme gpg-error xlsxwriter
+	  gpgme gpg-error xlsxwriter odbc
 WARN    = -std=c11 -Wall -Wextra -Wpedantic -Wmissing-prototypes \
 	  -Wstrict-prototypes -Wwrite-strings -Wshadow -Wformat=2 \
 	  -Wno-format-nonliteral $(WERROR)

@@ -90,10 +90,15 @@ help(void)
 	    "                     string); passwords come from PGPASSFILE, "
 	    "~/.pgpass,\n"
 	    "                     a service file or PGPASSWORD, never from "
-	    "the URI\n"
-	    "  --sql FILE         the mapping query for sqlite: and "
-	    "postgresql: (default:\n"
-	    "                     sql/episodes.sql in the data directory)\n"
+	    "the URI;\n"
+	    "                     odbc:DSN=NAME or odbc:CONNECTION-STRING "
+	    "(unixODBC; the\n"
+	    "                     password in odbc.ini, never in the "
+	    "string)\n"
+	    "  --sql FILE         the mapping query for sqlite:, "
+	    "postgresql: and odbc:\n"
+	    "                     (default: sql/episodes.sql in the data "
+	    "directory)\n"
 	    "  --month YYYY-MM    the financial year to the end of that "
 	    "month\n"
 	    "  --quarter YYYYQn   a quarter of financial year YYYY/YY+1\n"
@@ -276,14 +281,24 @@ parse_source(struct extract *x)
 			return diag_error(&err);
 		return NDX_EX_OK;
 	}
+	if (strncmp(s, "odbc:", 5) == 0) {
+		x->kind = EXTRACT_ODBC;
+		x->input = s + 5;
+		if (*x->input == '\0')
+			return usage_error("%s", "--source odbc: needs "
+			    "DSN=NAME or a connection string");
+		if (odbc_check(x->input, &err) != 0)
+			return diag_error(&err);
+		return NDX_EX_OK;
+	}
 	n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
 	if (n > 0 && n <= 32 && s[n] == ':')
-		diag_warnx("unknown source type %.*s: expected csv:, sqlite: "
-		    "or postgresql://", (int)n, s);
+		diag_warnx("unknown source type %.*s: expected csv:, sqlite:, "
+		    "postgresql:// or odbc:", (int)n, s);
 	else
-		diag_warnx("--source: expected csv:PATH, sqlite:PATH or "
-		    "postgresql://...");
+		diag_warnx("--source: expected csv:PATH, sqlite:PATH, "
+		    "postgresql://... or odbc:DSN=NAME");
 	return NDX_EX_USAGE;
 }
 
@@ -338,7 +353,8 @@ make_header(const struct extract *x, struct ndx_header *h)
 	}
 	snprintf(h->source, sizeof(h->source), "%s",
 	    x->kind == EXTRACT_SQLITE ? "sqlite" :
-	    x->kind == EXTRACT_POSTGRESQL ? "postgresql" : "csv");
+	    x->kind == EXTRACT_POSTGRESQL ? "postgresql" :
+	    x->kind == EXTRACT_ODBC ? "odbc" : "csv");
 }
 
 static int
@@ -392,10 +408,12 @@ run(struct extract *x)
 	if ((rc = parse_source(x)) != NDX_EX_OK)
 		return rc;
 	if (x->sql != NULL && x->kind == EXTRACT_CSV)
-		return usage_error("%s", "--sql goes with --source sqlite: or "
-		    "postgresql:");
+		return usage_error("%s", "--sql goes with --source sqlite:, "
+		    "postgresql: or odbc:");
 	if (x->kind == EXTRACT_POSTGRESQL)
 		name = "PostgreSQL";	/* never the connection string */
+	else if (x->kind == EXTRACT_ODBC)
+		name = "ODBC";
 	else
 		name = strcmp(x->input, "-") == 0 ? STDIN_NAME : x->input;
 	if ((x->kind == EXTRACT_CSV && open_input(x->input, &in, &err) != 0) ||
@@ -414,7 +432,7 @@ run(struct extract *x)
 		rc = NDX_EX_OK;
 		goto out;
 	}
-	if (x->kind != EXTRACT_POSTGRESQL &&
+	if (x->kind != EXTRACT_POSTGRESQL && x->kind != EXTRACT_ODBC &&
 	    ndx_outputs_distinct(x->input, &x->output, 1, &err) != 0)
 		goto fail;
 	if ((out = ndx_outfile_open(x->output, &err)) == NULL)

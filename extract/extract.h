@@ -48,7 +48,8 @@ struct extract_counts {
 enum extract_kind {
 	EXTRACT_CSV,
 	EXTRACT_SQLITE,
-	EXTRACT_POSTGRESQL
+	EXTRACT_POSTGRESQL,
+	EXTRACT_ODBC
 };
 
 /* The program's state: one, on extract_main()'s stack. */
@@ -188,6 +189,11 @@ int sqlite_run(const char *path, const char *query, const char *sqlname,
     struct sql_sink *, struct ndx_error *);
 int postgresql_run(const char *conninfo, const char *query,
     const char *sqlname, struct sql_sink *, struct ndx_error *);
+/* odbc.c: through unixODBC, a DSN=NAME or a full connection string. */
+int odbc_run(const char *connstr, const char *query, const char *sqlname,
+    struct sql_sink *, struct ndx_error *);
+/* A connection string holding PWD= or Password= is refused (64). */
+int odbc_check(const char *connstr, struct ndx_error *);
 /*
  * Checks a connection string before use (64 in err): libpq's complaints
  * about a malformed one quote it, and one holding a password is refused.

@@ -188,13 +188,16 @@ sql_read(const struct extract *x, const unsigned char mandatory[NDX_NITEMS],
 		query = q;
 	}
 	/* Never the connection string: it may name more than it should. */
-	k.source = x->kind == EXTRACT_SQLITE ? x->input : "PostgreSQL";
+	k.source = x->kind == EXTRACT_SQLITE ? x->input :
+	    x->kind == EXTRACT_ODBC ? "ODBC" : "PostgreSQL";
 	k.sqlname = path;
 	k.mandatory = mandatory;
 	k.sorter = sorter;
 	k.rows_read = rows_read;
 	if (x->kind == EXTRACT_SQLITE)
 		rc = sqlite_run(x->input, query, path, &k, err);
+	else if (x->kind == EXTRACT_ODBC)
+		rc = odbc_run(x->input, query, path, &k, err);
 	else
 		rc = postgresql_run(x->input, query, path, &k, err);
 out:

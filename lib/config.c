@@ -458,7 +458,8 @@ config_line(struct ndx_config *cfg, struct state *st, char *line, long n,
 	}
 	if (dst == &cfg->source && source_has_password(val)) {
 		ndx_error_set(err, NDX_EX_CONFIG, path, n,
-		    "source: holds a password; use PGPASSWORD or ~/.pgpass");
+		    "source: holds a password; use PGPASSWORD or ~/.pgpass "
+		    "(odbc: odbc.ini or the driver's option file)");
 		return err->code;
 	}
 	if (dline != NULL)
@@ -481,6 +482,13 @@ source_has_password(const char *src)
 	for (p = src; *p != '\0'; p++)
 		if (strncasecmp(p, "password", 8) == 0 && p[8] == '=')
 			return 1;
+	/* ODBC's PWD= key, at the start of a key=value pair. */
+	if (strncmp(src, "odbc:", 5) == 0)
+		for (p = src + 5; *p != '\0'; p++)
+			if ((p == src + 5 || p[-1] == ';' || p[-1] == ' ') &&
+			    strncasecmp(p, "pwd", 3) == 0 &&
+			    (p[3] == '=' || p[3] == ' '))
+				return 1;
 	if ((auth = strstr(src, "://")) == NULL)
 		return 0;
 	auth += 3;

@@ -265,7 +265,8 @@ logf_line(struct run *r, const char *fmt, ...)
  * (ndx-run hands ndx-pack passphrase files), PGPASSWORD only ndx-extract,
  * the one stage that connects to a database.  The rest is what the
  * programs and the libraries under them read: locale and time zone,
- * temporary files, GnuPG's keyring, libpq's other settings, ndx's data
+ * temporary files, GnuPG's keyring, libpq's other settings, unixODBC's
+ * odbc.ini and odbcinst.ini, ndx's data
  * directory, and the sanitisers' options of a test build.
  */
 static char **
@@ -274,8 +275,8 @@ make_env(int extract)
 	extern char **environ;
 	static const char *const keep[] = { "ASAN_OPTIONS", "GNUPGHOME",
 	    "HOME", "LANG", "LANGUAGE", "LD_LIBRARY_PATH", "LOGNAME",
-	    "LSAN_OPTIONS", "NDX_DATADIR", "PATH", "TMPDIR", "TZ",
-	    "UBSAN_OPTIONS", "USER" };
+	    "LSAN_OPTIONS", "NDX_DATADIR", "ODBCINI", "ODBCSYSINI", "PATH",
+	    "TMPDIR", "TZ", "UBSAN_OPTIONS", "USER" };
 	char **env = NULL;
 	size_t n = 0, i, len;
 	int take;

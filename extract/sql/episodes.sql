@@ -2,8 +2,12 @@
 -- one row per intervention, or one row for an episode with none yet,
 -- with columns named by the dataset's short codes (dataset.md §2).
 --
--- ndx-extract runs this unchanged on SQLite and PostgreSQL, so it keeps to
--- SQL both understand.  Dates come out as YYYY-MM-DD text.  Values are
+-- ndx-extract runs this unchanged on SQLite, PostgreSQL and, through
+-- ODBC, MariaDB, so it keeps to SQL all of them understand (docs/odbc.md
+-- has the one change SQL Server needs).  Dates are selected as they are:
+-- every source hands values over as text, and a DATE comes out as
+-- YYYY-MM-DD (ndx-extract sets PostgreSQL's DateStyle to ISO).  No CAST:
+-- CAST(... AS TEXT) is PostgreSQL's and SQLite's, not MariaDB's.  Values are
 -- passed on as stored: the validator, not this query, judges them.
 -- Row order does not matter: ndx-extract sorts in byte order itself, so
 -- a server's collation cannot change the output.  There is no ORDER BY:
@@ -17,9 +21,9 @@
 SELECT
     c.agency_code                          AS AGNCY,
     c.client_ref                           AS CLIENTID,
-    substr(c.first_name, 1, 1)             AS FINITIAL,
-    substr(c.surname, 1, 1)                AS SINITIAL,
-    CAST(c.date_of_birth AS TEXT)          AS DOB,
+    SUBSTRING(c.first_name, 1, 1)          AS FINITIAL,
+    SUBSTRING(c.surname, 1, 1)             AS SINITIAL,
+    c.date_of_birth                        AS DOB,
     c.sex                                  AS SEX,
     c.ethnicity                            AS ETHNIC,
     c.nationality                          AS NATION,
@@ -28,8 +32,8 @@ SELECT
          ELSE a.postcode END               AS PC,
     c.ndtms_consent                        AS CONSENT,
     e.episode_ref                          AS EPISODID,
-    CAST(r.referral_date AS TEXT)          AS REFLD,
-    CAST(e.triage_date AS TEXT)            AS TRIAGED,
+    r.referral_date                        AS REFLD,
+    e.triage_date                          AS TRIAGED,
     r.source_code                          AS RFLS,
     s1.substance_code                      AS DRUG1,
     s2.substance_code                      AS DRUG2,
@@ -41,15 +45,15 @@ SELECT
     e.parental_status                      AS PRNTSTAT,
     e.pregnant                             AS PREGNANT,
     COALESCE(cj.requirement_code, '9')     AS CJORDER,
-    CAST(pr.release_date AS TEXT)          AS PRISREL,
-    CAST(d.discharge_date AS TEXT)         AS DISD,
+    pr.release_date                        AS PRISREL,
+    d.discharge_date                       AS DISD,
     d.reason_code                          AS DISRSN,
     i.intervention_ref                     AS MODID,
     i.type_code                            AS MODAL,
     i.setting_code                         AS MODSET,
-    CAST(i.referred_date AS TEXT)          AS REFMODDT,
-    CAST(i.start_date AS TEXT)             AS MODST,
-    CAST(i.end_date AS TEXT)               AS MODEND,
+    i.referred_date                        AS REFMODDT,
+    i.start_date                           AS MODST,
+    i.end_date                             AS MODEND,
     i.exit_code                            AS MODEXIT
 FROM episode e
 JOIN client c                ON c.client_id = e.client_id
