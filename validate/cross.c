@@ -152,18 +152,44 @@ cmp_items(const struct ndx_intervention *x, const struct ndx_intervention *y)
 	return x->raw < y->raw ? -1 : x->raw > y->raw;
 }
 
-/* Exact duplicates are rows of one episode element with equal items. */
-static int
-ivref_dup_order(const void *x, const void *y, void *r)
-{
-	const struct ivref *a = x, *b = y;
-	int d;
+/*
+ * Exact duplicates are rows of one episode, as the rows say it, with equal
+ * items: episode elements whose client and episode items are equal (the
+ * initials compared as upper case, which is all that tells apart the
+ * client elements of rows differing only in their case) are one for it,
+ * element grp[k].
+ */
+struct dupctx {
+	const struct epref *r;
+	const uint32_t *grp;
+};
 
-	if (a->k != b->k)
-		return a->k < b->k ? -1 : 1;
-	if ((d = cmp_items(ivref_iv(r, *a), ivref_iv(r, *b))) != 0)
-		return d;
+static int
+ivref_dup_order(const void *x, const void *y, void *arg)
+{
+	const struct dupctx *d = arg;
+	const struct ivref *a = x, *b = y;
+	int c;
+
+	if (d->grp[a->k] != d->grp[b->k])
+		return d->grp[a->k] < d->grp[b->k] ? -1 : 1;
+	if ((c = cmp_items(ivref_iv(d->r, *a), ivref_iv(d->r, *b))) != 0)
+		return c;
 	return ivref_pos(*a, *b);
+}
+
+/* Whether elements a and b say the same of the client and the episode. */
+static int
+same_element(const struct epref *a, const struct epref *b)
+{
+	for (int item = NDX_CLIENT_FIRST; item < NDX_EPISODE_FIRST; item++)
+		if (!same_identity(NDX_C(a->c, item), NDX_C(b->c, item), item))
+			return 0;
+	for (int item = NDX_EPISODE_FIRST; item < NDX_INTERVENTION_FIRST;
+	    item++)
+		if (!same_value(NDX_E(a->e, item), NDX_E(b->e, item)))
+			return 0;
+	return a->e->raw == b->e->raw;
 }
 
 static int
@@ -182,6 +208,8 @@ r123_r124(struct rules_ctx *ctx, struct epref *r, size_t nr,
     struct ivref **buf, size_t *bufcap)
 {
 	struct ivref *v;
+	struct dupctx dc;
+	uint32_t *grp;
 	size_t n = 0;
 
 	for (size_t k = 0; k < nr; k++)
@@ -201,13 +229,27 @@ r123_r124(struct rules_ctx *ctx, struct epref *r, size_t nr,
 			n++;
 		}
 
-	/* R123: within one episode element, equal items are duplicates;
-	 * the first in file order is kept. */
-	qsort_r(v, n, sizeof(*v), ivref_dup_order, r);
+	/* R123: within one episode as the rows say it, equal items are
+	 * duplicates; the first in file order is kept.  An EPISODID has few
+	 * elements (one per variant), so comparing each with those before
+	 * it is cheap. */
+	grp = xreallocarray(NULL, nr, sizeof(*grp));
+	for (size_t k = 0; k < nr; k++) {
+		grp[k] = (uint32_t)k;
+		for (size_t m = 0; m < k; m++)
+			if (grp[m] == m && same_element(&r[m], &r[k])) {
+				grp[k] = (uint32_t)m;
+				break;
+			}
+	}
+	dc.r = r;
+	dc.grp = grp;
+	qsort_r(v, n, sizeof(*v), ivref_dup_order, &dc);
 	for (size_t k = 1; k < n; k++)
-		if (v[k].k == v[k - 1].k && cmp_items(ivref_iv(r, v[k]),
-		    ivref_iv(r, v[k - 1])) == 0)
+		if (grp[v[k].k] == grp[v[k - 1].k] &&
+		    cmp_items(ivref_iv(r, v[k]), ivref_iv(r, v[k - 1])) == 0)
 			ivref_iv(r, v[k])->mark |= MARK_DUPLICATE;
+	free(grp);
 	for (size_t k = 0; k < nr; k++)
 		for (size_t j = 0; j < r[k].e->niv; j++)
 			if (r[k].e->iv[j].mark & MARK_DUPLICATE)

@@ -200,6 +200,11 @@ write_valid(struct validate *v, struct ndx_client *c, struct ndx_error *err)
 			e->iv[niv++] = e->iv[j];
 			v->counts[ROWS_WRITTEN]++;
 		}
+		/* Every row a duplicate of another element's (rows differing
+		 * only in the case of initials): the element goes, its
+		 * episode is written once, by the first. */
+		if (niv == 0 && e->niv > 0)
+			continue;
 		e->niv = niv;
 		c->ep[nep++] = *e;
 	}

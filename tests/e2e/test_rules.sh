@@ -189,4 +189,35 @@ run ndx-transform --product validation-report "$A/report.xml"
 want_rc 0
 end
 
+
+# Rows that differ only in the case of an initial are one row (issue 13):
+# the extract keeps them apart as two client elements, the validator
+# upper-cases the initial (R101) and keeps the row once (R123), so the
+# commissioner file has it once, not once per spelling.
+begin duplicates-across-initial-case
+D=$T/dupcase
+mkdir -p "$D"
+{
+	sed -n 1,2p "$DATA/rules/example-pass.csv"
+	sed -n 2p "$DATA/rules/example-pass.csv" |
+	    awk -F, 'BEGIN { OFS = "," } { $3 = tolower($3); print }'
+	sed -n 2p "$DATA/rules/example-pass.csv" |
+	    awk -F, 'BEGIN { OFS = "," } { $4 = tolower($4); print }'
+} >"$D/in.csv"
+run ndx-extract --source "csv:$D/in.csv" --as-of 2026-11-01 -o "$D/ep.xml"
+want_rc 0
+[ "$(grep -c '<client>' "$D/ep.xml")" -ge 2 ] ||
+    bad "test data: the extract made one client element"
+run ndx-validate -o "$D/valid.xml" --report "$D/report.csv" "$D/ep.xml"
+want_rc 0
+want_fixed "$T/err" "rows: 3 read, 1 written, 0 rejected, 2 exact duplicates removed"
+[ "$(grep -c ',R123,' "$D/report.csv")" = 2 ] || bad "not two R123"
+[ "$(grep -c ',R101,' "$D/report.csv")" = 2 ] || bad "not two R101"
+run ndx-transform --product commissioner "$D/valid.xml"
+want_rc 0
+[ "$(wc -l <"$T/out" | tr -d ' ')" = 2 ] || bad "the row not written once"
+xmllint --noout --schema "$TOP/schemas/episodes.xsd" "$D/valid.xml" \
+    2>"$D/lint" || { bad "valid.xml is not valid"; show "$D/lint"; }
+end
+
 finish
