@@ -28,13 +28,13 @@ struct ndx_provenance {
 	const char *as_of;		/* YYYY-MM-DD, the data-cut date */
 	const char *agency;		/* "N0852,N0853": every AGNCY in data */
 	const char *area;		/* police force area */
-	const char *disclosure;		/* the PCC return's disclosure
-					   control (metrics.md), or NULL */
 	const char *recipient;		/* "public-health" */
 	const char *key_id;		/* 16 hex digits, or NULL */
 	long consent_excluded;		/* episodes left out, -1 not given */
 	const struct ndx_risk *risk;	/* nrisk lines */
 	size_t nrisk;
+	const char *disclosure;		/* the PCC return's disclosure
+					   control (metrics.md), or NULL */
 };
 
 #endif

@@ -164,7 +164,7 @@ test_datapackage_exact(void **state)
 	struct ndx_provenance prov = {
 		"0.1.0", "1", D64, "2026Q2", "2026-07-01", "2026-09-30",
 		NULL, "N0852, N0853", "Say \"Hi\" \\ there", "ph x", "-", 0,
-		NULL, 0
+		NULL, 0, NULL
 	};
 	struct ndx_error err;
 	char *text;

@@ -47,7 +47,7 @@ test_manifest_write_full(void **state)
 	struct ndx_provenance v = {
 		"0.1.0", "1", D64, "2026Q2", "2026-07-01", "2026-09-30",
 		"2026-10-05", "N0852,N0853", "Greater Manchester",
-		"public-health", "e59ed32368831696", 3, risk, 2
+		"public-health", "e59ed32368831696", 3, risk, 2, NULL
 	};
 	struct ndx_manifest_file f[] = {
 		{ (char *)"public-health.csv", 16, 2, D64 },
@@ -99,7 +99,7 @@ static void
 test_manifest_write_dashes(void **state)
 {
 	struct ndx_provenance v = { "0.1.0", "1", D64, NULL, NULL, NULL,
-	    NULL, NULL, NULL, NULL, NULL, -1, NULL, 0 };
+	    NULL, NULL, NULL, NULL, NULL, -1, NULL, 0, NULL };
 	struct ndx_error err;
 	struct ndx_manifest *m;
 	char *text;
@@ -125,7 +125,7 @@ static void
 test_manifest_write_refuses(void **state)
 {
 	struct ndx_provenance v = { "0.1.0", "1", D64, NULL, NULL, NULL,
-	    NULL, NULL, "a\nfile x", NULL, NULL, -1, NULL, 0 };
+	    NULL, NULL, "a\nfile x", NULL, NULL, -1, NULL, 0, NULL };
 	struct ndx_manifest_file f = { (char *)"../x", 1, -1, D64 };
 	char *text;
 	int rc;
