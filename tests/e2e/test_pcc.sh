@@ -6,8 +6,11 @@
 # through ndx-extract and ndx-validate first, as in production.  The XML
 # and HTML forms are goldens (UPDATE=1 rewrites them, in
 # tests/data/pcc/golden); the HTML must parse, hold no script and name no
-# http(s) URL.  PCC_BIG=ROWS also times a generated input of that many
-# rows and prints the peak memory of each product.
+# http(s) URL.  Then the panel layout, --trend over a four-quarter
+# extract of ndx-fixtures data (each quarter equal to a plain run of it)
+# and --format csv-wide rebuilt from the long CSV.  PCC_BIG=ROWS also
+# times a generated input of that many rows and prints the peak memory of
+# each product.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/e2e/browser.sh
@@ -282,5 +285,206 @@ if [ -n "${PCC_BIG-}" ]; then
 	done
 	end
 fi
+
+# --- --layout panel: breakdowns down, the local authorities across with
+# their codes, the force area's TOTAL column last (metrics.md, "Panel
+# layout"); report, the default, is the layout without the option
+begin html-panel
+# shellcheck disable=SC2086
+run ndx-transform $Q --format html --layout panel "$T/disclosure.xml"
+want_rc 0
+want_empty "$T/err" stderr
+html_ok "$T/out"
+want_golden "$T/out" disclosure-panel.html
+cp "$T/out" "$T/panel.html"
+# Every measure's table is a panel: its header row is the corner, the
+# LAs in code order (name, then code), then the total.
+n=$(grep -c '<table class="panel">' "$T/panel.html" || :)
+[ "$n" -eq 9 ] || bad "$n panel tables, want 9"
+awk '/<table class="panel">/ { on = 1 } on && /<\/thead>/ { exit } on' \
+    "$T/panel.html" | sed -n 's/^<th scope="col" [^>]*>//p' |
+    sed 's/<br><span class="code">/ /; s/<.*//' >"$T/heads"
+printf '%s\n' Breakdown "Hartlepool E06000001" "Middlesbrough E06000002" \
+    "Redcar and Cleveland E06000003" "Stockton-on-Tees E06000004" \
+    "Cleveland (total) TOTAL" >"$T/want-heads"
+want_same "$T/heads" "$T/want-heads" "the panel's header row"
+# The breakdowns are the row headers, in the measure's order.
+awk '/<table class="panel">/ { n++ } n == 1' "$T/panel.html" |
+    sed -n 's/^<th scope="row" class="breakdown">\(.*\)<\/th>$/\1/p' \
+    >"$T/rows"
+printf '%s\n' Opiate "Non-opiate only" "Alcohol only" \
+    "Non-opiate and alcohol" Total >"$T/want-rows"
+want_same "$T/rows" "$T/want-rows" "the panel's row headers"
+want_fixed "$T/panel.html" '<td class="num area-total">'
+# shellcheck disable=SC2086
+run ndx-transform $Q --format html --layout report "$T/disclosure.xml"
+want_rc 0
+want_same "$T/out" "$GOLDEN/disclosure-suppress.html" "--layout report"
+if grep 'class="panel"\|class="breakdown"' "$T/out" >/dev/null; then
+	bad "the report layout has panel tables"
+fi
+end
+
+# --- --trend N: every measure for the quarter and the N - 1 before it,
+# each exactly as if it were the period (metrics.md, "Trend"), on an
+# extract of four quarters made by ndx-fixtures
+begin trend-extract
+run ndx-fixtures --seed 5 --clients 800 --target "csv:$T/t.csv"
+want_rc 0
+run ndx-extract --source "csv:$T/t.csv" --as-of 2026-11-01 \
+    --from 2025-10-01 --to 2026-09-30 -o "$T/t.xml"
+want_rc 0
+run ndx-validate --area Cleveland -o "$T/tv.xml" "$T/t.xml"
+[ "$rc" -le 1 ] || bad "ndx-validate exit status $rc, want 0 or 1"
+end
+
+TQ="--product pcc-return --area Cleveland"
+begin trend-csv
+# shellcheck disable=SC2086
+run_to "$T/trend.csv" ndx-transform $TQ --quarter 2026Q2 --trend 4 \
+    "$T/tv.xml"
+want_rc 0
+want_empty "$T/err" stderr
+cut -d, -f1 "$T/trend.csv" | uniq >"$T/periods"
+printf '%s\n' period 2025Q3 2025Q4 2026Q1 2026Q2 >"$T/want-periods"
+want_same "$T/periods" "$T/want-periods" "the quarters, oldest first"
+for q in 2025Q3 2026Q1 2026Q2; do
+	# shellcheck disable=SC2086
+	run ndx-transform $TQ --quarter "$q" "$T/tv.xml"
+	want_rc 0
+	sed 1d "$T/out" >"$T/plain-$q"
+	[ -s "$T/plain-$q" ] || bad "no rows for --quarter $q"
+	grep "^$q," "$T/trend.csv" >"$T/trend-$q" || :
+	want_same "$T/trend-$q" "$T/plain-$q" "$q in the trend and alone"
+done
+end
+
+begin trend-not-covered
+# shellcheck disable=SC2086
+run ndx-transform $TQ --quarter 2026Q2 --trend 5 "$T/tv.xml"
+want_rc 65
+want_empty "$T/out" stdout
+want_prefixed "$T/err" ndx-transform
+want_fixed "$T/err" "it lacks 2025Q2"
+end
+
+begin trend-of-a-month
+# shellcheck disable=SC2086
+run ndx-transform $TQ --month 2026-09 --trend 2 "$T/tv.xml"
+want_rc 64
+want_empty "$T/out" stdout
+want_fixed "$T/err" "--trend"
+end
+
+# HTML: each measure's trend (its TOTAL row by quarter, a table and a
+# chart), in both layouts; a hidden figure is said, not drawn
+MEASURES="cj_in_treatment in_treatment cj_referrals cj_requirements_started
+continuity_of_care cj_successful_completions cj_early_unplanned_exits
+deaths_in_treatment hat"
+for layout in report panel; do
+	begin "trend-html-$layout"
+	# shellcheck disable=SC2086
+	run ndx-transform $TQ --quarter 2026Q2 --trend 4 --format html \
+	    --layout "$layout" "$T/tv.xml"
+	want_rc 0
+	want_empty "$T/err" stderr
+	html_ok "$T/out"
+	cp "$T/out" "$T/trend-$layout.html"
+	n=$(grep -c '<div class="trend" id="trend-' "$T/out" || :)
+	[ "$n" -eq 9 ] || bad "$n trend sections, want 9"
+	for m in $MEASURES; do
+		want_fixed "$T/out" "<div class=\"trend\" id=\"trend-$m\">"
+	done
+	# Each has its chart, or says why not (every total zero or hidden).
+	n=$(grep -c 'aria-labelledby="trend-chart-' "$T/out" || :)
+	none=$(grep -c 'No chart: every total over the quarters' "$T/out" || :)
+	if [ "$n" -lt 1 ] || [ $((n + none)) -ne 9 ]; then
+		bad "$n trend charts and $none without one, want 9 in all"
+	fi
+	want_fixed "$T/out" "<h3>Cleveland total by quarter, 2025Q3 to 2026Q2</h3>"
+	# The quarters down each trend table, oldest first, the period last.
+	awk '/<table class="trend">/ { n++ } n == 1 && /<\/table>/ { exit }
+	    n == 1' "$T/out" | sed -n 's/^<th scope="row"[^>]*>\([^<]*\)<.*/\1/p' \
+	    >"$T/quarters"
+	printf '%s\n' 2025Q3 2025Q4 2026Q1 2026Q2 >"$T/want-quarters"
+	want_same "$T/quarters" "$T/want-quarters" "the trend table's quarters"
+	want_fixed "$T/out" "are hidden under disclosure control (*) and not drawn."
+	if grep '(hidden)' "$T/out" >/dev/null; then
+		bad "a hidden bar is labelled one by one"
+	fi
+	end
+done
+# Without --trend there is no trend section.
+begin no-trend-no-section
+if grep 'class="trend"' "$GOLDEN/disclosure-suppress.html" >/dev/null; then
+	bad "a report without --trend has a trend section"
+fi
+end
+
+# --- --format csv-wide: the panel's shape, one row per measure x
+# breakdown, a column per LA then TOTAL; every cell the long CSV's
+begin csv-wide
+# shellcheck disable=SC2086
+run_to "$T/long.csv" ndx-transform $TQ --quarter 2026Q2 "$T/tv.xml"
+want_rc 0
+# shellcheck disable=SC2086
+run_to "$T/wide.csv" ndx-transform $TQ --quarter 2026Q2 --format csv-wide \
+    "$T/tv.xml"
+want_rc 0
+want_empty "$T/err" stderr
+head -n 1 "$T/wide.csv" >"$T/wide-head"
+echo period,measure,breakdown,E06000001,E06000002,E06000003,E06000004,TOTAL \
+    >"$T/want-head"
+want_same "$T/wide-head" "$T/want-head" "csv-wide header"
+# One row per measure x breakdown: 43 (metrics.md's table).
+want_lines "$T/wide.csv" 44 "csv-wide"
+# The wide table rebuilt from the long one: rows in order of first
+# appearance, one column per area code.
+awk -F, 'NR == 1 { next }
+	!(($4, $5) in seen) { seen[$4, $5] = 1; key[++nk] = $4 SUBSEP $5 }
+	!($2 in col) { col[$2] = 1; code[++nc] = $2 }
+	{ period = $1; cell[$4, $5, $2] = $6 }
+	END {
+		printf "period,measure,breakdown"
+		for (c = 1; c <= nc; c++) printf ",%s", code[c]
+		printf "\n"
+		for (k = 1; k <= nk; k++) {
+			split(key[k], mb, SUBSEP)
+			printf "%s,%s,%s", period, mb[1], mb[2]
+			for (c = 1; c <= nc; c++)
+				printf ",%s", cell[mb[1], mb[2], code[c]]
+			printf "\n"
+		}
+	}' "$T/long.csv" >"$T/want-wide.csv"
+want_same "$T/wide.csv" "$T/want-wide.csv" "csv-wide against the long CSV"
+# A few cells by name: the long CSV's value is in the column of its code.
+for mbc in cj_in_treatment,opiate,E06000002 in_treatment,total,TOTAL \
+    cj_referrals,arrest_referral,E06000004 continuity_of_care,rate,TOTAL \
+    hat,in_treatment,E06000001; do
+	m=${mbc%%,*}
+	rest=${mbc#*,}
+	b=${rest%%,*}
+	c=${rest#*,}
+	long=$(awk -F, -v m="$m" -v b="$b" -v c="$c" \
+	    '$4 == m && $5 == b && $2 == c { print "=" $6 }' "$T/long.csv")
+	wide=$(awk -F, -v m="$m" -v b="$b" -v c="$c" '
+	    NR == 1 { for (i = 4; i <= NF; i++) if ($i == c) at = i; next }
+	    $2 == m && $3 == b { print "=" $at }' "$T/wide.csv")
+	[ -n "$long" ] || bad "no long row for $mbc"
+	[ "$wide" = "$long" ] ||
+	    bad "$mbc: csv-wide '$wide', long CSV '$long'"
+done
+# With --trend the wide rows of every quarter, oldest first.
+# shellcheck disable=SC2086
+run ndx-transform $TQ --quarter 2026Q2 --trend 4 --format csv-wide \
+    "$T/tv.xml"
+want_rc 0
+want_lines "$T/out" $((4 * 43 + 1)) "csv-wide --trend 4"
+cut -d, -f1 "$T/out" | uniq >"$T/periods"
+want_same "$T/periods" "$T/want-periods" "csv-wide quarters, oldest first"
+grep '^2026Q2,' "$T/out" >"$T/wide-q2" || :
+sed 1d "$T/wide.csv" >"$T/want-q2"
+want_same "$T/wide-q2" "$T/want-q2" "csv-wide 2026Q2 in the trend and alone"
+end
 
 finish

@@ -255,6 +255,7 @@ want_same "$TR/ndtms/commissioner.csv" "$R/ndtms/commissioner.csv" \
     "commissioner.csv with and without the trend"
 want_same "$TR/provider/valid.xml" "$R/provider/valid.xml" \
     "valid.xml with and without the trend"
+want_fixed "$TR/pcc/pcc-return.html" "total by quarter, 2025Q3 to 2026Q2"
 end
 
 begin "trend in a monthly run: not applied, and said"

@@ -31,7 +31,9 @@
   nothing is fetched from anywhere (not even a web font).  Printed (A4),
   the first measure follows the header on page 1 and each other measure
   starts a page; a table and its chart, and a trend's table and chart,
-  are never split across pages, nor is a table row.
+  each stay on one page (wherever one page can hold them: a chart of
+  more than four bars a group has thinner bars so that it does), and no
+  table row is split.
 -->
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -49,6 +51,8 @@
   <xsl:variable name="bar-w" select="400"/>
   <xsl:variable name="value-w" select="60"/>
   <xsl:variable name="bar-h" select="14"/>
+  <!-- ... and with more than four bars a group, so that it fits a page. -->
+  <xsl:variable name="thin-bar-h" select="10"/>
   <xsl:variable name="gap" select="12"/>
   <xsl:variable name="legend-h" select="18"/>
   <xsl:variable name="legend-col-w" select="200"/>
@@ -117,18 +121,17 @@
             <xsl:if test="$quarters">
               <dt>Trend</dt>
               <dd>
-                <xsl:value-of select="count($quarters) + 1"/>
-                <xsl:text> quarters, </xsl:text>
                 <xsl:value-of select="$quarters[1]/@period"/>
-                <xsl:text> (from </xsl:text>
+                <xsl:text> to </xsl:text>
+                <xsl:value-of select="@period"/>
+                <xsl:text> (</xsl:text>
+                <xsl:value-of select="count($quarters) + 1"/>
+                <xsl:text> quarters from </xsl:text>
                 <xsl:call-template name="date">
                   <xsl:with-param name="iso" select="$quarters[1]/@start"/>
                 </xsl:call-template>
-                <xsl:text>) to </xsl:text>
-                <xsl:value-of select="@period"/>
-                <xsl:text>: each measure's total over them follows its
-                  table, each quarter computed as if it were the period
-                  and under disclosure control on its own.</xsl:text>
+                <xsl:text>): each measure's total by quarter follows its
+                  table.</xsl:text>
               </dd>
             </xsl:if>
             <xsl:if test="@asof">
@@ -394,8 +397,11 @@
     <xsl:param name="rows"/>
     <xsl:param name="scale"/>
     <xsl:variable name="nbars" select="count($bars)"/>
-    <xsl:variable name="group-h" select="$nbars * $bar-h + $gap"/>
-    <xsl:variable name="cols" select="1 + ($nbars > 4)"/>
+    <xsl:variable name="thin" select="$nbars > 4"/>
+    <xsl:variable name="bh"
+        select="$bar-h - ($bar-h - $thin-bar-h) * $thin"/>
+    <xsl:variable name="group-h" select="$nbars * $bh + $gap"/>
+    <xsl:variable name="cols" select="1 + $thin"/>
     <xsl:variable name="top"
         select="ceiling($nbars div $cols) * $legend-h + $gap"/>
     <xsl:variable name="width" select="$label-w + $bar-w + $value-w"/>
@@ -423,7 +429,7 @@
                 x2="{$width}" y2="{$gy - $gap div 2}"/>
           </xsl:if>
           <text class="la" x="{$label-w - 6}"
-              y="{$gy + ($nbars * $bar-h) div 2 + 4}">
+              y="{$gy + ($nbars * $bh) div 2 + 4}">
             <xsl:if test="@total">
               <xsl:attribute name="class">la total</xsl:attribute>
             </xsl:if>
@@ -433,11 +439,11 @@
           <xsl:for-each select="$bars">
             <xsl:variable name="v"
                 select="$row/p:value[@breakdown = current()/@name]"/>
-            <xsl:variable name="y" select="$gy + (position() - 1) * $bar-h"/>
+            <xsl:variable name="y" select="$gy + (position() - 1) * $bh"/>
             <xsl:if test="number($v) = number($v)">
               <xsl:variable name="w" select="round($v * $scale * 10) div 10"/>
               <rect x="{$label-w}" y="{$y + 1}" width="{$w}"
-                  height="{$bar-h - 2}">
+                  height="{$bh - 2}">
                 <xsl:attribute name="fill">
                   <xsl:call-template name="colour">
                     <xsl:with-param name="i" select="position()"/>
@@ -445,7 +451,10 @@
                 </xsl:attribute>
               </rect>
               <text class="value" x="{$label-w + $w + 4}"
-                  y="{$y + $bar-h - 3}">
+                  y="{$y + $bh - 3 + $thin}">
+                <xsl:if test="$thin">
+                  <xsl:attribute name="class">value thin</xsl:attribute>
+                </xsl:if>
                 <xsl:value-of select="$v"/>
               </text>
             </xsl:if>
@@ -881,7 +890,9 @@ div.trend { margin: .2rem 0 1rem; }
 h3 { font-size: 1rem; margin: 1rem 0 .2rem; }
 div.trend-body { display: flex; flex-wrap: wrap; gap: 0 2rem;
   align-items: flex-start; }
-div.trend-body figure { flex: 1 1 22rem; max-width: 30rem; }
+div.trend-body figure { flex: 0 1 auto; max-width: 100%; }
+/* The chart sets the figure's width, the caption wraps within it. */
+div.trend-body figcaption { width: 0; min-width: 100%; }
 table.trend tr.period th, table.trend tr.period td { font-weight: bold; }
 figure { margin: .4rem 0 1rem; }
 figcaption, p.nochart { font-size: .85em; color: #444c56; }
@@ -890,6 +901,7 @@ svg.chart { max-width: 100%; height: auto; font-size: 12px;
 svg.chart text { fill: #1b1f24; }
 svg.chart text.la { text-anchor: end; }
 svg.chart text.total, svg.chart text.period { font-weight: bold; }
+svg.chart text.thin { font-size: 10px; }
 svg.chart text.tick { text-anchor: end; fill: #57606a; }
 svg.chart text.q { text-anchor: middle; }
 svg.chart line.axis { stroke: #57606a; stroke-width: 1; }
@@ -898,8 +910,12 @@ svg.chart line.sep { stroke: #8c959f; stroke-width: 1;
 svg.chart line.grid { stroke: #d0d7de; stroke-width: 1; }
 svg.chart line.series { stroke-width: 2; }
 @media print {
-  @page { margin: 15mm; }
+  @page { size: A4; margin: 15mm; }
   body { max-width: none; padding: 0; font-size: 9.5pt; }
+  h1 { font-size: 15pt; margin-bottom: .3rem; }
+  h2 { margin-top: .6rem; }
+  /* The charts' text about the size of the tables' (8pt). */
+  svg.chart { zoom: .85; }
   nav { display: none; }
   /* Each measure starts a page, but the first follows the header. */
   section.measure { break-before: page; page-break-before: always; }
