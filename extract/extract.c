@@ -357,27 +357,48 @@ make_header(const struct extract *x, struct ndx_header *h)
 	    x->kind == EXTRACT_ODBC ? "odbc" : "csv");
 }
 
+/* Where clients go: the writer, each episode marked when its EPISODID is
+ * one the agency uses under another CLIENTID too (R126). */
+struct emit {
+	struct epxml_writer *w;
+	const struct epindex *idx;
+};
+
 static int
-emit_client(void *w, const struct ndx_client *c, struct ndx_error *err)
+emit_client(void *arg, struct ndx_client *c, struct ndx_error *err)
 {
-	return epxml_write_client(w, c, err);
+	struct emit *em = arg;
+
+	for (size_t i = 0; i < c->nep; i++)
+		c->ep[i].shared = epindex_shared(em->idx, NDX_C(c, NDX_AGNCY),
+		    NDX_E(&c->ep[i], NDX_EPISODID));
+	return epxml_write_client(em->w, c, err);
+}
+
+static void
+watch_row(void *idx, const struct extract_row *row)
+{
+	epindex_add(idx, row);
 }
 
 /* Sorted rows through the grouper into the XML writer. */
 static int
-write_episodes(struct extract *x, struct sorter *s, FILE *fp,
-    struct ndx_error *err)
+write_episodes(struct extract *x, struct sorter *s, const struct epindex *idx,
+    FILE *fp, struct ndx_error *err)
 {
 	struct ndx_header h;
 	struct epxml_writer *w;
 	struct group *g;
 	struct extract_row row;
+	struct emit em;
 	int rc = -1;
 
 	make_header(x, &h);
 	if ((w = epxml_writer_open(fp, &h, err)) == NULL)
 		goto out;
-	g = group_new(x->has_period ? &x->period : NULL, emit_client, w,
+	em.w = w;
+	em.idx = idx;
+	g = group_new(x->has_period ? &x->period : NULL, emit_client, &em,
 	    &x->counts);
 	while ((rc = sorter_next(s, &row, err)) > 0)
 		if ((rc = group_row(g, &row, err)) != 0)
@@ -401,6 +422,7 @@ run(struct extract *x)
 	unsigned char mandatory[NDX_NITEMS];
 	struct ndx_outfile *out = NULL;
 	struct sorter *sorter = NULL;
+	struct epindex *idx = NULL;
 	const char *name;
 	FILE *in = NULL;
 	int rc;
@@ -438,6 +460,8 @@ run(struct extract *x)
 	if ((out = ndx_outfile_open(x->output, &err)) == NULL)
 		goto fail;
 	sorter = sorter_new(SORTER_RUNMAX);
+	idx = epindex_new();
+	sorter_watch(sorter, watch_row, idx);
 	if (x->kind == EXTRACT_CSV)
 		rc = csv_read(in, name, mandatory, sorter,
 		    &x->counts.rows_read, &err);
@@ -446,7 +470,7 @@ run(struct extract *x)
 		    &err);
 	if (rc != 0 || sorter_finish(sorter, &err) != 0)
 		goto fail;
-	if (write_episodes(x, sorter, ndx_outfile_fp(out), &err) != 0) {
+	if (write_episodes(x, sorter, idx, ndx_outfile_fp(out), &err) != 0) {
 		if (err.file[0] == '\0' && err.code == NDX_EX_IOERR)
 			snprintf(err.file, sizeof(err.file), "%s",
 			    ndx_outfile_name(out));
@@ -469,6 +493,7 @@ fail:
 	ndx_outfile_abort(out);
 out:
 	sorter_free(sorter);
+	epindex_free(idx);
 	if (in != NULL && in != stdin)
 		fclose(in);
 	return rc;

@@ -133,6 +133,17 @@ int sorter_finish(struct sorter *, struct ndx_error *);
 int sorter_next(struct sorter *, struct extract_row *, struct ndx_error *);
 /* Temporary files used so far, for tests. */
 size_t sorter_runs(const struct sorter *);
+/* fn sees every row as it is added (before it is packed). */
+void sorter_watch(struct sorter *, void (*fn)(void *, const struct extract_row *),
+    void *arg);
+
+/* epindex.c: EPISODIDs an agency uses under two CLIENTIDs (R126). */
+struct epindex;
+struct epindex *epindex_new(void);
+void epindex_add(struct epindex *, const struct extract_row *);
+int epindex_shared(const struct epindex *, const char *agncy,
+    const char *episodid);
+void epindex_free(struct epindex *);
 void sorter_free(struct sorter *);
 
 /*
@@ -145,7 +156,7 @@ void sorter_free(struct sorter *);
 struct group;
 
 struct group *group_new(const struct ndx_period *,
-    int (*emit)(void *arg, const struct ndx_client *, struct ndx_error *),
+    int (*emit)(void *arg, struct ndx_client *, struct ndx_error *),
     void *arg, struct extract_counts *);
 int group_row(struct group *, const struct extract_row *,
     struct ndx_error *);

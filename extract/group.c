@@ -71,7 +71,7 @@ struct evar {
 
 struct group {
 	const struct ndx_period *period;	/* NULL: every episode */
-	int (*emit)(void *, const struct ndx_client *, struct ndx_error *);
+	int (*emit)(void *, struct ndx_client *, struct ndx_error *);
 	void *arg;
 	struct extract_counts *counts;
 	struct ndx_arena *arena;	/* the group's elements and values */
@@ -105,7 +105,7 @@ struct group {
 
 struct group *
 group_new(const struct ndx_period *period,
-    int (*emit)(void *, const struct ndx_client *, struct ndx_error *),
+    int (*emit)(void *, struct ndx_client *, struct ndx_error *),
     void *arg, struct extract_counts *counts)
 {
 	struct group *g = xcalloc(1, sizeof(*g));

@@ -56,6 +56,8 @@ struct merge {
 
 struct sorter {
 	int key[SORTER_KEYS];	/* items compared first, in this order */
+	void (*watch)(void *, const struct extract_row *);
+	void *watch_arg;
 	size_t runmax;
 	char *buf;		/* the run being filled */
 	size_t len, cap;
@@ -236,6 +238,14 @@ sorter_free(struct sorter *s)
 	free(s);
 }
 
+void
+sorter_watch(struct sorter *s, void (*fn)(void *, const struct extract_row *),
+    void *arg)
+{
+	s->watch = fn;
+	s->watch_arg = arg;
+}
+
 size_t
 sorter_runs(const struct sorter *s)
 {
@@ -287,6 +297,8 @@ sorter_add(struct sorter *s, const struct extract_row *row,
 	struct srec *r;
 	char *p;
 
+	if (s->watch != NULL)
+		s->watch(s->watch_arg, row);
 	for (int i = 0; i < NDX_NITEMS; i++) {
 		n[i] = row->v[i] != NULL ? strlen(row->v[i]) : 0;
 		size += n[i] + 1;

@@ -455,6 +455,19 @@ item_raw_attr(struct epxml_reader *r, const struct ndx_attr_decl *d,
 }
 
 static void
+episode_attr(struct epxml_reader *r, const struct ndx_attr_decl *d,
+    const struct attr_view *v)
+{
+	const char *p = v->value;
+
+	/* Valid already: "true", "false", "1" or "0", blanks around. */
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	if (strcmp(d->name, "shared") == 0)
+		cur_episode(r)->shared = *p == 't' || *p == '1';
+}
+
+static void
 intervention_attr(struct epxml_reader *r, const struct ndx_attr_decl *d,
     const struct attr_view *v)
 {
@@ -671,7 +684,8 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		opened = 1;
 		check_attrs(r, r->form[r->rec], r->rec, -1, name, nattrs,
 		    attrs, r->rec == NDX_REC_INTERVENTION ?
-		    intervention_attr : NULL);
+		    intervention_attr : r->rec == NDX_REC_EPISODE ?
+		    episode_attr : NULL);
 	}
 	if (r->vsax != NULL && !r->fatal) {
 		r->vx_record_start = opened;
@@ -1369,6 +1383,8 @@ epxml_write_client(struct epxml_writer *ew, const struct ndx_client *c,
 			put(ew, ">", 1);
 		content = 1;
 		open_tag(ew, 2, "episode");
+		if (e->shared && !ew->pseudonymised)
+			put_attr(ew, "shared", "true");
 		econtent = write_items(ew, 3, e->v, e->raw, NDX_EPISODE_FIRST,
 		    NDX_INTERVENTION_FIRST);
 		for (size_t j = 0; j < e->niv; j++) {

@@ -91,6 +91,27 @@ run_end(const struct epref *r, size_t i, size_t n)
 	return j;
 }
 
+/*
+ * R126: the extract saw this EPISODID at this agency under another
+ * CLIENTID too (the episode's shared attribute): the two clients' rows
+ * are not one episode, whichever is right, so the episode is rejected,
+ * here and in the other client's group alike.  Once per EPISODID.
+ */
+static void
+r126(struct rules_ctx *ctx, struct epref *r, size_t i, size_t end)
+{
+	for (size_t k = i; k < end; k++)
+		if (r[k].e->shared) {
+			problem_add(ctx, r[i].c, r[i].e, NULL, NDX_EPISODID,
+			    "R126", "EPISODID %s is used at agency %s under "
+			    "another CLIENTID too: one episode id must name "
+			    "one client's episode, so every episode with it "
+			    "is rejected", NDX_E(r[i].e, NDX_EPISODID),
+			    NDX_C(r[i].c, NDX_AGNCY));
+			return;
+		}
+}
+
 /* R122: each later occurrence of an EPISODID against the first. */
 static void
 r122(struct rules_ctx *ctx, struct epref *r, size_t i, size_t end)
@@ -394,6 +415,7 @@ rules_group(struct rules_ctx *ctx, struct ndx_client *const *cl, size_t n)
 		}
 	qsort(r, nr, sizeof(*r), epref_order);
 	for (size_t i = 0; i < nr; i = run_end(r, i, nr)) {
+		r126(ctx, r, i, run_end(r, i, nr));
 		r122(ctx, r, i, run_end(r, i, nr));
 		r123_r124(ctx, r + i, run_end(r, i, nr) - i, &ivbuf, &ivcap);
 	}

@@ -114,6 +114,8 @@ struct ndx_episode {
 	long xml_line;
 	uint64_t raw;		/* bit (item - NDX_EPISODE_FIRST) */
 	unsigned mark;		/* the holding program's; 0 when read */
+	unsigned shared;	/* 1: the extract found this EPISODID at this
+				   agency under another CLIENTID too (R126) */
 	const char *v[NDX_NEPISODE];
 	struct ndx_intervention *iv;
 	size_t niv, ivcap;

@@ -220,4 +220,36 @@ xmllint --noout --schema "$TOP/schemas/episodes.xsd" "$D/valid.xml" \
     2>"$D/lint" || { bad "valid.xml is not valid"; show "$D/lint"; }
 end
 
+
+# R126 (issue 13): one EPISODID at one agency under two CLIENTIDs.  The
+# clients sort apart, so the extract marks the episodes (shared="true")
+# from an index of every row, and the validator rejects both; an episode
+# id used again at another agency is no conflict.
+begin r126-episode-under-two-clients
+R=$T/r126
+mkdir -p "$R"
+{
+	sed -n 1,2p "$DATA/rules/example-pass.csv"
+	sed -n 2p "$DATA/rules/example-pass.csv" |
+	    sed 's/^N0852,C1,J,S,07\/03\/1980,/N0852,C77,K,T,08\/04\/1981,/'
+	sed -n 2p "$DATA/rules/example-pass.csv" |
+	    sed 's/^N0852,C1,/N1234,C1,/'
+} >"$R/in.csv"
+run ndx-extract --source "csv:$R/in.csv" --as-of 2026-11-01 -o "$R/ep.xml"
+want_rc 0
+[ "$(grep -c 'shared="true"' "$R/ep.xml")" = 2 ] ||
+    bad "not two episodes marked shared"
+xmllint --noout --schema "$TOP/schemas/episodes.xsd" "$R/ep.xml" \
+    2>"$R/lint" || { bad "the marked extract is not valid"; show "$R/lint"; }
+run ndx-validate -o "$R/valid.xml" --report "$R/report.csv" "$R/ep.xml"
+want_rc 1
+want_fixed "$T/err" "episodes: 3 read, 1 valid, 2 rejected"
+[ "$(grep -c ',R126,error,' "$R/report.csv")" = 2 ] || bad "not two R126"
+grep ',R126,' "$R/report.csv" | cut -d, -f3 | sort | tr '\n' ' ' \
+    >"$R/clients"
+[ "$(cat "$R/clients")" = "C1 C77 " ] || bad "R126 on $(cat "$R/clients")"
+grep -q '<AGNCY>N1234</AGNCY>' "$R/valid.xml" ||
+    bad "the other agency's episode was rejected"
+end
+
 finish

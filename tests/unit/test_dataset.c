@@ -458,7 +458,8 @@ test_dataset_rules(void **state)
 		{ "R101", NDX_SEV_WARNING }, { "R120", NDX_SEV_WARNING },
 		{ "R121", NDX_SEV_ERROR }, { "R122", NDX_SEV_ERROR },
 		{ "R123", NDX_SEV_WARNING }, { "R124", NDX_SEV_ERROR },
-		{ "R125", NDX_SEV_WARNING }, { "R130", NDX_SEV_NONE },
+		{ "R125", NDX_SEV_WARNING }, { "R126", NDX_SEV_ERROR },
+		{ "R130", NDX_SEV_NONE },
 	};
 	const struct ndx_rule *all, *r;
 	size_t n;

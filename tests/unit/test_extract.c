@@ -227,7 +227,7 @@ struct capture {
 };
 
 static int
-capture_emit(void *arg, const struct ndx_client *c, struct ndx_error *err)
+capture_emit(void *arg, struct ndx_client *c, struct ndx_error *err)
 {
 	struct capture *cap = arg;
 	char *p = cap->text + cap->len;
@@ -477,7 +477,7 @@ test_extract_group_period_takes_back(void **state)
 
 /* One line per client variant: "DOB EPISODID..." */
 static int
-dob_emit(void *arg, const struct ndx_client *c, struct ndx_error *err)
+dob_emit(void *arg, struct ndx_client *c, struct ndx_error *err)
 {
 	struct capture *cap = arg;
 	char *p = cap->text + cap->len;
