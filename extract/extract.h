@@ -190,6 +190,8 @@ int sql_sink_row(struct sql_sink *, const char *const *values,
     const size_t *lens, struct ndx_error *);
 /* Rows taken so far, for messages. */
 unsigned long long sql_sink_rows(const struct sql_sink *);
+/* A driver's message on one line: runs of white space become one space. */
+void sql_flatten(const char *msg, char *buf, size_t size);
 
 /*
  * The backends run one query and stream its rows to the sink (sqlite.c:

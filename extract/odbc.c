@@ -44,8 +44,6 @@ odbc_diag(SQLSMALLINT type, SQLHANDLE h, char state[6], SQLINTEGER *native,
 {
 	SQLCHAR st[6] = "", text[1024] = "";
 	SQLSMALLINT len = 0;
-	size_t n = 0;
-	int blank = 0;
 
 	*native = 0;
 	if (!SQL_SUCCEEDED(SQLGetDiagRec(type, h, 1, st, native, text,
@@ -56,19 +54,7 @@ odbc_diag(SQLSMALLINT type, SQLHANDLE h, char state[6], SQLINTEGER *native,
 	}
 	memcpy(state, st, 6);
 	state[5] = '\0';
-	/* One line, as every message of ours is. */
-	for (const char *p = (const char *)text; *p != '\0' && n + 2 < size;
-	    p++) {
-		if (*p == '\n' || *p == '\r' || *p == '\t' || *p == ' ') {
-			blank = n > 0;
-			continue;
-		}
-		if (blank)
-			msg[n++] = ' ';
-		blank = 0;
-		msg[n++] = *p;
-	}
-	msg[n] = '\0';
+	sql_flatten((const char *)text, msg, size);
 }
 
 /*

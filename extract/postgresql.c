@@ -27,27 +27,6 @@
 
 #include "extract.h"
 
-/* libpq's messages span lines; ours are one line each. */
-static void
-flatten(const char *msg, char *buf, size_t size)
-{
-	size_t n = 0;
-	int blank = 0;
-
-	for (; *msg != '\0' && n + 1 < size; msg++) {
-		if (*msg == '\n' || *msg == '\r' || *msg == '\t' ||
-		    *msg == ' ') {
-			blank = n > 0;
-			continue;
-		}
-		if (blank && n + 2 < size)
-			buf[n++] = ' ';
-		blank = 0;
-		buf[n++] = *msg;
-	}
-	buf[n] = '\0';
-}
-
 /* Server notices and warnings, in the program's format. */
 static void
 notice(void *arg, const char *msg)
@@ -55,7 +34,7 @@ notice(void *arg, const char *msg)
 	char buf[512];
 
 	(void)arg;
-	flatten(msg, buf, sizeof(buf));
+	sql_flatten(msg, buf, sizeof(buf));
 	diag_warnx("PostgreSQL: %s", buf);
 }
 
@@ -113,7 +92,7 @@ pg_fail(PGconn *conn, const PGresult *res, unsigned long long rows,
 	}
 	if (msg == NULL)
 		msg = PQerrorMessage(conn);
-	flatten(msg, buf, sizeof(buf));
+	sql_flatten(msg, buf, sizeof(buf));
 	if (rows > 0)
 		snprintf(after, sizeof(after), " after %llu rows", rows);
 	if (pg_retry(conn, state))
@@ -183,7 +162,7 @@ pg_connect(const char *conninfo, const char *sqlname, struct ndx_error *err)
 	if (PQstatus(conn) != CONNECTION_OK) {
 		char buf[600];
 
-		flatten(PQerrorMessage(conn), buf, sizeof(buf));
+		sql_flatten(PQerrorMessage(conn), buf, sizeof(buf));
 		ndx_error_set(err, NDX_EX_TEMPFAIL, "", 0,
 		    "cannot connect to PostgreSQL: %s", buf);
 		PQfinish(conn);

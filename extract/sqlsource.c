@@ -108,6 +108,27 @@ sql_sink_row(struct sql_sink *k, const char *const *values,
 	return 0;
 }
 
+/* A driver's messages span lines; ours are one line each. */
+void
+sql_flatten(const char *msg, char *buf, size_t size)
+{
+	size_t n = 0;
+	int blank = 0;
+
+	for (; *msg != '\0' && n + 1 < size; msg++) {
+		if (*msg == '\n' || *msg == '\r' || *msg == '\t' ||
+		    *msg == ' ') {
+			blank = n > 0;
+			continue;
+		}
+		if (blank && n + 2 < size)
+			buf[n++] = ' ';
+		blank = 0;
+		buf[n++] = *msg;
+	}
+	buf[n] = '\0';
+}
+
 unsigned long long
 sql_sink_rows(const struct sql_sink *k)
 {

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ndx/arena.h"
 #include "ndx/dataset.h"
@@ -76,20 +75,18 @@ struct pass {
 	struct pass_result *res;
 };
 
-static double
-now(void)
+/* The keyed pseudonymiser a stage with a copy arena belongs to. */
+static struct keyed *
+keyed_of(struct stage *s)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (struct keyed *)((char *)s - offsetof(struct keyed, st));
 }
 
 static int
 stage_client(struct stage *s, struct ndx_client *c, struct ndx_error *err)
 {
 	const char *caller = diag_progname();
-	double t0 = now();
+	double t0 = run_now();
 	int rc;
 
 	diag_setprogname(s->prog);
@@ -101,7 +98,7 @@ stage_client(struct stage *s, struct ndx_client *c, struct ndx_error *err)
 	if (rc != 0 && s->rc == 0)
 		s->rc = err->code;
 	diag_setprogname(caller);
-	s->seconds += now() - t0;
+	s->seconds += run_now() - t0;
 	return rc;
 }
 
@@ -134,7 +131,7 @@ static int
 stage_end(struct stage *s, int (*more)(struct stage *, struct ndx_error *),
     struct ndx_error *err)
 {
-	double t0 = now();
+	double t0 = run_now();
 	int rc;
 
 	diag_setprogname(s->prog);
@@ -168,7 +165,7 @@ stage_end(struct stage *s, int (*more)(struct stage *, struct ndx_error *),
 			s->rc = err->code;
 	}
 	diag_setprogname("ndx-run");
-	s->seconds += now() - t0;
+	s->seconds += run_now() - t0;
 	return rc;
 }
 
@@ -193,8 +190,7 @@ ph_more(struct stage *s, struct ndx_error *err)
 static int
 pseudo_more(struct stage *s, struct ndx_error *err)
 {
-	struct keyed *k = (struct keyed *)((char *)s - offsetof(struct keyed,
-	    st));
+	struct keyed *k = keyed_of(s);
 
 	(void)err;
 	diag_warnx("%ld clients, %ld episodes, %ld rows pseudonymised",
@@ -358,8 +354,7 @@ end_stages(struct pass *p, struct ndx_error *err)
 				return -1;
 			continue;
 		}
-		struct keyed *kd = (struct keyed *)((char *)s -
-		    offsetof(struct keyed, st));
+		struct keyed *kd = keyed_of(s);
 
 		if (stage_end(s, pseudo_more, err) != 0)
 			return -1;
@@ -391,8 +386,7 @@ results(struct pass *p, double validate_seconds)
 		struct keyed *kd = NULL;
 
 		if (s->copy != NULL) {
-			kd = (struct keyed *)((char *)s - offsetof(struct keyed,
-			    st));
+			kd = keyed_of(s);
 			for (size_t j = 0; j < kd->nph; j++)
 				own -= kd->ph[j]->seconds;
 		}
@@ -441,7 +435,7 @@ run_pass(const struct pass_spec *sp, struct pass_result *res)
 	struct ndx_client *c;
 	struct ndx_error err;
 	size_t nprobs;
-	double t0 = now(), secs;
+	double t0 = run_now(), secs;
 	int rc = -1, more;
 	const char *failed = sp->validate_stage;
 
@@ -480,7 +474,7 @@ run_pass(const struct pass_spec *sp, struct pass_result *res)
 			goto out;
 	if (more < 0 || validate_end(p.v, &err) != 0)
 		goto out;
-	secs = now() - t0;
+	secs = run_now() - t0;
 	res->rejected = validate_rejected(p.v) > 0;
 	diag_setprogname("ndx-run");
 	if (end_stages(&p, &err) != 0)
@@ -493,8 +487,8 @@ out:
 		/* The stage whose filter failed says so, under its name. */
 		for (size_t i = 0; i < p.ntop; i++) {
 			struct stage *s = p.top[i];
-			struct keyed *kd = s->copy != NULL ? (struct keyed *)
-			    ((char *)s - offsetof(struct keyed, st)) : NULL;
+			struct keyed *kd = s->copy != NULL ? keyed_of(s) :
+			    NULL;
 
 			for (size_t j = 0; kd != NULL && j < kd->nph; j++)
 				if (kd->ph[j]->rc != 0) {

@@ -229,8 +229,8 @@ rm_tree(const char *path)
 	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
-static double
-now(void)
+double
+run_now(void)
 {
 	struct timespec ts;
 
@@ -428,7 +428,7 @@ job_start(struct run *r, struct job *j)
 	if (r->progress)
 		fprintf(stderr, "ndx-run: [%d/%d] %s\n", j->number, r->nstages,
 		    j->name);
-	j->t0 = now();
+	j->t0 = run_now();
 	pid = spawn(r, j->av, strcmp(j->av[0], "ndx-extract") == 0 ?
 	    r->env_extract : r->env, fds[1]);
 	close(fds[1]);
@@ -461,7 +461,7 @@ job_finish(struct run *r, struct job *j)
 	while (waitpid(j->pid, &st, 0) == -1 && errno == EINTR)
 		continue;
 	run_children[j->slot] = 0;
-	secs = now() - j->t0;
+	secs = run_now() - j->t0;
 	j->rc = WIFEXITED(st) ? WEXITSTATUS(st) : NDX_EX_SOFTWARE;
 	if (run_signal)
 		j->rc = 128 + run_signal;
@@ -1436,7 +1436,7 @@ one_pass(struct run *r, const char *epi, const char *valid, const char *rej,
 	struct pass_result res;
 	struct pass_key *keys;
 	struct pass_ph *ph;
-	double t0 = now();
+	double t0 = run_now();
 	int rc;
 
 	memset(&sp, 0, sizeof(sp));
@@ -1497,7 +1497,7 @@ one_pass(struct run *r, const char *epi, const char *valid, const char *rej,
 	diag_copy_to(NULL);
 	if (rc != 0) {
 		log_stage(r, res.failed != NULL ? res.failed : "validate",
-		    rc, now() - t0, 0);
+		    rc, run_now() - t0, 0);
 		goto out;
 	}
 	/* The counts come from the report, not from parsing messages. */
