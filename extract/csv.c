@@ -2,17 +2,21 @@
  * The csv: source: an NDTMS-style CSV export (dataset.md §1).
  *
  * Columns may come in any order and are found by name.  Values are passed
- * on as they are: the only change is DD/MM/YYYY dates becoming YYYY-MM-DD,
- * and even that moves digits without judging them.  What cannot be
- * converted is kept as the source text and flagged raw, so the validator
- * reports it against its line.  Only what stops the file being read at
- * all (layout, field counts, text that is not UTF-8) is an error here.
+ * on as they are but for three changes, each flagged on the row for the
+ * validator to report against its line: blanks around a value are removed
+ * (R102), a postcode in lower case or without its space is put right when
+ * that makes it valid (R103), and DD/MM/YYYY dates become YYYY-MM-DD,
+ * which moves digits without judging them.  A date that cannot be
+ * converted is kept as the source text and flagged raw.  Only what stops
+ * the file being read at all (layout, field counts, text that is not
+ * UTF-8) is an error here.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "ndx/csvrec.h"
+#include "ndx/dataset.h"
 #include "ndx/diag.h"
 #include "ndx/ndx.h"
 
@@ -44,6 +48,61 @@ append(char **list, size_t *len, const char *s, size_t n)
 	(*list)[*len] = '\0';
 }
 
+static int
+is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+size_t
+tidy_span(const char *s, size_t len, size_t *lead)
+{
+	size_t a = 0;
+
+	while (a < len && is_blank(s[a]))
+		a++;
+	while (len > a && is_blank(s[len - 1]))
+		len--;
+	*lead = a;
+	return len - a;
+}
+
+int
+tidy_postcode(const struct ndx_dataset *ds, const char *s, char out[11])
+{
+	struct ndx_check chk;
+	size_t n = 0;
+
+	/* Spaces anywhere go: "TS13QY", "TS1  3QY" and "T S1 3QY" are one
+	 * postcode typed three ways.  Only ASCII letters change case; any
+	 * other byte stays, and the result is then not valid. */
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p == ' ')
+			continue;
+		if (n == 7)	/* an outward code of 4 and an inward of 3 */
+			return 0;
+		out[n++] = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
+	}
+	if (n < 5)
+		return 0;
+	memmove(out + n - 2, out + n - 3, 3);
+	out[n - 3] = ' ';
+	out[n + 1] = '\0';
+	return strcmp(out, s) != 0 &&
+	    ndx_dataset_check(ds, NDX_PC, out, &chk) == 0;
+}
+
+/* A header of one field naming several columns, joined by sep. */
+static int
+joined_by(const struct csvrec *hdr, char sep)
+{
+	const char *s = hdr->field[0], *end;
+
+	if (hdr->nfields != 1 || (end = strchr(s, sep)) == NULL)
+		return 0;
+	return layout_item(s, (size_t)(end - s)) >= 0;
+}
+
 int
 csv_columns_map(struct csv_columns *cols, const struct csvrec *hdr,
     const unsigned char mandatory[NDX_NITEMS], const char *name,
@@ -54,6 +113,14 @@ csv_columns_map(struct csv_columns *cols, const struct csvrec *hdr,
 	size_t ulen = 0, mlen = 0, nmissing = 0;
 
 	memset(cols, 0, sizeof(*cols));
+	if (joined_by(hdr, ';') || joined_by(hdr, '\t')) {
+		ndx_error_set(err, NDX_EX_DATAERR, name, hdr->line,
+		    "the header is one field of column names separated by "
+		    "'%s': ndx reads comma-separated CSV (save or export the "
+		    "file as \"CSV (comma delimited)\")",
+		    strchr(hdr->field[0], ';') != NULL ? ";" : "\\t");
+		return -1;
+	}
 	cols->n = hdr->nfields;
 	cols->item = xcalloc(hdr->nfields, sizeof(*cols->item));
 	for (size_t i = 0; i < hdr->nfields; i++) {
@@ -93,11 +160,15 @@ csv_columns_map(struct csv_columns *cols, const struct csvrec *hdr,
 	for (size_t k = 0; k < ndx_layout_csv_n; k++) {
 		enum ndx_item item = ndx_layout_csv[k];
 
-		if (mandatory[item] && seen[item] == 0) {
-			append(&missing, &mlen, ndx_items[item].code,
-			    strlen(ndx_items[item].code));
-			nmissing++;
+		if (seen[item] != 0)
+			continue;
+		if (!mandatory[item]) {
+			cols->absent |= (uint64_t)1 << item;
+			continue;
 		}
+		append(&missing, &mlen, ndx_items[item].code,
+		    strlen(ndx_items[item].code));
+		nmissing++;
 	}
 	if (missing != NULL) {
 		ndx_error_set(err, NDX_EX_DATAERR, name, hdr->line,
@@ -122,8 +193,8 @@ csv_columns_free(struct csv_columns *cols)
 
 int
 csv_row(const struct csv_columns *cols, const struct csvrec *rec,
-    const char *name, char conv[NDX_NITEMS][11], struct extract_row *row,
-    struct ndx_error *err)
+    const struct ndx_dataset *ds, const char *name,
+    char conv[NDX_NITEMS][11], struct extract_row *row, struct ndx_error *err)
 {
 	memset(row, 0, sizeof(*row));
 	row->line = rec->line;
@@ -134,7 +205,8 @@ csv_row(const struct csv_columns *cols, const struct csvrec *rec,
 	}
 	for (size_t i = 0; i < cols->n; i++) {
 		int item = cols->item[i];
-		const char *s = rec->field[i];
+		char *s = rec->field[i];
+		size_t lead, len;
 
 		if (item < 0)
 			continue;
@@ -143,9 +215,17 @@ csv_row(const struct csv_columns *cols, const struct csvrec *rec,
 			    "%s: not valid UTF-8 text", ndx_items[item].code);
 			return -1;
 		}
+		if ((len = tidy_span(s, rec->len[i], &lead)) != rec->len[i]) {
+			row->trimmed |= (uint64_t)1 << item;
+			s += lead;
+			s[len] = '\0';
+		}
 		if (*s == '\0')
 			continue;
-		if (!ndx_items[item].is_date)
+		if (item == NDX_PC && tidy_postcode(ds, s, conv[item])) {
+			row->v[item] = conv[item];
+			row->normalised |= (uint64_t)1 << item;
+		} else if (!ndx_items[item].is_date)
 			row->v[item] = s;
 		else if (ndx_date_dmy_to_iso(s, conv[item]) == 0)
 			row->v[item] = conv[item];
@@ -158,9 +238,9 @@ csv_row(const struct csv_columns *cols, const struct csvrec *rec,
 }
 
 int
-csv_read(FILE *fp, const char *name, const unsigned char mandatory[NDX_NITEMS],
-    struct sorter *sorter, unsigned long long *rows_read,
-    struct ndx_error *err)
+csv_read(FILE *fp, const char *name, const struct ndx_dataset *ds,
+    const unsigned char mandatory[NDX_NITEMS], struct sorter *sorter,
+    unsigned long long *rows_read, uint64_t *absent, struct ndx_error *err)
 {
 	struct csvrec_reader *r;
 	const struct csvrec *rec;
@@ -183,11 +263,12 @@ csv_read(FILE *fp, const char *name, const unsigned char mandatory[NDX_NITEMS],
 	}
 	if ((rc = csv_columns_map(&cols, rec, mandatory, name, err)) != 0)
 		goto out;
+	*absent = cols.absent;
 	if (cols.unknown != NULL)
 		diag_at(name, rec->line, "unknown column%s ignored: %s",
 		    cols.nunknown > 1 ? "s" : "", cols.unknown);
 	while (sorter != NULL && (rc = csvrec_next(r, &rec, err)) > 0) {
-		if (csv_row(&cols, rec, name, conv, &row, err) != 0 ||
+		if (csv_row(&cols, rec, ds, name, conv, &row, err) != 0 ||
 		    sorter_add(sorter, &row, err) != 0) {
 			rc = -1;
 			goto out;

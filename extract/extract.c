@@ -327,19 +327,6 @@ open_input(const char *path, FILE **fp, struct ndx_error *err)
 }
 
 /* The XSD says which items are mandatory; C code never repeats it. */
-static int
-load_mandatory(unsigned char mandatory[NDX_NITEMS], struct ndx_error *err)
-{
-	struct ndx_dataset *ds;
-
-	if ((ds = ndx_dataset_load(err)) == NULL)
-		return -1;
-	for (int i = 0; i < NDX_NITEMS; i++)
-		mandatory[i] = ndx_dataset_mandatory(ds, i) != 0;
-	ndx_dataset_free(ds);
-	return 0;
-}
-
 static void
 make_header(const struct extract *x, struct ndx_header *h)
 {
@@ -355,6 +342,7 @@ make_header(const struct extract *x, struct ndx_header *h)
 	    x->kind == EXTRACT_SQLITE ? "sqlite" :
 	    x->kind == EXTRACT_POSTGRESQL ? "postgresql" :
 	    x->kind == EXTRACT_ODBC ? "odbc" : "csv");
+	h->absent = x->absent;
 }
 
 /* Where clients go: the writer, each episode marked when its EPISODID is
@@ -419,6 +407,7 @@ static int
 run(struct extract *x)
 {
 	struct ndx_error err = { 0 };
+	struct ndx_dataset *ds = NULL;
 	unsigned char mandatory[NDX_NITEMS];
 	struct ndx_outfile *out = NULL;
 	struct sorter *sorter = NULL;
@@ -439,15 +428,17 @@ run(struct extract *x)
 	else
 		name = strcmp(x->input, "-") == 0 ? STDIN_NAME : x->input;
 	if ((x->kind == EXTRACT_CSV && open_input(x->input, &in, &err) != 0) ||
-	    load_mandatory(mandatory, &err) != 0)
+	    (ds = ndx_dataset_load(&err)) == NULL)
 		goto fail;
+	for (int i = 0; i < NDX_NITEMS; i++)
+		mandatory[i] = ndx_dataset_mandatory(ds, (enum ndx_item)i) != 0;
 	if (x->check) {
 		/* The same code paths as an extract, stopped before any row. */
 		if (x->kind == EXTRACT_CSV)
-			rc = csv_read(in, name, mandatory, NULL,
-			    &x->counts.rows_read, &err);
+			rc = csv_read(in, name, ds, mandatory, NULL,
+			    &x->counts.rows_read, &x->absent, &err);
 		else
-			rc = sql_read(x, mandatory, NULL,
+			rc = sql_read(x, ds, mandatory, NULL,
 			    &x->counts.rows_read, &err);
 		if (rc != 0)
 			goto fail;
@@ -463,10 +454,10 @@ run(struct extract *x)
 	idx = epindex_new();
 	sorter_watch(sorter, watch_row, idx);
 	if (x->kind == EXTRACT_CSV)
-		rc = csv_read(in, name, mandatory, sorter,
-		    &x->counts.rows_read, &err);
+		rc = csv_read(in, name, ds, mandatory, sorter,
+		    &x->counts.rows_read, &x->absent, &err);
 	else
-		rc = sql_read(x, mandatory, sorter, &x->counts.rows_read,
+		rc = sql_read(x, ds, mandatory, sorter, &x->counts.rows_read,
 		    &err);
 	if (rc != 0 || sorter_finish(sorter, &err) != 0)
 		goto fail;
@@ -494,6 +485,7 @@ fail:
 out:
 	sorter_free(sorter);
 	epindex_free(idx);
+	ndx_dataset_free(ds);
 	if (in != NULL && in != stdin)
 		fclose(in);
 	return rc;

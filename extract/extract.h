@@ -23,6 +23,7 @@
 
 struct csvrec;
 struct ndx_client;
+struct ndx_dataset;
 struct ndx_error;
 
 _Static_assert(NDX_NITEMS <= 64, "one raw bit per item");
@@ -32,6 +33,10 @@ struct extract_row {
 	long line;			/* source CSV line; 0 when not CSV */
 	uint64_t raw;			/* bit (1 << item): a date kept as
 					   the source text */
+	uint64_t trimmed;		/* bit (1 << item): blanks around the
+					   value were removed (R102) */
+	uint64_t normalised;		/* bit (1 << NDX_PC): the postcode was
+					   put in its normal form (R103) */
 	const char *v[NDX_NITEMS];	/* NULL = absent (never "") */
 };
 
@@ -67,6 +72,8 @@ struct extract {
 	struct ndx_period period;	/* --month, --quarter, --from/--to */
 	int verbose;			/* -v */
 	int check;			/* --check: open, read no rows */
+	uint64_t absent;		/* bit (1 << item): an optional column
+					   the CSV header lacks (R104) */
 	struct extract_counts counts;
 };
 
@@ -78,13 +85,17 @@ int extract_main(int, char **);
  * csv_columns_map() reads the header record: names are matched to the
  * CSV layout's short codes case-insensitively after trimming blanks.
  * Unknown names are collected in ->unknown (for one warning); a duplicate
- * or a missing mandatory column is an error (65).
+ * or a missing mandatory column is an error (65), and so is a header
+ * that is one field holding the names joined by ';' or a tab (a file
+ * saved with another separator).  ->absent has the optional and
+ * conditional items that have no column.
  */
 struct csv_columns {
 	size_t n;		/* fields in the header */
 	int *item;		/* per field: enum ndx_item, or -1 (unknown) */
 	char *unknown;		/* unknown names, ", "-separated, or NULL */
 	size_t nunknown;
+	uint64_t absent;	/* bit (1 << item): no column (R104) */
 };
 
 int csv_columns_map(struct csv_columns *, const struct csvrec *hdr,
@@ -92,25 +103,41 @@ int csv_columns_map(struct csv_columns *, const struct csvrec *hdr,
     struct ndx_error *);
 void csv_columns_free(struct csv_columns *);
 /*
- * Converts one data record into *row: empty fields become absent, dates
- * of DD/MM/YYYY shape become YYYY-MM-DD (written into conv), other dates
- * are kept verbatim and flagged raw.  65 on a wrong field count or text
- * that is not UTF-8.  row borrows from rec and conv.
+ * Converts one data record into *row: blanks around a value are removed
+ * (in rec's own buffer; R102), empty fields become absent, a postcode is
+ * put in its normal form when that makes it valid (R103, into conv),
+ * dates of DD/MM/YYYY shape become YYYY-MM-DD (written into conv), other
+ * dates are kept verbatim and flagged raw.  65 on a wrong field count or
+ * text that is not UTF-8.  row borrows from rec and conv.
  */
 int csv_row(const struct csv_columns *, const struct csvrec *rec,
-    const char *name, char conv[NDX_NITEMS][11], struct extract_row *row,
-    struct ndx_error *);
+    const struct ndx_dataset *, const char *name,
+    char conv[NDX_NITEMS][11], struct extract_row *row, struct ndx_error *);
+
+/*
+ * What R102 and R103 leave of a value: the length of s[0..len) without
+ * the blanks (space, tab, CR, LF) around it, and in *lead how many it
+ * starts with.
+ */
+size_t tidy_span(const char *s, size_t len, size_t *lead);
+/*
+ * R103: s in capitals with one space before its last three characters,
+ * into out, when that differs from s and is a valid postcode; 1 then,
+ * else 0 and s is left for R070 to judge.
+ */
+int tidy_postcode(const struct ndx_dataset *, const char *s, char out[11]);
 
 struct sorter;
 
 /*
- * Reads a whole CSV file into the sorter; rows_read counts its rows.
+ * Reads a whole CSV file into the sorter; rows_read counts its rows,
+ * *absent gets the header's csv_columns.absent.
  * Prints the warning about unknown columns.  With sorter NULL (--check)
  * only the header is read and checked.
  */
-int csv_read(FILE *fp, const char *name,
+int csv_read(FILE *fp, const char *name, const struct ndx_dataset *,
     const unsigned char mandatory[NDX_NITEMS], struct sorter *,
-    unsigned long long *rows_read, struct ndx_error *);
+    unsigned long long *rows_read, uint64_t *absent, struct ndx_error *);
 
 /*
  * External sort (sort.c) by AGNCY, CLIENTID, EPISODID, line, then MODID
@@ -174,8 +201,9 @@ void group_free(struct group *);
  * With x->check the mapping runs as SELECT * FROM (...) LIMIT 0: the
  * database prepares it, checking tables and columns, and no row is read.
  */
-int sql_read(const struct extract *, const unsigned char mandatory[NDX_NITEMS],
-    struct sorter *, unsigned long long *rows_read, struct ndx_error *);
+int sql_read(const struct extract *, const struct ndx_dataset *,
+    const unsigned char mandatory[NDX_NITEMS], struct sorter *,
+    unsigned long long *rows_read, struct ndx_error *);
 
 /*
  * What a database backend hands its results to: the column names once,

@@ -456,6 +456,8 @@ add_row(struct group *g, const struct extract_row *row)
 	e = find_episode(g, row);
 	iv = ndx_episode_add_intervention(g->arena, e);
 	iv->line = row->line;
+	iv->trimmed = row->trimmed;
+	iv->normalised = row->normalised;
 	for (int i = NDX_INTERVENTION_FIRST; i < NDX_NITEMS; i++)
 		if (row->v[i] != NULL)
 			ndx_row_put(NULL, NULL, iv, i, recent_value(g,

@@ -36,6 +36,8 @@ struct srec {
 	uint32_t pad;
 	int64_t line;
 	uint64_t raw;
+	uint64_t trimmed;
+	uint64_t normalised;
 };
 
 /* One run being merged. */
@@ -121,7 +123,13 @@ srec_cmp(const int *key, const struct srec *a, const struct srec *b)
 		return c;
 	if ((c = (na > nb) - (na < nb)) != 0)
 		return c;
-	return (a->raw > b->raw) - (a->raw < b->raw);
+	if ((c = (a->raw > b->raw) - (a->raw < b->raw)) != 0)
+		return c;
+	/* Rows equal but for blanks removed are duplicates (R123); their
+	 * order must still not depend on the order they came in. */
+	if ((c = (a->trimmed > b->trimmed) - (a->trimmed < b->trimmed)) != 0)
+		return c;
+	return (a->normalised > b->normalised) - (a->normalised < b->normalised);
 }
 
 static int
@@ -141,6 +149,8 @@ srec_decode(const struct srec *r, struct extract_row *row)
 
 	row->line = (long)r->line;
 	row->raw = r->raw;
+	row->trimmed = r->trimmed;
+	row->normalised = r->normalised;
 	for (int i = 0; i < NDX_NITEMS; i++) {
 		row->v[i] = *s != '\0' ? s : NULL;
 		s += strlen(s) + 1;
@@ -328,6 +338,8 @@ sorter_add(struct sorter *s, const struct extract_row *row,
 	r->pad = 0;
 	r->line = row->line;
 	r->raw = row->raw;
+	r->trimmed = row->trimmed;
+	r->normalised = row->normalised;
 	p = (char *)(r + 1);
 	for (int i = 0; i < NDX_NITEMS; i++) {
 		if (n[i] > 0)

@@ -9,10 +9,11 @@
  * with line 0.  The sorter then puts rows in byte order, so neither the
  * query's ORDER BY nor the server's collation can change the XML.
  *
- * Values are passed on as the database gives them: NULL and "" are
+ * Values are passed on as the database gives them but for the CSV
+ * source's tidying (blanks around a value removed, R102; a postcode put
+ * right, R103), flagged for the validator to report: NULL and "" are
  * absent, a date that is not YYYY-MM-DD text is kept verbatim and flagged
- * raw for the validator to report.  Only text that cannot go into XML at
- * all stops the extract.
+ * raw.  Only text that cannot go into XML at all stops the extract.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,8 +35,11 @@
 struct sql_sink {
 	const char *source;		/* the database, for messages */
 	const char *sqlname;		/* the mapping, for messages */
+	const struct ndx_dataset *ds;	/* for postcodes */
 	const unsigned char *mandatory;	/* per item: a column must exist */
 	struct csv_columns cols;	/* result column -> item */
+	char *tidy;			/* the row's trimmed values */
+	size_t tidycap;
 	int mapped;			/* cols is set */
 	struct sorter *sorter;
 	unsigned long long *rows_read;
@@ -81,25 +85,51 @@ sql_sink_row(struct sql_sink *k, const char *const *values,
     const size_t *lens, struct ndx_error *err)
 {
 	struct extract_row row;
+	char pc[11];
+	size_t need = 0, used = 0;
 	ndx_day day;
 
 	memset(&row, 0, sizeof(row));
+	/* Driver text is not ours to cut: trimmed values are copied, and
+	 * never need more than the row's own bytes. */
+	for (size_t i = 0; i < k->cols.n; i++)
+		need += (values[i] != NULL ? lens[i] : 0) + 1;
+	if (need > k->tidycap) {
+		k->tidycap = need;
+		k->tidy = xrealloc(k->tidy, need);
+	}
 	for (size_t i = 0; i < k->cols.n; i++) {
 		int item = k->cols.item[i];
+		const char *v = values[i];
+		size_t lead, len;
 
-		if (item < 0 || values[i] == NULL || lens[i] == 0)
+		if (item < 0 || v == NULL || lens[i] == 0)
 			continue;
 		/* SQLite text may hold NUL or any byte; XML cannot. */
-		if (memchr(values[i], '\0', lens[i]) != NULL ||
-		    !ndx_utf8_valid(values[i], lens[i])) {
+		if (memchr(v, '\0', lens[i]) != NULL ||
+		    !ndx_utf8_valid(v, lens[i])) {
 			ndx_error_set(err, NDX_EX_DATAERR, k->source, 0,
 			    "row %llu: %s: not valid UTF-8 text",
 			    *k->rows_read + 1, ndx_items[item].code);
 			return -1;
 		}
-		row.v[item] = values[i];
+		if ((len = tidy_span(v, lens[i], &lead)) != lens[i]) {
+			row.trimmed |= (uint64_t)1 << item;
+			if (len == 0)
+				continue;
+			memcpy(k->tidy + used, v + lead, len);
+			k->tidy[used + len] = '\0';
+			v = k->tidy + used;
+			used += len + 1;
+		}
+		if (item == NDX_PC && tidy_postcode(k->ds, v, pc)) {
+			row.v[item] = pc;
+			row.normalised |= (uint64_t)1 << item;
+			continue;
+		}
+		row.v[item] = v;
 		if (ndx_items[item].is_date &&
-		    ndx_date_parse_iso(values[i], &day) == NDX_DATE_SHAPE)
+		    ndx_date_parse_iso(v, &day) == NDX_DATE_SHAPE)
 			row.raw |= (uint64_t)1 << item;
 	}
 	if (sorter_add(k->sorter, &row, err) != 0)
@@ -177,9 +207,9 @@ out:
 }
 
 int
-sql_read(const struct extract *x, const unsigned char mandatory[NDX_NITEMS],
-    struct sorter *sorter, unsigned long long *rows_read,
-    struct ndx_error *err)
+sql_read(const struct extract *x, const struct ndx_dataset *ds,
+    const unsigned char mandatory[NDX_NITEMS], struct sorter *sorter,
+    unsigned long long *rows_read, struct ndx_error *err)
 {
 	struct sql_sink k = { 0 };
 	char *found = NULL, *query = NULL;
@@ -212,6 +242,7 @@ sql_read(const struct extract *x, const unsigned char mandatory[NDX_NITEMS],
 	k.source = x->kind == EXTRACT_SQLITE ? x->input :
 	    x->kind == EXTRACT_ODBC ? "ODBC" : "PostgreSQL";
 	k.sqlname = path;
+	k.ds = ds;
 	k.mandatory = mandatory;
 	k.sorter = sorter;
 	k.rows_read = rows_read;
@@ -224,6 +255,7 @@ sql_read(const struct extract *x, const unsigned char mandatory[NDX_NITEMS],
 out:
 	if (k.mapped)
 		csv_columns_free(&k.cols);
+	free(k.tidy);
 	free(query);
 	free(found);
 	return rc;

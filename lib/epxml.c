@@ -245,6 +245,9 @@ mask_values(char *msg, size_t size)
 			    strcmp(local, "intervention") == 0 ||
 			    strcmp(local, "line") == 0 ||
 			    strcmp(local, "raw") == 0 ||
+			    strcmp(local, "trimmed") == 0 ||
+			    strcmp(local, "normalised") == 0 ||
+			    strcmp(local, "absent") == 0 ||
 			    strncmp(local, "xs:", 3) == 0;
 		}
 		n += (size_t)snprintf(out + n, sizeof(out) - n, "%.*s'%.*s'",
@@ -399,6 +402,38 @@ check_attrs(struct epxml_reader *r, const struct ndx_form *f,
 			    "attribute %s", element, f->attr[k].name);
 }
 
+/*
+ * The items named by a list of short codes separated by blanks, as bits
+ * (1 << item); -1 when a name is not an item of the CSV layout.
+ */
+static int
+item_set(const char *s, uint64_t *bits)
+{
+	*bits = 0;
+	for (;;) {
+		char code[16];
+		size_t n, k;
+		int item;
+
+		s += strspn(s, " \t\r\n");
+		if (*s == '\0')
+			return 0;
+		if ((n = strcspn(s, " \t\r\n")) >= sizeof(code))
+			return -1;
+		memcpy(code, s, n);
+		code[n] = '\0';
+		if ((item = ndx_item_lookup(code)) < 0)
+			return -1;
+		for (k = 0; k < ndx_layout_csv_n; k++)
+			if (ndx_layout_csv[k] == (enum ndx_item)item)
+				break;
+		if (k == ndx_layout_csv_n)
+			return -1;
+		*bits |= (uint64_t)1 << item;
+		s += n;
+	}
+}
+
 static void
 root_attr(struct epxml_reader *r, const struct ndx_attr_decl *d,
     const struct attr_view *v)
@@ -423,6 +458,13 @@ root_attr(struct epxml_reader *r, const struct ndx_attr_decl *d,
 		    sizeof(((struct ndx_header *)0)->combined) },
 	};
 
+	if (strcmp(d->name, "absent") == 0) {
+		if (item_set(v->value, &r->header.absent) != 0)
+			set_fatal(r, NDX_EX_DATAERR, line_now(r), "root "
+			    "attribute absent names something that is not an "
+			    "item of the CSV layout");
+		return;
+	}
 	for (size_t i = 0; i < sizeof(field) / sizeof(field[0]); i++) {
 		if (strcmp(d->name, field[i].name) != 0)
 			continue;
@@ -472,8 +514,20 @@ intervention_attr(struct epxml_reader *r, const struct ndx_attr_decl *d,
     const struct attr_view *v)
 {
 	struct ndx_intervention *iv = cur_intervention(r);
+	uint64_t *bits = NULL;
 	long line;
 
+	if (strcmp(d->name, "trimmed") == 0)
+		bits = &iv->trimmed;
+	else if (strcmp(d->name, "normalised") == 0)
+		bits = &iv->normalised;
+	if (bits != NULL) {
+		if (item_set(v->value, bits) != 0)
+			problem(r, NDX_REC_INTERVENTION, 0, -1, "intervention",
+			    "<intervention>'s attribute %s names something "
+			    "that is not an item of the CSV layout", d->name);
+		return;
+	}
 	if (strcmp(d->name, "line") != 0)
 		return;
 	line = strtol(v->value, NULL, 10);
@@ -1272,6 +1326,20 @@ put_attr(struct epxml_writer *ew, const char *name, const char *value)
 	put(ew, "\"", 1);
 }
 
+/* name="CODE CODE ...", the items of bits in the dataset's order. */
+static void
+put_items_attr(struct epxml_writer *ew, const char *name, uint64_t bits)
+{
+	char list[8 * NDX_NITEMS];
+	size_t n = 0;
+
+	for (int i = 0; i < NDX_NITEMS; i++)
+		if (bits >> i & 1)
+			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+			    n > 0 ? " " : "", ndx_items[i].code);
+	put_attr(ew, name, list);
+}
+
 static const char indent[] = "          ";	/* depth 5 at most */
 
 struct epxml_writer *
@@ -1298,6 +1366,8 @@ epxml_writer_open(FILE *fp, const struct ndx_header *h, struct ndx_error *err)
 		put_attr(ew, "keyid", h->keyid);
 	if (h->pseudonymised && h->combined[0] != '\0')
 		put_attr(ew, "combined", h->combined);
+	if (!h->pseudonymised && h->absent != 0)
+		put_items_attr(ew, "absent", h->absent);
 	put_attr(ew, "xmlns", NDX_NS_EPISODES);
 	if (ew->failed) {
 		free(ew);
@@ -1399,6 +1469,10 @@ epxml_write_client(struct epxml_writer *ew, const struct ndx_client *c,
 				snprintf(line, sizeof(line), "%ld", iv->line);
 				put_attr(ew, "line", line);
 			}
+			if (!ew->pseudonymised && iv->trimmed != 0)
+				put_items_attr(ew, "trimmed", iv->trimmed);
+			if (!ew->pseudonymised && iv->normalised != 0)
+				put_items_attr(ew, "normalised", iv->normalised);
 			if (write_items(ew, 4, iv->v, iv->raw,
 			    NDX_INTERVENTION_FIRST, NDX_NITEMS))
 				close_tag(ew, 3, "intervention");

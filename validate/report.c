@@ -126,8 +126,9 @@ report_problem(struct report *r, const struct problem *p)
 	if (p->line > 0)
 		snprintf(line, sizeof(line), "%ld", p->line);
 	f[0] = line;
-	f[1] = NDX_C(p->c, NDX_AGNCY);
-	f[2] = NDX_C(p->c, NDX_CLIENTID);
+	/* A problem of the whole file (R104) has no record. */
+	f[1] = p->c ? NDX_C(p->c, NDX_AGNCY) : NULL;
+	f[2] = p->c ? NDX_C(p->c, NDX_CLIENTID) : NULL;
 	f[3] = p->e ? NDX_E(p->e, NDX_EPISODID) : NULL;
 	f[4] = p->iv ? NDX_I(p->iv, NDX_MODID) : NULL;
 	f[5] = p->field_name;

@@ -252,6 +252,28 @@ rules_episode(struct rules_ctx *ctx, struct ndx_client *c,
 		    "PC is ZZ99 3VZ (no fixed abode) but ACCMNEED is not 1");
 }
 
+/*
+ * R102 and R103: what the extract tidied in this source row, any item of
+ * it.  The value shown is the tidied one (masked where masking applies):
+ * it is what goes on, and what the officer should find in the source.
+ */
+static void
+tidied(struct rules_ctx *ctx, struct ndx_client *c, struct ndx_episode *e,
+    struct ndx_intervention *iv)
+{
+	for (int item = 0; item < NDX_NITEMS; item++) {
+		if (iv->trimmed >> item & 1)
+			problem_add(ctx, c, e, iv, item, "R102",
+			    "%s had spaces before or after it; they were "
+			    "removed", ndx_items[item].code);
+		if (iv->normalised >> item & 1)
+			problem_add(ctx, c, e, iv, item, "R103",
+			    "%s was not in capitals with one space before its "
+			    "last three characters; it is sent in that form",
+			    ndx_items[item].code);
+	}
+}
+
 void
 rules_intervention(struct rules_ctx *ctx, struct ndx_client *c,
     struct ndx_episode *e, struct ndx_intervention *iv)
@@ -262,6 +284,7 @@ rules_intervention(struct rules_ctx *ctx, struct ndx_client *c,
 	int has_modst, has_modend;
 
 	check_items(ctx, c, e, iv, NDX_INTERVENTION_FIRST, NDX_NITEMS);
+	tidied(ctx, c, e, iv);
 	if (ndx_intervention_is_empty(iv))
 		return;
 	for (size_t i = 0; i < sizeof(core) / sizeof(core[0]); i++)

@@ -486,6 +486,47 @@ summary(const struct validate *v)
 			    "warning", v->by_rule[i], v->rules[i].title);
 }
 
+/*
+ * R104, once for each optional or conditional column the source CSV
+ * lacked: a problem of the file, before any record's, at line 1 (the
+ * header).  The rules then take the column's values as empty, as the
+ * extract did, so any rule needing them still reports each row.
+ */
+static int
+absent_columns(struct validate *v, uint64_t absent, struct ndx_error *err)
+{
+	const struct ndx_rule *rule = ndx_dataset_rule(v->ds, "R104");
+	char msg[200];
+
+	for (int item = 0; item < NDX_NITEMS; item++) {
+		struct problem p = { 0 };
+
+		if (!(absent >> item & 1))
+			continue;
+		if (rule == NULL) {	/* rules.csv and the code disagree */
+			ndx_error_set(err, NDX_EX_SOFTWARE, "", 0,
+			    "rule R104 is not in rules.csv");
+			return -1;
+		}
+		snprintf(msg, sizeof(msg), "the CSV header has no %s column: "
+		    "every row's %s is taken as empty", ndx_items[item].code,
+		    ndx_items[item].code);
+		p.line = 1;
+		p.field = item;
+		p.field_name = ndx_items[item].code;
+		p.rule = rule;
+		p.msg = msg;
+		v->by_rule[rule - v->rules]++;
+		for (size_t r = 0; r < v->o.nreports; r++)
+			if (report_problem(v->report[r], &p) != 0) {
+				ndx_error_set(err, NDX_EX_IOERR,
+				    v->o.report_path[r], 0, "write error");
+				return -1;
+			}
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------ the filter */
 
 struct validate *
@@ -528,7 +569,9 @@ validate_begin(struct validate *v, const struct ndx_header *h,
 		    "the episodes file has no valid data-cut date (asof)");
 		return -1;
 	}
-	return open_outputs(v, h, err);
+	if (open_outputs(v, h, err) != 0)
+		return -1;
+	return absent_columns(v, h->absent, err);
 }
 
 struct ndx_arena *

@@ -20,7 +20,7 @@ struct ndx_error;
 struct problem {
 	long line;		/* source CSV line, 0 when unknown */
 	long xml_line;		/* for ordering when there is no CSV line */
-	const struct ndx_client *c;
+	const struct ndx_client *c;	/* NULL for the file's (R104) */
 	const struct ndx_episode *e;	/* NULL for a client-level problem */
 	const struct ndx_intervention *iv; /* NULL unless intervention-level */
 	uint32_t seq;		/* order found, for a stable sort */

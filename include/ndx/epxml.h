@@ -40,6 +40,9 @@ struct ndx_header {
 	 * left out for CONSENT = N, "D0412,H0227:3 N0852:0". */
 	char keyid[17];
 	char combined[1024];
+	/* bit (1 << item): an optional or conditional column the source CSV
+	 * lacked, its values taken as empty (R104; identifiable form only). */
+	uint64_t absent;
 };
 
 /*

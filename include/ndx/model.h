@@ -106,6 +106,11 @@ struct ndx_intervention {
 	long line;		/* source CSV line, 0 when not from CSV */
 	long xml_line;		/* line of the element in the episodes XML */
 	uint64_t raw;		/* bit (item - NDX_INTERVENTION_FIRST) */
+	/* The extract's tidying of this source row, any item of it (client
+	 * and episode items too), bit (1 << item): blanks removed around
+	 * the value (R102), a postcode put in its normal form (R103). */
+	uint64_t trimmed;
+	uint64_t normalised;
 	unsigned mark;		/* the holding program's; 0 when read */
 	const char *v[NDX_NINTERVENTION];
 };

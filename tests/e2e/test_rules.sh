@@ -36,13 +36,20 @@ want_rejects() {
 		bad "no rejects file written"
 		return 0
 	fi
-	csv_records "$1" | awk -F '\t' -v lines="$2" '
+	# The rejects carry values as the extract tidied them: without the
+	# blanks around them (R102).
+	csv_records "$1" | awk -F '\t' -v OFS='\t' -v lines="$2" '
 	    BEGIN { n = split(lines, l, ","); for (i = 1; i <= n; i++) want[l[i]] = 1 }
-	    $1 in want' | cut -f 2- | sort >"$R/rejects.want"
+	    $1 in want {
+		for (i = 2; i <= NF; i++)
+			gsub(/^( |\\t)+|( |\\t)+$/, "", $i)
+		print
+	    }' | cut -f 2- | sort >"$R/rejects.want"
 	csv_records "$R/rejects.csv" | cut -f 2- >"$R/rejects.all"
 	if [ -s "$R/rejects.all" ]; then
 		_h=$(head -n 1 "$R/rejects.all")
-		_w=$(head -n 1 "$1" | tr -d '\r' | tr ',' '\t')
+		# The layout's header, whatever columns the input had (R104).
+		_w=$(head -n 1 "$DATA/rules/example-pass.csv" | tr ',' '\t')
 		[ "$_h" = "$_w" ] || bad "rejects header is '$_h'"
 	fi
 	sed 1d "$R/rejects.all" | sort >"$R/rejects.got"
@@ -250,6 +257,81 @@ grep ',R126,' "$R/report.csv" | cut -d, -f3 | sort | tr '\n' ' ' \
 [ "$(cat "$R/clients")" = "C1 C77 " ] || bad "R126 on $(cat "$R/clients")"
 grep -q '<AGNCY>N1234</AGNCY>' "$R/valid.xml" ||
     bad "the other agency's episode was rejected"
+end
+
+
+# R104 (issue 13): a missing conditional column is reported once, at the
+# header, and its values are taken as empty, as dataset.md §5 says: rows
+# that need the item still break their rule (here R031, an ended
+# intervention without MODEXIT), and the rejects file has every column of
+# the layout, the missing one empty.
+begin r104-values-taken-as-empty
+R=$T/r104
+mkdir -p "$R"
+cut -d, -f1-34 "$DATA/rules/example-pass.csv" >"$R/in.csv"
+run ndx-extract --source "csv:$R/in.csv" --as-of 2026-11-01 -o "$R/ep.xml"
+want_rc 0
+grep -q '<episodes [^>]*absent="MODEXIT"' "$R/ep.xml" ||
+    bad "the extract does not record the absent column"
+run ndx-validate -o "$R/valid.xml" --rejects "$R/rejects.csv" \
+    --report "$R/report.csv" "$R/ep.xml"
+want_rc 1
+[ "$(grep -c ',R104,' "$R/report.csv")" = 1 ] || bad "not one R104"
+want_fixed "$R/report.csv" "1,,,,,MODEXIT,R104,warning,,the CSV header has no MODEXIT column: every row's MODEXIT is taken as empty"
+[ "$(grep -c ',MODEXIT,R031,error,' "$R/report.csv")" = 2 ] ||
+    bad "the two ended interventions are not R031"
+[ "$(head -n 1 "$R/rejects.csv")" = "$(head -n 1 "$DATA/rules/example-pass.csv")" ] ||
+    bad "the rejects header is not the layout's"
+end
+
+# R102 and R103 from a database (issue 13): values with blanks around them
+# and a postcode in lower case are tidied as from a CSV, reported per row
+# without a line, and nothing of the kind reaches the pseudonymised file.
+begin r102-r103-from-sqlite
+R=$T/r102db
+mkdir -p "$R"
+run ndx-fixtures --clients 20 --target "sqlite:$R/cm.db"
+want_rc 0
+run ndx-extract --source "sqlite:$R/cm.db" --as-of 2026-11-01 -o "$R/clean.xml"
+want_rc 0
+grep -q 'trimmed=\|normalised=' "$R/clean.xml" &&
+    bad "clean data marked as tidied"
+who="(SELECT client_id FROM address WHERE postcode IS NOT NULL
+    AND no_fixed_abode = 0 ORDER BY address_id LIMIT 1)"
+sqlite3 "$R/cm.db" "UPDATE client SET client_ref = ' ' || client_ref
+    WHERE client_id = $who;
+    UPDATE address SET postcode = lower(replace(postcode, ' ', ''))
+    WHERE client_id = $who;" 2>"$R/sqlerr" ||
+    { bad "cannot edit the database"; show "$R/sqlerr"; }
+run ndx-extract --source "sqlite:$R/cm.db" --as-of 2026-11-01 -o "$R/ep.xml"
+want_rc 0
+# Tidied, the values are what they were: only the marks differ.
+sed 's/ trimmed="[^"]*"//; s/ normalised="[^"]*"//' "$R/ep.xml" >"$R/unmarked"
+want_same "$R/unmarked" "$R/clean.xml" "the tidied extract"
+grep -q '<intervention trimmed="CLIENTID" normalised="PC"' "$R/ep.xml" ||
+    bad "the rows are not marked"
+run ndx-validate -o "$R/valid.xml" --report "$R/report.csv" "$R/ep.xml"
+n102=$(grep -c '^,.*,CLIENTID,R102,warning,[^*]' "$R/report.csv")
+n103=$(grep -c '^,.*,PC,R103,warning,\*\*\*,' "$R/report.csv")
+[ "$n102" -gt 0 ] && [ "$n102" = "$n103" ] ||
+    bad "R102 $n102 and R103 $n103 rows (want the same, more than none)"
+run ndx-pseudonymise keygen "$R/k"
+want_rc 0
+run ndx-pseudonymise --key-file "$R/k" -o "$R/p.xml" "$R/valid.xml"
+want_rc 0
+grep -q 'trimmed=\|normalised=' "$R/p.xml" &&
+    bad "the pseudonymised file carries the marks"
+end
+
+# A CSV saved with ';' between fields (issue 13): said in words, 65.
+begin csv-with-semicolons
+R=$T/semi
+mkdir -p "$R"
+tr ',' ';' <"$DATA/rules/example-pass.csv" >"$R/in.csv"
+run ndx-extract --source "csv:$R/in.csv" --as-of 2026-11-01
+want_rc 65
+want_fixed "$T/err" "in.csv:1: the header is one field of column names separated by ';': ndx reads comma-separated CSV"
+grep -q 'mandatory column' "$T/err" && bad "lists the columns as missing"
 end
 
 finish

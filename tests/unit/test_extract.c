@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "ndx/csvrec.h"
+#include "ndx/dataset.h"
 #include "ndx/model.h"
 #include "ndx/ndx.h"
 #include "ndx/period.h"
@@ -55,6 +56,26 @@ rec_free(struct rec *rec)
 {
 	for (size_t i = 0; i < rec->r.nfields; i++)
 		free(rec->field[i]);
+}
+
+/* The dataset, for the postcodes R103 normalises (group setup). */
+static struct ndx_dataset *ds;
+
+static int
+load_dataset(void **state)
+{
+	struct ndx_error err = { 0 };
+
+	(void)state;
+	return (ds = ndx_dataset_load(&err)) != NULL ? 0 : -1;
+}
+
+static int
+free_dataset(void **state)
+{
+	(void)state;
+	ndx_dataset_free(ds);
+	return 0;
 }
 
 /* Every item of the layout mandatory but NATION and the optional ones. */
@@ -129,10 +150,113 @@ test_extract_header_missing_mandatory(void **state)
 	assert_string_equal(err.msg, "mandatory column missing: DOB");
 	rec_free(&h);
 
-	/* A missing optional column only means absent values. */
+	/* A missing optional column only means absent values, and R104. */
 	rec_make(&h, 1, "AGNCY,CLIENTID,REFLD,DOB");
 	assert_int_equal(csv_columns_map(&cols, &h.r, m, "in.csv", &err), 0);
 	assert_null(cols.unknown);
+	assert_true(cols.absent >> NDX_NATION & 1);
+	assert_true(cols.absent >> NDX_MODEXIT & 1);
+	assert_false(cols.absent >> NDX_DOB & 1);
+	assert_false(cols.absent >> NDX_PSEUDO_CLIENT & 1);
+	csv_columns_free(&cols);
+	rec_free(&h);
+}
+
+/* A file saved with ';' or tabs between fields is said to be so. */
+static void
+test_extract_header_other_separator(void **state)
+{
+	unsigned char m[NDX_NITEMS];
+	struct csv_columns cols;
+	struct ndx_error err = { 0 };
+	struct rec h;
+
+	(void)state;
+	mandatory_few(m);
+	rec_make(&h, 1, "AGNCY;CLIENTID;DOB;REFLD");
+	assert_int_equal(csv_columns_map(&cols, &h.r, m, "in.csv", &err), -1);
+	assert_int_equal(err.code, NDX_EX_DATAERR);
+	assert_non_null(strstr(err.msg, "separated by ';'"));
+	assert_non_null(strstr(err.msg, "comma-separated"));
+	rec_free(&h);
+
+	rec_make(&h, 1, "agncy\tclientid\tdob");
+	assert_int_equal(csv_columns_map(&cols, &h.r, m, "in.csv", &err), -1);
+	assert_non_null(strstr(err.msg, "separated by '\\t'"));
+	rec_free(&h);
+
+	/* One unknown column holding a ';' is only unknown. */
+	rec_make(&h, 1, "x;y");
+	assert_int_equal(csv_columns_map(&cols, &h.r, m, "in.csv", &err), -1);
+	assert_string_equal(err.msg, "mandatory columns missing: AGNCY, "
+	    "CLIENTID, DOB, REFLD");
+	rec_free(&h);
+}
+
+/* R102 and R103: what is tidied, what is flagged, what is left alone. */
+static void
+test_extract_row_tidied(void **state)
+{
+	unsigned char m[NDX_NITEMS];
+	struct csv_columns cols;
+	struct ndx_error err = { 0 };
+	struct extract_row row;
+	char conv[NDX_NITEMS][11];
+	struct rec h, r;
+	static const struct {
+		const char *in, *out;
+		int trimmed, normalised;
+	} pc[] = {
+		{ "TS1 3QY", "TS1 3QY", 0, 0 },
+		{ "ts13qy", "TS1 3QY", 0, 1 },
+		{ " TS13QY ", "TS1 3QY", 1, 1 },
+		{ "ts1 3qy", "TS1 3QY", 0, 1 },
+		{ "TS1  3QY", "TS1 3QY", 0, 1 },
+		{ "ec1a1bb", "EC1A 1BB", 0, 1 },
+		{ "zz993vz", "ZZ99 3VZ", 0, 1 },
+		/* Not a postcode however spaced: left for R070. */
+		{ "ts1 3q", "ts1 3q", 0, 0 },
+		{ "TS1 3QYX", "TS1 3QYX", 0, 0 },
+		{ "1S1 3QY", "1S1 3QY", 0, 0 },
+		{ "\xc3\xa9s13qy", "\xc3\xa9s13qy", 0, 0 },
+		{ "  ", NULL, 1, 0 },
+	};
+
+	(void)state;
+	mandatory_few(m);
+	rec_make(&h, 1, "AGNCY,CLIENTID,DOB,REFLD,PC,FINITIAL");
+	assert_int_equal(csv_columns_map(&cols, &h.r, m, "in.csv", &err), 0);
+	rec_make(&r, 2, "N0852, C1 ,\t07/03/1980,01/02/2026,TS1 3QY,J K");
+	assert_int_equal(csv_row(&cols, &r.r, ds, "in.csv", conv, &row, &err),
+	    0);
+	assert_string_equal(row.v[NDX_CLIENTID], "C1");
+	assert_string_equal(row.v[NDX_DOB], "1980-03-07");
+	/* A blank inside a value is not R102's. */
+	assert_string_equal(row.v[NDX_FINITIAL], "J K");
+	assert_int_equal(row.trimmed, (uint64_t)1 << NDX_CLIENTID |
+	    (uint64_t)1 << NDX_DOB);
+	assert_int_equal(row.normalised, 0);
+	assert_int_equal(row.raw, 0);
+	rec_free(&r);
+
+	for (size_t i = 0; i < sizeof(pc) / sizeof(pc[0]); i++) {
+		char line[80];
+
+		snprintf(line, sizeof(line), "N0852,C1,07/03/1980,01/02/2026,"
+		    "%s,J", pc[i].in);
+		rec_make(&r, 3, line);
+		assert_int_equal(csv_row(&cols, &r.r, ds, "in.csv", conv, &row,
+		    &err), 0);
+		if (pc[i].out == NULL)
+			assert_null(row.v[NDX_PC]);
+		else
+			assert_string_equal(row.v[NDX_PC], pc[i].out);
+		assert_int_equal(row.trimmed,
+		    pc[i].trimmed ? (uint64_t)1 << NDX_PC : 0);
+		assert_int_equal(row.normalised,
+		    pc[i].normalised ? (uint64_t)1 << NDX_PC : 0);
+		rec_free(&r);
+	}
 	csv_columns_free(&cols);
 	rec_free(&h);
 }
@@ -153,11 +277,13 @@ test_extract_row_dates_converted_not_judged(void **state)
 	assert_int_equal(csv_columns_map(&cols, &h.r, m, "in.csv", &err), 0);
 	rec_make(&r, 7, "N0852, C1 ,07/03/1980,31/02/2026,2026-08-01,"
 	    "1/2/2026,m,ignored");
-	assert_int_equal(csv_row(&cols, &r.r, "in.csv", conv, &row, &err), 0);
+	assert_int_equal(csv_row(&cols, &r.r, ds, "in.csv", conv, &row, &err),
+	    0);
 	assert_int_equal(row.line, 7);
 	assert_string_equal(row.v[NDX_AGNCY], "N0852");
-	/* Blanks and case are the validator's business. */
-	assert_string_equal(row.v[NDX_CLIENTID], " C1 ");
+	/* Blanks go (R102); case is the validator's business. */
+	assert_string_equal(row.v[NDX_CLIENTID], "C1");
+	assert_int_equal(row.trimmed, (uint64_t)1 << NDX_CLIENTID);
 	assert_string_equal(row.v[NDX_SEX], "m");
 	assert_string_equal(row.v[NDX_DOB], "1980-03-07");
 	/* Digits move even when the date is not real. */
@@ -171,7 +297,7 @@ test_extract_row_dates_converted_not_judged(void **state)
 	rec_free(&r);
 
 	rec_make(&r, 8, "N0852,C1,,,,,,");
-	assert_int_equal(csv_row(&cols, &r.r, "in.csv", conv, &row, &err), 0);
+	assert_int_equal(csv_row(&cols, &r.r, ds, "in.csv", conv, &row, &err), 0);
 	assert_null(row.v[NDX_DOB]);
 	assert_int_equal(row.raw, 0);
 	rec_free(&r);
@@ -194,20 +320,20 @@ test_extract_row_errors(void **state)
 	rec_make(&h, 1, "AGNCY,CLIENTID,DOB,REFLD");
 	assert_int_equal(csv_columns_map(&cols, &h.r, m, "in.csv", &err), 0);
 	rec_make(&r, 12, "N0852,C1,01/01/1980");
-	assert_int_equal(csv_row(&cols, &r.r, "in.csv", conv, &row, &err), -1);
+	assert_int_equal(csv_row(&cols, &r.r, ds, "in.csv", conv, &row, &err), -1);
 	assert_int_equal(err.code, NDX_EX_DATAERR);
 	assert_int_equal(err.line, 12);
 	assert_string_equal(err.msg, "expected 4 fields, found 3");
 	rec_free(&r);
 
 	rec_make(&r, 13, "N0852,C\xc3(,01/01/1980,");
-	assert_int_equal(csv_row(&cols, &r.r, "in.csv", conv, &row, &err), -1);
+	assert_int_equal(csv_row(&cols, &r.r, ds, "in.csv", conv, &row, &err), -1);
 	assert_int_equal(err.line, 13);
 	assert_string_equal(err.msg, "CLIENTID: not valid UTF-8 text");
 	rec_free(&r);
 
 	rec_make(&r, 14, "N0852,C1,\x01,");
-	assert_int_equal(csv_row(&cols, &r.r, "in.csv", conv, &row, &err), -1);
+	assert_int_equal(csv_row(&cols, &r.r, ds, "in.csv", conv, &row, &err), -1);
 	assert_string_equal(err.msg, "DOB: not valid UTF-8 text");
 	rec_free(&r);
 	csv_columns_free(&cols);
@@ -660,6 +786,8 @@ main(void)
 		cmocka_unit_test(test_extract_header_maps_any_order_and_case),
 		cmocka_unit_test(test_extract_header_duplicate_is_fatal),
 		cmocka_unit_test(test_extract_header_missing_mandatory),
+		cmocka_unit_test(test_extract_header_other_separator),
+		cmocka_unit_test(test_extract_row_tidied),
 		cmocka_unit_test(test_extract_row_dates_converted_not_judged),
 		cmocka_unit_test(test_extract_row_errors),
 		cmocka_unit_test(test_extract_group_variants),
@@ -674,5 +802,5 @@ main(void)
 		cmocka_unit_test(test_extract_main_usage),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, load_dataset, free_dataset);
 }
