@@ -33,6 +33,7 @@
 enum {
 	OPT_AS_OF = 256,
 	OPT_CHECK,
+	OPT_CORRECTIONS,
 	OPT_FROM,
 	OPT_MONTH,
 	OPT_QUARTER,
@@ -47,6 +48,7 @@ static const char optstring[] = ":ho:v";
 static const struct option longopts[] = {
 	{ "as-of", required_argument, NULL, OPT_AS_OF },
 	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "corrections", required_argument, NULL, OPT_CORRECTIONS },
 	{ "from", required_argument, NULL, OPT_FROM },
 	{ "help", no_argument, NULL, 'h' },
 	{ "month", required_argument, NULL, OPT_MONTH },
@@ -67,7 +69,8 @@ usage(FILE *fp)
 	    "usage: ndx-extract [-hv] [-o FILE] [--as-of DATE]\n"
 	    "           [--month YYYY-MM | --quarter YYYYQn | "
 	    "--from DATE --to DATE]\n"
-	    "           [--source URI [--sql FILE] | FILE]\n"
+	    "           [--source URI [--sql FILE] | FILE] "
+	    "[--corrections FILE]\n"
 	    "       ndx-extract --check --source URI [--sql FILE]\n"
 	    "       ndx-extract --version\n");
 }
@@ -105,6 +108,13 @@ help(void)
 	    "  --from DATE --to DATE\n"
 	    "                     an inclusive range of YYYY-MM-DD dates\n"
 	    "  --as-of DATE       the data-cut date (default: today)\n"
+	    "  --corrections FILE a CSV in the input layout (a corrected "
+	    "rejects.csv):\n"
+	    "                     its rows replace every source row of each "
+	    "episode\n"
+	    "                     (AGNCY + EPISODID) it holds, and add "
+	    "episodes the\n"
+	    "                     source lacks\n"
 	    "  --check            open the source and check its header or "
 	    "mapping query;\n"
 	    "                     read no rows, write nothing\n"
@@ -183,6 +193,9 @@ parse_options(struct extract *x, int argc, char **argv)
 			break;
 		case OPT_CHECK:
 			x->check = 1;
+			break;
+		case OPT_CORRECTIONS:
+			x->corrections = optarg;
 			break;
 		case OPT_SOURCE:
 			x->source = optarg;
@@ -326,7 +339,6 @@ open_input(const char *path, FILE **fp, struct ndx_error *err)
 	return 0;
 }
 
-/* The XSD says which items are mandatory; C code never repeats it. */
 static void
 make_header(const struct extract *x, struct ndx_header *h)
 {
@@ -412,8 +424,11 @@ run(struct extract *x)
 	struct ndx_outfile *out = NULL;
 	struct sorter *sorter = NULL;
 	struct epindex *idx = NULL;
+	struct corrections *corr = NULL;
+	unsigned long long crows = 0;
+	uint64_t cabsent = 0;
 	const char *name;
-	FILE *in = NULL;
+	FILE *in = NULL, *cin = NULL;
 	int rc;
 
 	if ((rc = parse_source(x)) != NDX_EX_OK)
@@ -430,8 +445,19 @@ run(struct extract *x)
 	if ((x->kind == EXTRACT_CSV && open_input(x->input, &in, &err) != 0) ||
 	    (ds = ndx_dataset_load(&err)) == NULL)
 		goto fail;
+	/* The XSD says which items are mandatory; C code never repeats it. */
 	for (int i = 0; i < NDX_NITEMS; i++)
 		mandatory[i] = ndx_dataset_mandatory(ds, (enum ndx_item)i) != 0;
+	if (x->corrections != NULL &&
+	    (strcmp(x->corrections, "-") == 0 ||
+	    (x->kind == EXTRACT_CSV && strcmp(x->corrections, x->input) == 0))) {
+		rc = usage_error("%s", "--corrections needs a file of its "
+		    "own, not standard input or the source");
+		goto out;
+	}
+	if (x->corrections != NULL &&
+	    open_input(x->corrections, &cin, &err) != 0)
+		goto fail;
 	if (x->check) {
 		/* The same code paths as an extract, stopped before any row. */
 		if (x->kind == EXTRACT_CSV)
@@ -440,6 +466,9 @@ run(struct extract *x)
 		else
 			rc = sql_read(x, ds, mandatory, NULL,
 			    &x->counts.rows_read, &err);
+		if (rc == 0 && cin != NULL)
+			rc = csv_read(cin, x->corrections, ds, mandatory, NULL,
+			    &crows, &cabsent, &err);
 		if (rc != 0)
 			goto fail;
 		rc = NDX_EX_OK;
@@ -448,11 +477,22 @@ run(struct extract *x)
 	if (x->kind != EXTRACT_POSTGRESQL && x->kind != EXTRACT_ODBC &&
 	    ndx_outputs_distinct(x->input, &x->output, 1, &err) != 0)
 		goto fail;
+	if (x->corrections != NULL &&
+	    ndx_outputs_distinct(x->corrections, &x->output, 1, &err) != 0)
+		goto fail;
 	if ((out = ndx_outfile_open(x->output, &err)) == NULL)
 		goto fail;
 	sorter = sorter_new(SORTER_RUNMAX);
 	idx = epindex_new();
 	sorter_watch(sorter, watch_row, idx);
+	if (cin != NULL) {
+		corr = corrections_new(x->corrections);
+		sorter_filter(sorter, corrections_collect, corr);
+		if (csv_read(cin, x->corrections, ds, mandatory, sorter,
+		    &crows, &cabsent, &err) != 0)
+			goto fail;
+		sorter_filter(sorter, corrections_drop, corr);
+	}
 	if (x->kind == EXTRACT_CSV)
 		rc = csv_read(in, name, ds, mandatory, sorter,
 		    &x->counts.rows_read, &x->absent, &err);
@@ -461,6 +501,8 @@ run(struct extract *x)
 		    &err);
 	if (rc != 0 || sorter_finish(sorter, &err) != 0)
 		goto fail;
+	/* A column either file lacks is empty for some rows. */
+	x->absent |= cabsent;
 	if (write_episodes(x, sorter, idx, ndx_outfile_fp(out), &err) != 0) {
 		if (err.file[0] == '\0' && err.code == NDX_EX_IOERR)
 			snprintf(err.file, sizeof(err.file), "%s",
@@ -471,6 +513,14 @@ run(struct extract *x)
 	out = NULL;
 	if (rc != 0)
 		goto fail;
+	if (corr != NULL) {
+		unsigned long long replaced, added, dropped;
+
+		corrections_counts(corr, &replaced, &added, &dropped);
+		diag_at(x->corrections, 0, "%llu episode%s replaced, %llu "
+		    "added (%llu rows in place of %llu)", replaced,
+		    replaced == 1 ? "" : "s", added, crows, dropped);
+	}
 	if (x->verbose)
 		diag_at(name, 0, "%llu rows read; %llu rows, %llu episodes "
 		    "and %llu clients written; %llu episodes outside the "
@@ -485,9 +535,12 @@ fail:
 out:
 	sorter_free(sorter);
 	epindex_free(idx);
+	corrections_free(corr);
 	ndx_dataset_free(ds);
 	if (in != NULL && in != stdin)
 		fclose(in);
+	if (cin != NULL)
+		fclose(cin);
 	return rc;
 }
 

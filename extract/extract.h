@@ -66,6 +66,7 @@ struct extract {
 					   connection string */
 	const char *sql;		/* --sql FILE; NULL = the installed
 					   sql/episodes.sql */
+	const char *corrections;	/* --corrections FILE, or NULL */
 	const char *output;		/* -o FILE; NULL = standard output */
 	ndx_day asof;			/* --as-of */
 	int has_period;			/* a period option was given */
@@ -163,6 +164,33 @@ size_t sorter_runs(const struct sorter *);
 /* fn sees every row as it is added (before it is packed). */
 void sorter_watch(struct sorter *, void (*fn)(void *, const struct extract_row *),
     void *arg);
+
+/*
+ * fn decides, before the watcher sees a row, whether it goes into the
+ * sort: 1 yes, 0 no (dropped), -1 an error in err, which sorter_add()
+ * returns.  NULL takes every row.
+ */
+void sorter_filter(struct sorter *,
+    int (*fn)(void *, const struct extract_row *, struct ndx_error *),
+    void *arg);
+
+/*
+ * corrections.c: --corrections FILE.  Read the file into the sorter with
+ * corrections_collect() as its filter (it notes each row's episode, and
+ * refuses a row without AGNCY or EPISODID, 65), then the source with
+ * corrections_drop() (it drops the rows of those episodes).
+ */
+struct corrections;
+struct corrections *corrections_new(const char *name);
+int corrections_collect(void *, const struct extract_row *,
+    struct ndx_error *);
+int corrections_drop(void *, const struct extract_row *, struct ndx_error *);
+/* Episodes the source had (replaced) and lacked (added); source rows
+ * dropped. */
+void corrections_counts(const struct corrections *,
+    unsigned long long *replaced, unsigned long long *added,
+    unsigned long long *rows_dropped);
+void corrections_free(struct corrections *);
 
 /* epindex.c: EPISODIDs an agency uses under two CLIENTIDs (R126). */
 struct epindex;

@@ -60,6 +60,8 @@ struct sorter {
 	int key[SORTER_KEYS];	/* items compared first, in this order */
 	void (*watch)(void *, const struct extract_row *);
 	void *watch_arg;
+	int (*filter)(void *, const struct extract_row *, struct ndx_error *);
+	void *filter_arg;
 	size_t runmax;
 	char *buf;		/* the run being filled */
 	size_t len, cap;
@@ -256,6 +258,15 @@ sorter_watch(struct sorter *s, void (*fn)(void *, const struct extract_row *),
 	s->watch_arg = arg;
 }
 
+void
+sorter_filter(struct sorter *s,
+    int (*fn)(void *, const struct extract_row *, struct ndx_error *),
+    void *arg)
+{
+	s->filter = fn;
+	s->filter_arg = arg;
+}
+
 size_t
 sorter_runs(const struct sorter *s)
 {
@@ -306,7 +317,11 @@ sorter_add(struct sorter *s, const struct extract_row *row,
 	size_t size = sizeof(struct srec), n[NDX_NITEMS];
 	struct srec *r;
 	char *p;
+	int take;
 
+	if (s->filter != NULL &&
+	    (take = s->filter(s->filter_arg, row, err)) <= 0)
+		return take;
 	if (s->watch != NULL)
 		s->watch(s->watch_arg, row);
 	for (int i = 0; i < NDX_NITEMS; i++) {
