@@ -296,18 +296,28 @@ csvrec_next(struct csvrec_reader *r, const struct csvrec **rec,
 	return 1;
 }
 
-int
-csvrec_write_field(FILE *fp, const char *s, int quote_all)
+/* What a spreadsheet takes for the start of a formula (OWASP's list). */
+static int
+formula_start(const char *s)
+{
+	return *s == '=' || *s == '+' || *s == '-' || *s == '@' ||
+	    *s == '\t' || *s == '\r';
+}
+
+static int
+write_field(FILE *fp, const char *s, int quote_all, int neutral)
 {
 	int quote = quote_all;
 
 	if (s == NULL)
 		s = "";
+	neutral = neutral && formula_start(s);
 	if (!quote && strpbrk(s, ",\"\r\n") != NULL)
 		quote = 1;
 	if (!quote)
-		return fputs(s, fp) < 0 ? -1 : 0;
-	if (putc('"', fp) == EOF)
+		return (neutral && putc('\'', fp) == EOF) || fputs(s, fp) < 0 ?
+		    -1 : 0;
+	if (putc('"', fp) == EOF || (neutral && putc('\'', fp) == EOF))
 		return -1;
 	for (; *s != '\0'; s++) {
 		if (*s == '"' && putc('"', fp) == EOF)
@@ -319,15 +329,34 @@ csvrec_write_field(FILE *fp, const char *s, int quote_all)
 }
 
 int
-csvrec_write_row(FILE *fp, const char *const *fields, size_t n, int quote_all)
+csvrec_write_field(FILE *fp, const char *s, int quote_all)
+{
+	return write_field(fp, s, quote_all, 0);
+}
+
+static int
+write_row(FILE *fp, const char *const *fields, size_t n, int quote_all,
+    int neutral)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0 && putc(',', fp) == EOF)
 			return -1;
-		if (csvrec_write_field(fp, fields[i], quote_all) != 0)
+		if (write_field(fp, fields[i], quote_all, neutral) != 0)
 			return -1;
 	}
 	return putc('\n', fp) == EOF ? -1 : 0;
+}
+
+int
+csvrec_write_row(FILE *fp, const char *const *fields, size_t n, int quote_all)
+{
+	return write_row(fp, fields, n, quote_all, 0);
+}
+
+int
+csvrec_write_row_for_people(FILE *fp, const char *const *fields, size_t n)
+{
+	return write_row(fp, fields, n, 0, 1);
 }
 
 int

@@ -137,7 +137,7 @@ report_problem(struct report *r, const struct problem *p)
 	f[8] = shown_value(p);
 	f[9] = p->msg;
 	if (r->w == NULL) {
-		if (csvrec_write_row(r->fp, f, 10, 0) != 0)
+		if (csvrec_write_row_for_people(r->fp, f, 10) != 0)
 			r->failed = 1;
 		return r->failed ? -1 : 0;
 	}

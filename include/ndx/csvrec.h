@@ -48,6 +48,14 @@ int csvrec_write_field(FILE *, const char *s, int quote_all);
 /* Write fields separated by commas and end with LF. NULL = empty. */
 int csvrec_write_row(FILE *, const char *const *fields, size_t n,
     int quote_all);
+/*
+ * The same for a file a person opens in a spreadsheet (the validation
+ * report): a field that starts with = + - @, a tab or a CR, which Excel
+ * would run as a formula, is written with a leading apostrophe (OWASP's
+ * advice on CSV injection).  Files read by programs (rejects, the
+ * submissions) are written with csvrec_write_row(), byte for byte.
+ */
+int csvrec_write_row_for_people(FILE *, const char *const *fields, size_t n);
 
 /* 1 when s holds valid UTF-8 with no C0 control other than TAB/LF/CR. */
 int ndx_utf8_valid(const char *s, size_t len);

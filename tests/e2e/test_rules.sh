@@ -334,4 +334,28 @@ want_fixed "$T/err" "in.csv:1: the header is one field of column names separated
 grep -q 'mandatory column' "$T/err" && bad "lists the columns as missing"
 end
 
+# A value Excel would run as a formula (issue 13): made text in the report,
+# which people open, and given back as it came in the rejects, which the
+# source system reads.
+begin report-neutralises-formulas
+R=$T/formula
+mkdir -p "$R"
+{
+	head -n 1 "$DATA/rules/example-pass.csv"
+	sed -n 2p "$DATA/rules/example-pass.csv" |
+	    sed 's/^N0852,C1,/N0852,"=HYPERLINK(""http:\/\/x.example"",""C1"")",/;
+	    s/,EP-1,/,@EP1,/'
+} >"$R/in.csv"
+run ndx-extract --source "csv:$R/in.csv" --as-of 2026-11-01 -o "$R/ep.xml"
+want_rc 0
+run ndx-validate -o "$R/valid.xml" --rejects "$R/rejects.csv" \
+    --report "$R/report.csv" "$R/ep.xml"
+want_rc 1
+want_fixed "$R/report.csv" ",\"'=HYPERLINK(\"\"http://x.example\"\",\"\"C1\"\")\",'@EP1,"
+grep -q ',"=HYPERLINK\|,=HYPERLINK\|,@EP1' "$R/report.csv" &&
+    bad "a formula left as a formula in the report"
+want_fixed "$R/rejects.csv" "\"N0852\",\"=HYPERLINK(\"\"http://x.example\"\",\"\"C1\"\")\","
+want_fixed "$R/rejects.csv" ",\"@EP1\","
+end
+
 finish

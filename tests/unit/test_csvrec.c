@@ -623,6 +623,29 @@ test_csvrec_write_row_roundtrip(void **state)
 	free(out);
 }
 
+/* For people: what Excel would run as a formula is made text; the rest,
+ * and what programs read, is written as it is. */
+static void
+test_csvrec_write_row_for_people(void **state)
+{
+	const char *const row[] = { "=HYPERLINK(\"http://x\",\"y\")", "+1",
+		"-2", "@SUM(A1)", "\tx", "\ry", "a=b", NULL, "", "ok,=" };
+	char *out = NULL;
+	size_t n = 0;
+	FILE *mem = open_memstream(&out, &n);
+
+	(void)state;
+	assert_non_null(mem);
+	assert_int_equal(csvrec_write_row_for_people(mem, row, 10), 0);
+	assert_int_equal(csvrec_write_row(mem, row, 4, 0), 0);
+	fclose(mem);
+	assert_string_equal(out,
+	    "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1,'-2,'@SUM(A1),"
+	    "'\tx,\"'\ry\",a=b,,,\"ok,=\"\n"
+	    "\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",+1,-2,@SUM(A1)\n");
+	free(out);
+}
+
 #define UTF8(s, want) assert_int_equal(ndx_utf8_valid((s), sizeof(s) - 1), \
 	(want))
 
@@ -724,6 +747,7 @@ main(void)
 		cmocka_unit_test(test_csvrec_read_error),
 		cmocka_unit_test(test_csvrec_write_field_quoting),
 		cmocka_unit_test(test_csvrec_write_row_roundtrip),
+		cmocka_unit_test(test_csvrec_write_row_for_people),
 		cmocka_unit_test(test_csvrec_utf8_valid),
 		cmocka_unit_test(test_csvrec_utf8_invalid),
 	};
