@@ -36,6 +36,102 @@ same_identity(const char *a, const char *b, int item)
 	return same_value(a, b);
 }
 
+/*
+ * Both sides of a disagreement, for the data officer (dataset.md §5):
+ * which lines, and what each says.  Initials and DOB stay masked and a
+ * postcode shows only its shape (A a letter, 9 a digit), which is enough
+ * to see "TS13QY" from "TS1 3QY" and no more.
+ */
+#define LINES_SHOWN 4
+
+/* The first CSV lines of an element's rows, and how many rows have one. */
+struct lines {
+	long line[LINES_SHOWN];
+	size_t n, total;
+};
+
+static void
+lines_add(struct lines *l, const struct ndx_episode *e)
+{
+	for (size_t j = 0; j < e->niv; j++)
+		if (e->iv[j].line > 0 && l->total++ < LINES_SHOWN)
+			l->line[l->n++] = e->iv[j].line;
+}
+
+/* "line 4", "lines 4, 9, 12", "lines 4, 9, 12, 15 and 3 more"; "" when
+ * the rows have no CSV line (a database source). */
+static void
+say_lines(char *buf, size_t size, const struct lines *l)
+{
+	size_t len;
+
+	buf[0] = '\0';
+	if (l->n == 0)
+		return;
+	len = (size_t)snprintf(buf, size, "%s", l->total > 1 ? "lines " :
+	    "line ");
+	for (size_t i = 0; i < l->n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%ld",
+		    i > 0 ? ", " : "", l->line[i]);
+	if (l->total > l->n && len < size)
+		snprintf(buf + len, size - len, " and %zu more",
+		    l->total - l->n);
+}
+
+static void
+episode_lines(const struct ndx_episode *e, char *buf, size_t size)
+{
+	struct lines l = { .n = 0 };
+
+	lines_add(&l, e);
+	say_lines(buf, size, &l);
+}
+
+static void
+client_lines(const struct ndx_client *c, char *buf, size_t size)
+{
+	struct lines l = { .n = 0 };
+
+	for (size_t i = 0; i < c->nep; i++)
+		lines_add(&l, &c->ep[i]);
+	say_lines(buf, size, &l);
+}
+
+/* A value as a message may show it. */
+static const char *
+shown(int item, const char *v, char buf[POSTCODE_SHAPE_MAX])
+{
+	if (v == NULL)
+		return "(empty)";
+	if (item == NDX_PC)
+		return postcode_shape(v, buf);
+	if (ndx_items[item].identifying && item != NDX_CLIENTID)
+		return "(masked)";
+	if (ndx_items[item].is_date && ndx_date_iso_to_dmy(v, buf) == 0)
+		return buf;
+	return v;
+}
+
+/* "SEX differs: F on line 2; M on lines 5, 6" into msg. */
+static void
+say_differs(char *msg, size_t size, int item, const char *a,
+    const char *where_a, const char *b, const char *where_b)
+{
+	char ba[32], bb[32];
+	const char *sa = shown(item, a, ba), *sb = shown(item, b, bb);
+
+	if (strcmp(sa, sb) == 0)	/* masked, or one shape */
+		snprintf(msg, size, "%s differs (masked%s%s) between %s and "
+		    "%s", ndx_items[item].code, item == NDX_PC ?
+		    "; both of the form " : "", item == NDX_PC ? sa : "",
+		    where_a[0] ? where_a : "one row",
+		    where_b[0] ? where_b : "another");
+	else
+		snprintf(msg, size, "%s differs: %s%s%s; %s%s%s",
+		    ndx_items[item].code, sa, where_a[0] ? " on " : "",
+		    where_a, sb, where_b[0] ? " on " : "", where_b);
+}
+
 static void
 r121(struct rules_ctx *ctx, struct ndx_client *const *cl, size_t n)
 {
@@ -47,13 +143,18 @@ r121(struct rules_ctx *ctx, struct ndx_client *const *cl, size_t n)
 		for (size_t j = 1; j < n; j++) {
 			int item = identity[k];
 
+			char la[96], lb[96], msg[260];
+
 			if (same_identity(NDX_C(cl[0], item),
 			    NDX_C(cl[j], item), item))
 				continue;
+			client_lines(cl[0], la, sizeof(la));
+			client_lines(cl[j], lb, sizeof(lb));
+			say_differs(msg, sizeof(msg), item, NDX_C(cl[0], item),
+			    la, NDX_C(cl[j], item), lb);
 			problem_add(ctx, cl[j], NULL, NULL, item, "R121",
-			    "rows of this client disagree on %s: every "
-			    "episode of the client is rejected",
-			    ndx_items[item].code);
+			    "rows of this client disagree: %s. Every episode "
+			    "of the client is rejected", msg);
 			conflict = 1;
 			break;
 		}
@@ -117,23 +218,31 @@ static void
 r122(struct rules_ctx *ctx, struct epref *r, size_t i, size_t end)
 {
 	const struct epref *first = &r[i];
+	char la[96], lb[96], msg[260];
 
 	for (size_t k = i + 1; k < end; k++) {
-
+		episode_lines(first->e, la, sizeof(la));
+		episode_lines(r[k].e, lb, sizeof(lb));
 		for (int item = NDX_CLIENT_FIRST; item < NDX_EPISODE_FIRST;
 		    item++)
 			if (!same_identity(NDX_C(first->c, item),
 			    NDX_C(r[k].c, item), item)) {
+				say_differs(msg, sizeof(msg), item,
+				    NDX_C(first->c, item), la,
+				    NDX_C(r[k].c, item), lb);
 				problem_add(ctx, r[k].c, r[k].e, NULL, item,
-				    "R122", "rows of this episode disagree "
-				    "on %s", ndx_items[item].code);
+				    "R122", "rows of this episode disagree: "
+				    "%s", msg);
 			}
 		for (int item = NDX_EPISODE_FIRST;
 		    item < NDX_INTERVENTION_FIRST; item++)
 			if (!same_value(NDX_E(first->e, item), NDX_E(r[k].e, item))) {
+				say_differs(msg, sizeof(msg), item,
+				    NDX_E(first->e, item), la,
+				    NDX_E(r[k].e, item), lb);
 				problem_add(ctx, r[k].c, r[k].e, NULL, item,
-				    "R122", "rows of this episode disagree "
-				    "on %s", ndx_items[item].code);
+				    "R122", "rows of this episode disagree: "
+				    "%s", msg);
 			}
 	}
 }
@@ -223,6 +332,46 @@ ivref_modid_order(const void *x, const void *y, void *r)
 	return d != 0 ? d : ivref_pos(*a, *b);
 }
 
+/* An exact duplicate, and the line of the row kept in its place. */
+struct dup {
+	struct ivref at;
+	long kept;
+};
+
+static int
+dup_order(const void *x, const void *y)
+{
+	return ivref_pos(((const struct dup *)x)->at,
+	    ((const struct dup *)y)->at);
+}
+
+/* R124 on row a, which has row b's MODID and other items. */
+static void
+r124(struct rules_ctx *ctx, struct epref *r, struct ivref a, struct ivref b)
+{
+	struct ndx_intervention *x = ivref_iv(r, a), *y = ivref_iv(r, b);
+	char items[160] = "", where[40] = "";
+	size_t len = 0;
+
+	for (int i = NDX_MODID + 1; i < NDX_NITEMS; i++)
+		if (cmp_str(NDX_I(x, i), NDX_I(y, i)) != 0 ||
+		    ((x->raw ^ y->raw) >> (i - NDX_INTERVENTION_FIRST) & 1)) {
+			char bx[32], by[32];
+
+			len += (size_t)snprintf(items + len, sizeof(items) - len,
+			    "%s%s %s here, %s there", len ? "; " : "",
+			    ndx_items[i].code, shown(i, NDX_I(x, i), bx),
+			    shown(i, NDX_I(y, i), by));
+			if (len >= sizeof(items))
+				break;
+		}
+	if (y->line > 0)
+		snprintf(where, sizeof(where), " (line %ld)", y->line);
+	problem_add(ctx, r[a.k].c, r[a.k].e, x, NDX_MODID, "R124",
+	    "another row of this episode%s has MODID %s with other "
+	    "intervention items: %s", where, NDX_I(x, NDX_MODID), items);
+}
+
 /* R123 and R124 over the nr elements r of one EPISODID. */
 static void
 r123_r124(struct rules_ctx *ctx, struct epref *r, size_t nr,
@@ -230,8 +379,9 @@ r123_r124(struct rules_ctx *ctx, struct epref *r, size_t nr,
 {
 	struct ivref *v;
 	struct dupctx dc;
+	struct dup *dups = NULL;
 	uint32_t *grp;
-	size_t n = 0;
+	size_t n = 0, ndups = 0, dupcap = 0;
 
 	for (size_t k = 0; k < nr; k++)
 		n += r[k].e->niv;
@@ -266,17 +416,37 @@ r123_r124(struct rules_ctx *ctx, struct epref *r, size_t nr,
 	dc.r = r;
 	dc.grp = grp;
 	qsort_r(v, n, sizeof(*v), ivref_dup_order, &dc);
-	for (size_t k = 1; k < n; k++)
-		if (grp[v[k].k] == grp[v[k - 1].k] &&
-		    cmp_items(ivref_iv(r, v[k]), ivref_iv(r, v[k - 1])) == 0)
-			ivref_iv(r, v[k])->mark |= MARK_DUPLICATE;
+	for (size_t k = 1, kept = 0; k < n; k++) {
+		if (grp[v[k].k] != grp[v[k - 1].k] ||
+		    cmp_items(ivref_iv(r, v[k]), ivref_iv(r, v[k - 1])) != 0) {
+			kept = k;
+			continue;
+		}
+		ivref_iv(r, v[k])->mark |= MARK_DUPLICATE;
+		if (ndups == dupcap) {
+			dupcap = dupcap ? 2 * dupcap : 16;
+			dups = xreallocarray(dups, dupcap, sizeof(*dups));
+		}
+		dups[ndups].at = v[k];
+		dups[ndups++].kept = ivref_iv(r, v[kept])->line;
+	}
 	free(grp);
-	for (size_t k = 0; k < nr; k++)
-		for (size_t j = 0; j < r[k].e->niv; j++)
-			if (r[k].e->iv[j].mark & MARK_DUPLICATE)
-				problem_add(ctx, r[k].c, r[k].e, &r[k].e->iv[j],
-				    -1, "R123", "exact duplicate of an earlier "
-				    "row: kept once");
+	/* Reported in file order, as the rows came. */
+	if (ndups > 1)
+		qsort(dups, ndups, sizeof(*dups), dup_order);
+	for (size_t k = 0; k < ndups; k++) {
+		struct epref *er = &r[dups[k].at.k];
+		struct ndx_intervention *iv = ivref_iv(r, dups[k].at);
+
+		if (dups[k].kept > 0)
+			problem_add(ctx, er->c, er->e, iv, -1, "R123",
+			    "exact duplicate of line %ld: kept once",
+			    dups[k].kept);
+		else
+			problem_add(ctx, er->c, er->e, iv, -1, "R123",
+			    "exact duplicate of an earlier row: kept once");
+	}
+	free(dups);
 
 	/* R124: once a row with a MODID differs from an earlier row with
 	 * that MODID, it and every later one conflict. */
@@ -297,10 +467,7 @@ r123_r124(struct rules_ctx *ctx, struct epref *r, size_t nr,
 				    ivref_iv(r, v[lead])) == 0)
 					continue;
 				conflict = 1;
-				problem_add(ctx, r[v[m].k].c, r[v[m].k].e,
-				    ivref_iv(r, v[m]), NDX_MODID, "R124",
-				    "another row of this episode has the same "
-				    "MODID with different intervention items");
+				r124(ctx, r, v[m], v[lead]);
 			}
 		k = j;
 	}
@@ -382,12 +549,22 @@ r125(struct rules_ctx *ctx, struct epref *r, size_t n)
 					if (overlap(&s[j], &s[k]))
 						hit = &s[j];
 		}
-		if (hit != NULL)
+		if (hit != NULL) {
+			char t1[11], t2[11], t3[11] = "", la[96];
+
+			ndx_date_format_dmy(s[k].start, t1);
+			ndx_date_format_dmy(hit->start, t2);
+			if (hit->end != INT32_MAX)
+				ndx_date_format_dmy(hit->end, t3);
+			episode_lines(hit->e, la, sizeof(la));
 			problem_add(ctx, s[k].c, s[k].e, NULL, NDX_TRIAGED,
-			    "R125", "this episode overlaps episode %s of the "
-			    "same client at this agency",
-			    NDX_E(hit->e, NDX_EPISODID) ?
-			    NDX_E(hit->e, NDX_EPISODID) : "(none)");
+			    "R125", "this episode, TRIAGED %s, overlaps episode "
+			    "%s of the same client at this agency (%s%sTRIAGED "
+			    "%s, %s%s)", t1, NDX_E(hit->e, NDX_EPISODID) ?
+			    NDX_E(hit->e, NDX_EPISODID) : "(none)", la,
+			    la[0] ? ", " : "", t2, t3[0] ? "DISD " : "still open",
+			    t3);
+		}
 		if (s[k].end > s[far].end)
 			far = k;
 	}

@@ -18,6 +18,21 @@ same_value(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+const char *
+postcode_shape(const char *v, char buf[POSTCODE_SHAPE_MAX])
+{
+	size_t n = 0;
+
+	for (; *v != '\0' && n < POSTCODE_SHAPE_MAX - 4; v++)
+		buf[n++] = *v >= 'A' && *v <= 'Z' ? 'A' :
+		    *v >= 'a' && *v <= 'z' ? 'a' :
+		    *v >= '0' && *v <= '9' ? '9' : *v == ' ' ? ' ' : '?';
+	if (*v != '\0')
+		buf[n++] = '.', buf[n++] = '.', buf[n++] = '.';
+	buf[n] = '\0';
+	return buf;
+}
+
 long
 episode_line(const struct ndx_episode *e)
 {

@@ -100,10 +100,12 @@ report_open(FILE *fp, int xml, const char *input, const char *asof,
 }
 
 static const char *
-shown_value(const struct problem *p)
+shown_value(const struct problem *p, char shape[POSTCODE_SHAPE_MAX])
 {
 	if (p->value == NULL)
 		return "";
+	if (p->field == NDX_PC)
+		return postcode_shape(p->value, shape);
 	if (p->field >= 0 && ndx_items[p->field].identifying &&
 	    p->field != NDX_CLIENTID)
 		return MASK;
@@ -120,7 +122,7 @@ severity_name(enum ndx_severity s)
 int
 report_problem(struct report *r, const struct problem *p)
 {
-	char line[24] = "";
+	char line[24] = "", shape[POSTCODE_SHAPE_MAX];
 	const char *f[10];
 
 	if (p->line > 0)
@@ -134,7 +136,7 @@ report_problem(struct report *r, const struct problem *p)
 	f[5] = p->field_name;
 	f[6] = p->rule->id;
 	f[7] = severity_name(p->rule->severity);
-	f[8] = shown_value(p);
+	f[8] = shown_value(p, shape);
 	f[9] = p->msg;
 	if (r->w == NULL) {
 		if (csvrec_write_row_for_people(r->fp, f, 10) != 0)

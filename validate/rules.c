@@ -36,6 +36,14 @@ is(const char *v, const char *code)
 	return v != NULL && strcmp(v, code) == 0;
 }
 
+/* A date as the CSV layout writes it, for a message comparing two. */
+static const char *
+dmy(ndx_day d, char buf[11])
+{
+	ndx_date_format_dmy(d, buf);
+	return buf;
+}
+
 /* A present, valid date of this row. */
 static int
 date_of(const struct ndx_client *c, const struct ndx_episode *e,
@@ -176,6 +184,7 @@ rules_episode(struct rules_ctx *ctx, struct ndx_client *c,
 	struct ndx_intervention *iv = NULL;
 	ndx_day dob, refld, triaged, disd, prisrel;
 	int has_dob, has_refld, has_triaged, age;
+	char d1[11], d2[11];
 	const char *rfls = OK(NDX_RFLS), *sex = OK(NDX_SEX);
 	const char *cj = OK(NDX_CJORDER), *acc = OK(NDX_ACCMNEED);
 
@@ -187,7 +196,8 @@ rules_episode(struct rules_ctx *ctx, struct ndx_client *c,
 
 	if (has_dob && has_refld && dob >= refld)
 		problem_add(ctx, c, e, NULL, NDX_DOB, "R010",
-		    "DOB is not before REFLD (referral date)");
+		    "DOB (masked) is not before REFLD (referral date) %s",
+		    dmy(refld, d1));
 	if (has_dob && has_triaged) {
 		age = ndx_date_age(dob, triaged);
 		if (age < 18)
@@ -201,7 +211,8 @@ rules_episode(struct rules_ctx *ctx, struct ndx_client *c,
 	}
 	if (has_refld && has_triaged && refld > triaged)
 		problem_add(ctx, c, e, NULL, NDX_REFLD, "R020",
-		    "REFLD (referral date) is after TRIAGED");
+		    "REFLD (referral date) %s is after TRIAGED %s",
+		    dmy(refld, d1), dmy(triaged, d2));
 
 	if ((V(NDX_DISD) == NULL) != (V(NDX_DISRSN) == NULL))
 		problem_add(ctx, c, e, NULL,
@@ -211,7 +222,8 @@ rules_episode(struct rules_ctx *ctx, struct ndx_client *c,
 	if (has_triaged && date_of(c, e, iv, NDX_DISD, &disd) &&
 	    disd < triaged)
 		problem_add(ctx, c, e, NULL, NDX_DISD, "R021",
-		    "DISD is before TRIAGED");
+		    "DISD %s is before TRIAGED %s", dmy(disd, d1),
+		    dmy(triaged, d2));
 
 	rules_substances(ctx, c, e);
 
@@ -230,10 +242,12 @@ rules_episode(struct rules_ctx *ctx, struct ndx_client *c,
 	if (date_of(c, e, iv, NDX_PRISREL, &prisrel)) {
 		if (has_triaged && prisrel > triaged + 28)
 			problem_add(ctx, c, e, NULL, NDX_PRISREL, "R060",
-			    "PRISREL is more than 28 days after TRIAGED");
+			    "PRISREL %s is more than 28 days after TRIAGED %s",
+			    dmy(prisrel, d1), dmy(triaged, d2));
 		if (has_dob && prisrel <= ndx_date_add_years(dob, 18))
 			problem_add(ctx, c, e, NULL, NDX_PRISREL, "R060",
-			    "PRISREL is not after the client's 18th birthday");
+			    "PRISREL %s is not after the client's 18th birthday "
+			    "(DOB masked)", dmy(prisrel, d1));
 	}
 
 	if (is(rfls, "6") && cj != NULL && !is(cj, "1"))
@@ -282,6 +296,7 @@ rules_intervention(struct rules_ctx *ctx, struct ndx_client *c,
 		NDX_MODSET, NDX_REFMODDT, NDX_MODST };
 	ndx_day refmoddt, modst, modend, triaged, disd;
 	int has_modst, has_modend;
+	char d1[11], d2[11];
 
 	check_items(ctx, c, e, iv, NDX_INTERVENTION_FIRST, NDX_NITEMS);
 	tidied(ctx, c, e, iv);
@@ -298,11 +313,13 @@ rules_intervention(struct rules_ctx *ctx, struct ndx_client *c,
 	if (has_modst && date_of(c, e, iv, NDX_REFMODDT, &refmoddt) &&
 	    refmoddt > modst)
 		problem_add(ctx, c, e, iv, NDX_REFMODDT, "R031",
-		    "REFMODDT is after MODST");
+		    "REFMODDT %s is after MODST %s", dmy(refmoddt, d1),
+		    dmy(modst, d2));
 	if (has_modst && date_of(c, e, iv, NDX_TRIAGED, &triaged) &&
 	    modst < triaged)
 		problem_add(ctx, c, e, iv, NDX_MODST, "R031",
-		    "MODST is before TRIAGED");
+		    "MODST %s is before TRIAGED %s", dmy(modst, d1),
+		    dmy(triaged, d2));
 	if ((V(NDX_MODEND) == NULL) != (V(NDX_MODEXIT) == NULL))
 		problem_add(ctx, c, e, iv,
 		    V(NDX_MODEND) == NULL ? NDX_MODEND : NDX_MODEXIT, "R031",
@@ -310,7 +327,8 @@ rules_intervention(struct rules_ctx *ctx, struct ndx_client *c,
 		    "missing" : "MODEND is given but MODEXIT is missing");
 	if (has_modst && has_modend && modst > modend)
 		problem_add(ctx, c, e, iv, NDX_MODST, "R031",
-		    "MODST is after MODEND");
+		    "MODST %s is after MODEND %s", dmy(modst, d1),
+		    dmy(modend, d2));
 
 	if (V(NDX_DISD) != NULL) {
 		if (V(NDX_MODEND) == NULL)
@@ -320,6 +338,7 @@ rules_intervention(struct rules_ctx *ctx, struct ndx_client *c,
 		else if (has_modend && date_of(c, e, iv, NDX_DISD, &disd) &&
 		    modend > disd)
 			problem_add(ctx, c, e, iv, NDX_MODEND, "R032",
-			    "MODEND is after DISD (discharge date)");
+			    "MODEND %s is after DISD (discharge date) %s",
+			    dmy(modend, d1), dmy(disd, d2));
 	}
 }

@@ -88,6 +88,14 @@ struct problem *problem_add(struct rules_ctx *, struct ndx_client *,
 /* Two values are the same: both absent, or equal text. */
 int same_value(const char *, const char *);
 long client_line(const struct ndx_client *);
+/*
+ * A postcode masked to its shape, for the report and messages: A for a
+ * capital, a for a small letter, 9 for a digit, ? for anything else,
+ * spaces kept ("ts13qy" is "aa99aa"): enough to see what is wrong with
+ * its form, nothing of where the person lives.
+ */
+#define POSTCODE_SHAPE_MAX 20
+const char *postcode_shape(const char *, char buf[POSTCODE_SHAPE_MAX]);
 long episode_line(const struct ndx_episode *);
 /*
  * A value as the CSV layout shows it (dates DD/MM/YYYY): the item's own

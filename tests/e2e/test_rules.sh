@@ -311,8 +311,9 @@ want_same "$R/unmarked" "$R/clean.xml" "the tidied extract"
 grep -q '<intervention trimmed="CLIENTID" normalised="PC"' "$R/ep.xml" ||
     bad "the rows are not marked"
 run ndx-validate -o "$R/valid.xml" --report "$R/report.csv" "$R/ep.xml"
-n102=$(grep -c '^,.*,CLIENTID,R102,warning,[^*]' "$R/report.csv")
-n103=$(grep -c '^,.*,PC,R103,warning,\*\*\*,' "$R/report.csv")
+n102=$(grep -c '^,.*,CLIENTID,R102,warning,[^*]' "$R/report.csv" || :)
+# The postcode as its shape: put right, it is capitals and one space.
+n103=$(grep -c '^,.*,PC,R103,warning,AA*9[A9]* 9AA,' "$R/report.csv" || :)
 [ "$n102" -gt 0 ] && [ "$n102" = "$n103" ] ||
     bad "R102 $n102 and R103 $n103 rows (want the same, more than none)"
 run ndx-pseudonymise keygen "$R/k"

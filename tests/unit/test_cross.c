@@ -450,6 +450,10 @@ test_cross_r121_dob_differs(void **state)
 	assert_int_equal(p->rule->severity, ERR);
 	assert_int_equal(p->line, 3);	/* the first row that differs */
 	assert_string_equal(p->value, "08/03/1980");
+	/* Both sides, the dates masked. */
+	assert_string_equal(p->msg, "rows of this client disagree: DOB "
+	    "differs (masked) between line 2 and line 3. Every episode of "
+	    "the client is rejected");
 	/* every client element and every episode rejected */
 	assert_true(c1->mark & MARK_REJECTED);
 	assert_true(c2->mark & MARK_REJECTED);
@@ -555,6 +559,8 @@ test_cross_r122_client_item(void **state)
 	assert_int_equal(p->rule->severity, ERR);
 	assert_int_equal(p->line, 4);
 	assert_string_equal(p->value, "B");
+	assert_string_equal(p->msg, "rows of this episode disagree: ETHNIC "
+	    "differs: A on line 2; B on line 4");
 	/* EP-1 rejected in both variants, EP-2 untouched */
 	assert_true(rejected(&c1->ep[0]));
 	assert_true(rejected(&c2->ep[0]));
@@ -762,6 +768,9 @@ test_cross_r124_modal_differs(void **state)
 	assert_int_equal(p->rule->severity, ERR);
 	assert_int_equal(p->line, 3);
 	assert_string_equal(p->value, "M1");
+	assert_string_equal(p->msg, "another row of this episode (line 2) "
+	    "has MODID M1 with other intervention items: MODAL 95 here, "
+	    "94 there");
 	assert_true(rejected(e));
 	assert_int_equal(e->iv[0].mark | e->iv[1].mark, 0);
 	expect_episodes(fx, 1, 1);
@@ -924,7 +933,9 @@ test_cross_r125_open(void **state)
 	assert_int_equal(p->rule->severity, WARN);
 	assert_int_equal(p->line, 3);
 	assert_string_equal(p->value, "03/07/2026");
-	assert_non_null(strstr(p->msg, "EP-1"));
+	assert_string_equal(p->msg, "this episode, TRIAGED 03/07/2026, "
+	    "overlaps episode EP-1 of the same client at this agency (line 2, "
+	    "TRIAGED 05/01/2026, still open)");
 	assert_int_equal(c->mark | c->ep[0].mark | c->ep[1].mark, 0);
 	expect_episodes(fx, 2, 0);
 }
