@@ -3,9 +3,11 @@
  * (rule R126).  The grouper sees rows client by client, so two clients
  * sharing an episode id are far apart in its order; this index sees every
  * row as it goes into the sort, before any client is written, and keeps
- * sixteen bytes an episode: a SipHash of AGNCY and EPISODID and one of the
- * first CLIENTID, the latter made 0 once a second CLIENTID is seen (1M
- * episodes: 16 MiB at most, at a load of one half to one quarter).  The
+ * 24 bytes an episode: a SipHash of AGNCY and EPISODID and one of the
+ * first CLIENTID, the episode's first source line under that CLIENTID and
+ * its first under another, so that each client's R126 message can name a
+ * line of the other's (dataset.md §5, both sides).  1M episodes: 48 MiB
+ * at most, at a load of one half to one quarter.  The
  * hash key is random per run, so no input can be made to collide, and a
  * chance collision of 64-bit hashes (about 1 in 10^7 at a million
  * episodes) could only mark an episode shared that is not, never the
@@ -23,8 +25,20 @@
 
 struct slot {
 	uint64_t key;		/* 0: empty */
-	uint64_t client;	/* 0: shared by two CLIENTIDs or more */
+	uint64_t client;	/* the first CLIENTID seen with it */
+	uint32_t line;		/* its first row's line under that one */
+	uint32_t other;		/* bit 31: seen under another CLIENTID;
+				   the rest, that row's line (0: none) */
 };
+
+#define SHARED UINT32_C(0x80000000)
+
+/* Lines past 2^31 are not lines of any real export; 0 says "no line". */
+static uint32_t
+line32(long line)
+{
+	return line > 0 && line < (long)SHARED ? (uint32_t)line : 0;
+}
 
 struct epindex {
 	unsigned char k[crypto_shorthash_KEYBYTES];
@@ -107,22 +121,42 @@ epindex_add(struct epindex *x, const struct extract_row *row)
 	if (s->key == 0) {
 		s->key = key;
 		s->client = client;
+		s->line = line32(row->line);
 		if (++x->used * 2 > x->cap)
 			grow(x);
-	} else if (s->client != client)
-		s->client = 0;
+		return;
+	}
+	/* Rows come in any order: keep the smallest line of each side. */
+	if (s->client == client) {
+		if (line32(row->line) != 0 &&
+		    (s->line == 0 || line32(row->line) < s->line))
+			s->line = line32(row->line);
+	} else if (line32(row->line) != 0 && ((s->other & ~SHARED) == 0 ||
+	    line32(row->line) < (s->other & ~SHARED)))
+		s->other = SHARED | line32(row->line);
+	else
+		s->other |= SHARED;
 }
 
 int
 epindex_shared(const struct epindex *x, const char *agncy,
-    const char *episodid)
+    const char *episodid, const char *clientid, long *other_line)
 {
 	const struct slot *s;
 
+	*other_line = 0;
 	if (agncy == NULL || episodid == NULL)
 		return 0;
 	s = find(x, hash2(x, agncy, episodid));
-	return s->key != 0 && s->client == 0;
+	if (s->key == 0 || !(s->other & SHARED))
+		return 0;
+	/* The first CLIENTID's episode is told of another's row, and every
+	 * other's of the first CLIENTID's. */
+	if (hash2(x, clientid != NULL ? clientid : "", NULL) == s->client)
+		*other_line = (long)(s->other & ~SHARED);
+	else
+		*other_line = (long)s->line;
+	return 1;
 }
 
 void

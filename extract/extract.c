@@ -371,7 +371,8 @@ emit_client(void *arg, struct ndx_client *c, struct ndx_error *err)
 
 	for (size_t i = 0; i < c->nep; i++)
 		c->ep[i].shared = epindex_shared(em->idx, NDX_C(c, NDX_AGNCY),
-		    NDX_E(&c->ep[i], NDX_EPISODID));
+		    NDX_E(&c->ep[i], NDX_EPISODID), NDX_C(c, NDX_CLIENTID),
+		    &c->ep[i].shared_line);
 	return epxml_write_client(em->w, c, err);
 }
 

@@ -196,8 +196,10 @@ void corrections_free(struct corrections *);
 struct epindex;
 struct epindex *epindex_new(void);
 void epindex_add(struct epindex *, const struct extract_row *);
+/* Whether the episode is shared; *other_line a source line of another
+ * CLIENTID's row of it (0 when none has one). */
 int epindex_shared(const struct epindex *, const char *agncy,
-    const char *episodid);
+    const char *episodid, const char *clientid, long *other_line);
 void epindex_free(struct epindex *);
 void sorter_free(struct sorter *);
 

@@ -248,6 +248,7 @@ mask_values(char *msg, size_t size)
 			    strcmp(local, "trimmed") == 0 ||
 			    strcmp(local, "normalised") == 0 ||
 			    strcmp(local, "absent") == 0 ||
+			    strcmp(local, "sharedline") == 0 ||
 			    strncmp(local, "xs:", 3) == 0;
 		}
 		n += (size_t)snprintf(out + n, sizeof(out) - n, "%.*s'%.*s'",
@@ -507,6 +508,8 @@ episode_attr(struct epxml_reader *r, const struct ndx_attr_decl *d,
 		p++;
 	if (strcmp(d->name, "shared") == 0)
 		cur_episode(r)->shared = *p == 't' || *p == '1';
+	else if (strcmp(d->name, "sharedline") == 0)
+		cur_episode(r)->shared_line = strtol(p, NULL, 10);
 }
 
 static void
@@ -1453,8 +1456,16 @@ epxml_write_client(struct epxml_writer *ew, const struct ndx_client *c,
 			put(ew, ">", 1);
 		content = 1;
 		open_tag(ew, 2, "episode");
-		if (e->shared && !ew->pseudonymised)
+		if (e->shared && !ew->pseudonymised) {
 			put_attr(ew, "shared", "true");
+			if (e->shared_line > 0) {
+				char line[32];
+
+				snprintf(line, sizeof(line), "%ld",
+				    e->shared_line);
+				put_attr(ew, "sharedline", line);
+			}
+		}
 		econtent = write_items(ew, 3, e->v, e->raw, NDX_EPISODE_FIRST,
 		    NDX_INTERVENTION_FIRST);
 		for (size_t j = 0; j < e->niv; j++) {

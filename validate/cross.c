@@ -203,12 +203,17 @@ r126(struct rules_ctx *ctx, struct epref *r, size_t i, size_t end)
 {
 	for (size_t k = i; k < end; k++)
 		if (r[k].e->shared) {
+			char where[48] = "";
+
+			if (r[k].e->shared_line > 0)
+				snprintf(where, sizeof(where), " (line %ld)",
+				    r[k].e->shared_line);
 			problem_add(ctx, r[i].c, r[i].e, NULL, NDX_EPISODID,
 			    "R126", "EPISODID %s is used at agency %s under "
-			    "another CLIENTID too: one episode id must name "
+			    "another CLIENTID too%s: one episode id must name "
 			    "one client's episode, so every episode with it "
 			    "is rejected", NDX_E(r[i].e, NDX_EPISODID),
-			    NDX_C(r[i].c, NDX_AGNCY));
+			    NDX_C(r[i].c, NDX_AGNCY), where);
 			return;
 		}
 }

@@ -121,6 +121,8 @@ struct ndx_episode {
 	unsigned mark;		/* the holding program's; 0 when read */
 	unsigned shared;	/* 1: the extract found this EPISODID at this
 				   agency under another CLIENTID too (R126) */
+	long shared_line;	/* a source line of that other CLIENTID's
+				   row, 0 when unknown */
 	const char *v[NDX_NEPISODE];
 	struct ndx_intervention *iv;
 	size_t niv, ivcap;

@@ -255,6 +255,9 @@ want_fixed "$T/err" "episodes: 3 read, 1 valid, 2 rejected"
 grep ',R126,' "$R/report.csv" | cut -d, -f3 | sort | tr '\n' ' ' \
     >"$R/clients"
 [ "$(cat "$R/clients")" = "C1 C77 " ] || bad "R126 on $(cat "$R/clients")"
+# Both sides: each client's message names a line of the other's.
+want_fixed "$R/report.csv" '2,N0852,C1,EP-1,,EPISODID,R126,error,EP-1,"EPISODID EP-1 is used at agency N0852 under another CLIENTID too (line 3)'
+want_fixed "$R/report.csv" '3,N0852,C77,EP-1,,EPISODID,R126,error,EP-1,"EPISODID EP-1 is used at agency N0852 under another CLIENTID too (line 2)'
 grep -q '<AGNCY>N1234</AGNCY>' "$R/valid.xml" ||
     bad "the other agency's episode was rejected"
 end
