@@ -3,6 +3,7 @@ PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 DATADIR    ?= $(PREFIX)/share/ndx
 MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/ndx
 DESTDIR    ?=
 CC         ?= cc
 CFLAGS     ?= -O2 -g

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -142,6 +143,12 @@ struct run {
 	char *final;		/* OUTPUT_ROOT/LABEL */
 	int lockfd;
 	FILE *log;		/* tmp/run.log */
+	double started;		/* run_now() when the run began */
+	char stamp[17];		/* its UTC time, 20261203T164001Z: names
+				   the failed run's log and a replaced run */
+	const char *failed_stage;	/* the first stage to fail, or NULL */
+	char *kept_log;		/* OUTPUT_ROOT/failed/LABEL-STAMP.log */
+	char *kept_run;		/* OUTPUT_ROOT/replaced/LABEL-STAMP */
 	int nstages, stage;	/* progress: [stage/nstages] */
 	int maxjobs;		/* stages at once: the processors */
 };
@@ -242,14 +249,28 @@ static void
 logf_line(struct run *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Now in UTC as ISO 8601, 2026-12-03T16:40:01Z. */
+static void
+utc_now(char buf[21])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 static void
 logf_line(struct run *r, const char *fmt, ...)
 {
+	char when[21];
 	va_list ap;
 
 	if (r->log == NULL)
 		return;
-	fputs("ndx-run: ", r->log);
+	/* A timestamp first: the log is read the morning after. */
+	utc_now(when);
+	fprintf(r->log, "%s ndx-run: ", when);
 	va_start(ap, fmt);
 	vfprintf(r->log, fmt, ap);
 	va_end(ap);
@@ -466,6 +487,8 @@ job_finish(struct run *r, struct job *j)
 	if (run_signal)
 		j->rc = 128 + run_signal;
 	j->state = JOB_DONE;
+	if (j->rc > NDX_EX_REJECTED && r->failed_stage == NULL)
+		r->failed_stage = j->name;
 	logf_line(r, "stage=%s exit=%d seconds=%.3f", j->name, j->rc, secs);
 	if (r->progress)
 		fprintf(stderr, "ndx-run: [%d/%d] %s: exit %d, %.2f s\n",
@@ -1198,6 +1221,47 @@ sync_dir(const char *dir)
 	return rc;
 }
 
+/*
+ * OUTPUT_ROOT/SUB/NAME, SUB made (0700: what it keeps is personal data
+ * like the runs themselves) when missing; NULL with a warning when it
+ * cannot be.
+ */
+static char *
+root_subpath(struct run *r, const char *sub, const char *name)
+{
+	char *dir = xasprintf_path(r->cfg.output_root, sub), *path;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		diag_warn("%s", dir);
+		free(dir);
+		return NULL;
+	}
+	path = xasprintf_path(dir, name);
+	free(dir);
+	return path;
+}
+
+/*
+ * --force keeps what it replaces, as OUTPUT_ROOT/replaced/LABEL-STAMP:
+ * a month resubmitted by mistake can be put back.  Should that fail the
+ * old run stays under its temporary name, which the next run's clean-up
+ * removes; the warning says so.
+ */
+static void
+keep_replaced(struct run *r, const char *old)
+{
+	char *name = xasprintf("%s-%s", r->period.label, r->stamp);
+	char *to = root_subpath(r, "replaced", name);
+
+	if (to != NULL && rename(old, to) == 0) {
+		r->kept_run = to;
+		to = NULL;
+	} else
+		diag_warn("%s: the replaced run is not kept", old);
+	free(to);
+	free(name);
+}
+
 /* Puts the finished directory in place, atomically replacing (--force). */
 static int
 publish(struct run *r)
@@ -1219,7 +1283,7 @@ publish(struct run *r)
 	/* The exchange leaves the old directory under the temporary name. */
 	if (renameat2(AT_FDCWD, r->tmp, AT_FDCWD, r->final,
 	    RENAME_EXCHANGE) == 0) {
-		rm_tree(r->tmp);
+		keep_replaced(r, r->tmp);
 		goto out;
 	}
 	if (errno != EINVAL && errno != ENOSYS)
@@ -1229,7 +1293,7 @@ publish(struct run *r)
 	memcpy(strstr(old, ".tmp-"), ".old-", 5);
 	if (rename(r->final, old) == -1 || rename(r->tmp, r->final) == -1)
 		goto fail;
-	rm_tree(old);
+	keep_replaced(r, old);
 	goto out;
 fail:
 	diag_warn("%s", r->final);
@@ -1411,6 +1475,8 @@ log_stage(struct run *r, const char *name, int rc, double secs, int counts)
 	const long *c = r->sum.counts;
 
 	r->stage++;
+	if (rc > NDX_EX_REJECTED && r->failed_stage == NULL)
+		r->failed_stage = name;
 	if (counts)
 		logf_line(r, "stage=%s exit=%d seconds=%.3f episodes_read=%ld "
 		    "episodes_valid=%ld episodes_rejected=%ld rows_read=%ld "
@@ -1795,6 +1861,97 @@ period_arg(struct run *r, const char *arg, int quarterly)
 	return 0;
 }
 
+/*
+ * A failed run's log outlives its directory: OUTPUT_ROOT/failed/
+ * LABEL-STAMP.log, for whoever looks the next morning.
+ */
+static void
+keep_failed_log(struct run *r, const char *logpath)
+{
+	char *name = xasprintf("%s-%s.log", r->period.label, r->stamp);
+	char *to = root_subpath(r, "failed", name);
+
+	if (to != NULL && access(logpath, F_OK) == 0 &&
+	    rename(logpath, to) == 0) {
+		r->kept_log = to;
+		to = NULL;
+	}
+	free(to);
+	free(name);
+}
+
+/*
+ * One line per run in OUTPUT_ROOT/history.csv, under the run's lock, in
+ * one write(2) to a file opened O_APPEND, so a line is whole or absent.
+ */
+static void
+append_history(struct run *r, int rc)
+{
+	static const char header[] = "time,period,exit,stage,episodes_read,"
+	    "episodes_valid,episodes_rejected,rows_read,rows_written,"
+	    "rows_rejected,seconds,where\n";
+	char when[21], line[PATH_MAX + 512];
+	const long *c = r->sum.counts;
+	char *path = xasprintf_path(r->cfg.output_root, "history.csv");
+	struct stat st;
+	int fd, n = 0;
+
+	utc_now(when);
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1) {
+		diag_warn("%s", path);
+		free(path);
+		return;
+	}
+	if (fstat(fd, &st) == 0 && st.st_size == 0)
+		n = snprintf(line, sizeof(line), "%s", header);
+	n += snprintf(line + n, sizeof(line) - (size_t)n,
+	    "%s,%s,%d,%s,%ld,%ld,%ld,%ld,%ld,%ld,%.1f,%s\n", when,
+	    r->period.label, rc, rc > NDX_EX_REJECTED && r->failed_stage ?
+	    r->failed_stage : "", c[0], c[1], c[2], c[3], c[4], c[5],
+	    run_now() - r->started, rc > NDX_EX_REJECTED ?
+	    (r->kept_log ? r->kept_log : "") : r->final);
+	if (n > 0 && (size_t)n < sizeof(line) &&
+	    write(fd, line, (size_t)n) != n)
+		diag_warn("%s", path);
+	close(fd);
+	free(path);
+}
+
+/*
+ * What cron's mail, the journal and syslog get: one line on standard
+ * error saying where the products are or what failed, and the same to
+ * syslog (LOG_USER; LOG_ERR for a failure), with no personal data.  A
+ * failed run's kept log gets the syslog line too.
+ */
+static void
+closing_line(struct run *r, int rc)
+{
+	char msg[PATH_MAX + 256];
+	FILE *fp;
+
+	if (rc <= NDX_EX_REJECTED)
+		snprintf(msg, sizeof(msg), "period=%s exit=%d: done%s; "
+		    "products in %s%s%s", r->period.label, rc, rc == 1 ?
+		    ", records rejected (see provider/report.csv)" : "",
+		    r->final, r->kept_run ? "; the run it replaced is in " :
+		    "", r->kept_run ? r->kept_run : "");
+	else
+		snprintf(msg, sizeof(msg), "period=%s exit=%d: failed%s%s; "
+		    "%s%s", r->period.label, rc, r->failed_stage ?
+		    " in stage " : "", r->failed_stage ? r->failed_stage : "",
+		    r->kept_log ? "log kept in " : "no run log (see the "
+		    "message above)", r->kept_log ? r->kept_log : "");
+	diag_warnx("%s", msg);
+	openlog("ndx-run", LOG_PID, LOG_USER);
+	syslog(rc <= NDX_EX_REJECTED ? LOG_INFO : LOG_ERR, "%s", msg);
+	closelog();
+	if (r->kept_log != NULL && (fp = fopen(r->kept_log, "a")) != NULL) {
+		fprintf(fp, "syslog: %s\n", msg);
+		fclose(fp);
+	}
+}
+
 /* The run proper, once the checks have passed: 0, 1 or an exit code. */
 static int
 run_period(struct run *r)
@@ -1820,6 +1977,14 @@ run_period(struct run *r)
 		diag_warn("%s", logpath);
 		rc = errno_code(errno);
 		goto out;
+	}
+	{
+		char host[256] = "", conf[PATH_MAX];
+
+		gethostname(host, sizeof(host) - 1);
+		logf_line(r, "ndx-run %s host=%s config=%s period=%s",
+		    NDX_VERSION, host, realpath(r->config, conf) != NULL ?
+		    conf : r->config, r->period.label);
 	}
 	rc = pipeline(r);
 	logf_line(r, "exit=%d", rc);
@@ -1859,8 +2024,11 @@ out:
 	if (r->log != NULL)
 		fclose(r->log);
 	r->log = NULL;
+	if (made && rc > NDX_EX_REJECTED)
+		keep_failed_log(r, logpath);
 	if (made)
 		rm_tree(r->tmp);
+	append_history(r, rc);
 	free(logpath);
 	return rc;
 }
@@ -1973,7 +2141,19 @@ run_main(int argc, char **argv)
 		goto out;
 	}
 	group_keys(&r);
+	r.started = run_now();
+	{
+		time_t t = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(r.stamp, sizeof(r.stamp), "%Y%m%dT%H%M%SZ", &tm);
+	}
 	rc = run_period(&r);
+	if (run_signal && rc <= NDX_EX_REJECTED)
+		rc = 128 + run_signal;
+	if (r.final != NULL)
+		closing_line(&r, rc);
 out:
 	if (r.lockfd != -1)
 		close(r.lockfd);
@@ -1990,6 +2170,8 @@ out:
 	free(r.env_extract);
 	free(r.tmp);
 	free(r.final);
+	free(r.kept_log);
+	free(r.kept_run);
 	xmlCleanupParser();
 	return rc;
 }

@@ -47,12 +47,13 @@ want_left() {
 }
 
 # want_root ROOT NAME...: the output root ROOT holds exactly these (and
-# ndx-run's lock).
+# ndx-run's lock and its accounting: history.csv, failed/, replaced/).
 want_root() {
 	_root=$1
 	shift
 	# shellcheck disable=SC2010 # names made by ndx-run, no newlines
-	_got=$(ls -A "$_root" | grep -v '^\.ndx-run\.lock$' | tr '\n' ' ')
+	_got=$(ls -A "$_root" | grep -v -x -e '\.ndx-run\.lock' \
+	    -e history.csv -e failed -e replaced | tr '\n' ' ')
 	_want=$(printf '%s\n' "$@" | sed '/^$/d' | sort | tr '\n' ' ')
 	[ "$_got" = "$_want" ] || bad "$_root holds '$_got', want '$_want'"
 	return 0

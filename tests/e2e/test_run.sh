@@ -72,11 +72,14 @@ runx() {
 	$VALGRIND "$TB/ndx-run" "$@" >"$T/out" 2>"$T/err" || rc=$?
 }
 
-# want_only DIR NAME...: DIR holds exactly these entries (and the lock).
+# want_only DIR NAME...: DIR holds exactly these entries (and the lock and,
+# in an output root, the run accounting: history.csv, failed/ and
+# replaced/, which test_cron.sh looks at).
 want_only() {
 	_d=$1
 	shift
-	_got=$(ls -A "$_d" | grep -v '^\.ndx-run\.lock$' | tr '\n' ' ')
+	_got=$(ls -A "$_d" | grep -v -x -e '\.ndx-run\.lock' -e history.csv \
+	    -e failed -e replaced | tr '\n' ' ')
 	_want=$(printf '%s\n' "$@" | sed '/^$/d' | sort | tr '\n' ' ')
 	[ "$_got" = "$_want" ] || bad "$_d holds '$_got', want '$_want'"
 	return 0
@@ -145,7 +148,7 @@ want_only "$R/provider" episodes.xml valid.xml rejects.csv report.csv \
 want_data "$R/ndtms" commissioner.csv
 want_data "$R/public-health" public-health.csv
 want_data "$R/pcc" pcc-return.csv pcc-return.html
-grep '^ndx-run: stage=' "$R/run.log" >"$T/stages" || :
+grep '^[0-9TZ:-]* ndx-run: stage=' "$R/run.log" >"$T/stages" || :
 want_lines "$T/stages" 13 "stage lines of run.log"
 # The PCC return's CSV and HTML come from one computation.
 want_fixed "$R/run.log" "stage=transform-pcc-return exit=0 "
@@ -239,7 +242,7 @@ TR=$T/trendout/2026Q2
 want_fixed "$TR/run.log" "trend=4 pcc-return from 2025-10-01"
 want_fixed "$TR/run.log" "stage=extract-trend exit=0 "
 want_fixed "$TR/run.log" "stage=validate-trend "
-grep '^ndx-run: stage=' "$TR/run.log" >"$T/stages" || :
+grep '^[0-9TZ:-]* ndx-run: stage=' "$TR/run.log" >"$T/stages" || :
 want_lines "$T/stages" 15 "stage lines of run.log"
 want_only "$TR/provider/trend" episodes.xml valid.xml rejects.csv \
     report.csv report.xml
@@ -325,7 +328,7 @@ for s in extract transform pack; do
 	runx --config "$T/ndx.conf" --quarter 2026Q3
 	want_rc 1
 	want_only "$OUT" 2026Q2 2026-10 2026Q3
-	grep '^ndx-run: stage=' "$OUT/2026Q3/run.log" >"$T/stages" || :
+	grep '^[0-9TZ:-]* ndx-run: stage=' "$OUT/2026Q3/run.log" >"$T/stages" || :
 	want_lines "$T/stages" 13 "stage lines of run.log"
 	rm -rf "$OUT/2026Q3"
 	end
@@ -377,7 +380,7 @@ if [ -x "$BIN/ndx-fixtures" ] &&
 		fi
 		if [ -e "$T/bigout/2026Q2" ]; then
 			# It finished first: complete, then.
-			grep -q '^ndx-run: exit=' "$T/bigout/2026Q2/run.log" ||
+			grep -q '^[0-9TZ:-]* ndx-run: exit=' "$T/bigout/2026Q2/run.log" ||
 			    bad "incomplete run directory after $d s"
 			rm -rf "$T/bigout/2026Q2"
 		fi
@@ -747,7 +750,7 @@ want_data "$S/ph" public-health.csv pcc-return.csv pcc-return.html
 want_data "$S/ph-b" public-health.csv
 want_data "$S/nd" commissioner.csv
 want_data "$S/pcc" pcc-return.csv pcc-return.html
-grep -c '^ndx-run: stage=pseudonymise-' "$S/run.log" | grep -qx 2 ||
+grep -c '^[0-9TZ:-]* ndx-run: stage=pseudonymise-' "$S/run.log" | grep -qx 2 ||
     bad "not one pseudonymisation a key"
 grep -E '^(validate|pseudonymise|transform --product (commissioner|pcc-return|public-health))' \
     "$TB/ran" >/dev/null && bad "a stage of the one pass ran as a program"
@@ -755,7 +758,7 @@ grep -E '^(validate|pseudonymise|transform --product (commissioner|pcc-return|pu
 cmp -s "$S/ph/pcc-return.csv" "$S/pcc/pcc-return.csv" ||
     bad "the two pcc-return.csv differ"
 [ "$(stat -c %h "$S/pcc/pcc-return.csv")" = 1 ] || bad "a hard link"
-[ "$(grep -c '^ndx-run: stage=transform-pcc-return ' "$S/run.log")" = 1 ] ||
+[ "$(grep -c '^[0-9TZ:-]* ndx-run: stage=transform-pcc-return ' "$S/run.log")" = 1 ] ||
     bad "pcc-return made more than once"
 # Different keys, different pseudonyms; the same key, the same ones.
 cmp -s "$S/ph/public-health.csv" "$S/ph-b/public-health.csv" &&
