@@ -91,7 +91,7 @@ static const char help_text[] =
     "NDX_PASSPHRASE)\n"
     "  --signer FPR            each MANIFEST must be signed by this key "
     "(repeatable)\n"
-    "  -o FILE                 the combined episodes (default: standard "
+    "  -o, --output FILE       the combined episodes (default: standard "
     "output)\n"
     "  --help, --version\n\n"
     "Exit status: 0; 1 an input does not verify; 64 usage; 65 the inputs "

@@ -65,6 +65,43 @@ static const char usage_text[] =
     "[--signer FPR] ...\n"
     "                ARCHIVE DIR\n";
 
+static const char help_text[] =
+    "\nBundles files into one archive with a MANIFEST (SHA-256 of every "
+    "file and\nwhat the data is), optionally encrypted; verify checks an "
+    "archive, unpack\nverifies then extracts it.\n\n"
+    "  -o, --output OUT      the archive: .zip or .tar.gz (then .gpg with "
+    "--openpgp)\n"
+    "  --encrypt             AES-256 zip encryption with the passphrase\n"
+    "  --passphrase-file F   the passphrase (or NDX_PASSPHRASE), never an "
+    "argument\n"
+    "  --openpgp FPR         encrypt to this OpenPGP key (repeatable)\n"
+    "  --sign FPR            sign the MANIFEST with this secret key\n"
+    "  --signing-passphrase-file F  the signing key's passphrase\n"
+    "  --signer FPR          verify, unpack: the MANIFEST must be signed by "
+    "this key\n"
+    "                        (repeatable)\n"
+    "  --period LABEL        the period (2026-10, 2026Q2), with its dates\n"
+    "  --as-of YYYY-MM-DD    the data-cut date\n"
+    "  --agency LIST         the data's agency codes, comma-separated\n"
+    "  --area NAME           the police force area\n"
+    "  --recipient NAME      who the archive is for\n"
+    "  --disclosure METHOD   a PCC return's disclosure control, for the "
+    "data dictionary\n"
+    "  --key-id HEX16        the pseudonymisation key's id\n"
+    "  --consent-excluded N  episodes left out for CONSENT = N\n"
+    "  --risk LINE           a disclosure-risk line (repeatable)\n"
+    "  --manifest-dir DIR    also write MANIFEST, SHA256SUMS (and the "
+    "descriptor) there\n"
+    "  --datapackage         pack a data dictionary (datapackage.json) "
+    "with the CSVs\n"
+    "  --force               unpack: into a directory that exists\n"
+    "  -h, --help            print this help\n"
+    "  --version             print the version\n\n"
+    "Exit status: 0; 1 the archive does not verify (checksum, tampering, "
+    "wrong\npassphrase or signature); 64 usage; 65 a file that cannot be "
+    "described; 66 no\ninput; 73, 74 output; 77 a passphrase file others "
+    "can read. See ndx-pack(1).\n";
+
 static int
 usage(void)
 {
@@ -240,6 +277,7 @@ parse_options(struct pack *p, int argc, char **argv)
 		switch (ch) {
 		case 'h':
 			fputs(usage_text, stdout);
+			fputs(help_text, stdout);
 			return NDX_EX_OK;
 		case 'o':
 			p->out_path = optarg;

@@ -62,6 +62,27 @@ static const char usage_text[] =
     "       ndx-pseudonymise keygen KEYFILE\n"
     "       ndx-pseudonymise keyid KEYFILE\n";
 
+static const char help_text[] =
+    "\nReplaces the identifiers of valid episodes with keyed pseudonyms "
+    "(HMAC-SHA-256):\nPSEUDO_CLIENT from initials, date of birth and sex, "
+    "PSEUDO_EPISODE from AGNCY\nand EPISODID; drops CLIENTID, initials, DOB "
+    "and postcode, and keeps the\npostcode's district and the age at "
+    "triage.\n\n"
+    "  --key-file FILE    the 256-bit key, a file readable by its owner "
+    "only (77\n"
+    "                     otherwise); never the key itself on the command "
+    "line\n"
+    "  -o, --output FILE  the pseudonymised episodes XML (default: standard "
+    "output)\n"
+    "  -h, --help         print this help\n"
+    "  --version          print the version\n\n"
+    "  keygen FILE        make a new key file, mode 0600\n"
+    "  keyid FILE         print the key's id, which names it in "
+    "manifests\n\n"
+    "Exit status: 0; 64 usage; 65 input not valid episodes; 66 no input; "
+    "73, 74\noutput; 77 a key file others can read. See "
+    "ndx-pseudonymise(1).\n";
+
 static int
 usage(void)
 {
@@ -95,6 +116,7 @@ parse_options(struct pseudonymise *p, int argc, char **argv)
 		switch (ch) {
 		case 'h':
 			fputs(usage_text, stdout);
+			fputs(help_text, stdout);
 			return NDX_EX_OK;
 		case 'o':
 			p->out_path = optarg;
@@ -109,8 +131,12 @@ parse_options(struct pseudonymise *p, int argc, char **argv)
 			return usage();
 		}
 	}
-	if (argc - optind > 1)
+	if (argc - optind > 1) {
+		diag_warnx("one input file expected, got %d (%s, %s%s)",
+		    argc - optind, argv[optind], argv[optind + 1],
+		    argc - optind > 2 ? ", ..." : "");
 		return usage();
+	}
 	if (p->key_path == NULL) {
 		diag_warnx("--key-file is required (make a key with: "
 		    "ndx-pseudonymise keygen KEYFILE)");

@@ -2077,6 +2077,33 @@ run_main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			fputs("\nRuns the whole pipeline for one period from cron: "
+			    "extract, validate,\npseudonymise, every product, "
+			    "pack and verify, into OUTPUT_ROOT/LABEL,\nwhich "
+			    "appears only when complete.\n\n"
+			    "  --config FILE      the configuration (ndx-run(1), "
+			    "examples/ndx.conf)\n"
+			    "  --month YYYY-MM    a monthly run (the financial year "
+			    "to that month's end);\n"
+			    "                     previous: the last complete "
+			    "month\n"
+			    "  --quarter YYYYQn   a quarterly run; previous: the "
+			    "last complete quarter\n"
+			    "  --force            replace the period's run, keeping "
+			    "the old one in\n"
+			    "                     OUTPUT_ROOT/replaced/\n"
+			    "  --check            check the configuration, run "
+			    "nothing\n"
+			    "  -h, --help         print this help\n"
+			    "  --version          print the version\n\n"
+			    "Every run appends to OUTPUT_ROOT/history.csv; a "
+			    "failed one keeps its log in\nOUTPUT_ROOT/failed/. "
+			    "Exit status: 0; 1 records rejected (every output "
+			    "complete);\n64 usage; 65 data; 73 the run exists "
+			    "(--force); 75 another run holds the\nlock or the "
+			    "database is unreachable; 77 a secret others can "
+			    "read; 78 the\nconfiguration. See ndx-run(1).\n",
+			    stdout);
 			return NDX_EX_OK;
 		case OPT_MONTH:
 		case OPT_QUARTER:

@@ -97,7 +97,42 @@ static const char products_text[] =
     "  public-health      pseudonymised episodes -> the Public Health "
     "extract CSV\n"
     "  validation-report  ndx-validate's XML report -> HTML for the data "
-    "officer\n";
+    "officer\n"
+    "\n"
+    "  --product NAME     the product (above); required\n"
+    "  --format FORMAT    csv (the default), xml, html, csv-wide or xlsx "
+    "(pcc-return)\n"
+    "  --area NAME        the police force area (schemas/areas.csv); "
+    "pcc-return needs it\n"
+    "  --disclosure M     pcc-return's small-number control: suppress (the "
+    "default:\n"
+    "                     counts below --threshold hidden, then secondary "
+    "suppression),\n"
+    "                     round5, nhs, or none (internal use; the output "
+    "says so)\n"
+    "  --threshold N      the smallest count shown under suppress (default "
+    "5)\n"
+    "  --month YYYY-MM, --quarter YYYYQn, --from DATE --to DATE\n"
+    "                     pcc-return's period (default: the episodes "
+    "file's own)\n"
+    "  --trend N          with --quarter: that quarter and the N - 1 "
+    "before it\n"
+    "  --layout L         pcc-return HTML: report (LAs down) or panel "
+    "(LAs across)\n"
+    "  --min-k N          generalise the public-health extract so no "
+    "person has fewer\n"
+    "                     than N alike\n"
+    "  --html FILE        pcc-return as csv or xml: the HTML too, from the "
+    "same reading\n"
+    "  --summary FILE     public-health: the extract's counts and "
+    "disclosure risk\n"
+    "  -o, --output FILE  write to FILE (default: standard output)\n"
+    "  -h, --help         print this help\n"
+    "  --version          print the version\n"
+    "\n"
+    "Exit status: 0; 64 usage; 65 input not valid for the product (or a "
+    "period it\ndoes not cover); 66 no input; 73, 74 output; 78 a "
+    "stylesheet. See ndx-transform(1).\n";
 
 static int
 usage(void)
@@ -287,7 +322,9 @@ parse_options(struct transform *t, int argc, char **argv,
 		}
 	}
 	if (argc - optind > 1)
-		return bad_usage("one input at most: %s", argv[optind + 1]);
+		return bad_usage("one input file expected, got %d (%s, %s%s)",
+		    argc - optind, argv[optind], argv[optind + 1],
+		    argc - optind > 2 ? ", ..." : "");
 	t->input = argc - optind == 1 ? argv[optind] : "-";
 
 	if (t->product == NULL)

@@ -86,6 +86,32 @@ static const char usage_text[] =
     "                    [--report REPORT.csv|REPORT.xml] [--xsd] "
     "[FILE | -]\n";
 
+static const char help_text[] =
+    "\nChecks an episodes file (ndx-extract's XML) against the dataset's "
+    "XSD and\nrules R001-R126 (schemas/rules.csv), one client group at a "
+    "time.\n\n"
+    "  --area NAME          the police force area (schemas/areas.csv); a "
+    "local\n"
+    "                       authority outside it is a warning (R120)\n"
+    "  -o, --output FILE    the valid episodes, as XML (default: standard "
+    "output)\n"
+    "  --rejects FILE       every row of every rejected episode, in the "
+    "CSV layout,\n"
+    "                       ready to be corrected and sent again "
+    "(ndx-extract\n"
+    "                       --corrections)\n"
+    "  --report FILE        one entry per problem; .csv or .xml by the "
+    "name, and\n"
+    "                       the option may be given twice for both\n"
+    "  --xsd                run libxml2's XSD validator as well, a second "
+    "opinion\n"
+    "  -h, --help           print this help\n"
+    "  --version            print the version\n\n"
+    "Exit status: 0 valid (warnings may have been reported); 1 records "
+    "rejected,\nevery output complete; 64 usage; 65 not an episodes file; "
+    "66 no input;\n73 an output cannot be created; 74 a write error. See "
+    "ndx-validate(1).\n";
+
 static int
 usage(void)
 {
@@ -662,6 +688,7 @@ parse_options(struct validate_options *o, int *xsd, int argc, char **argv)
 		switch (ch) {
 		case 'h':
 			fputs(usage_text, stdout);
+			fputs(help_text, stdout);
 			return NDX_EX_OK;
 		case 'o':
 			o->out_path = optarg;
@@ -690,8 +717,12 @@ parse_options(struct validate_options *o, int *xsd, int argc, char **argv)
 			return usage();
 		}
 	}
-	if (argc - optind > 1)
+	if (argc - optind > 1) {
+		diag_warnx("one input file expected, got %d (%s, %s%s)",
+		    argc - optind, argv[optind], argv[optind + 1],
+		    argc - optind > 2 ? ", ..." : "");
 		return usage();
+	}
 	o->input = argc - optind == 1 ? argv[optind] : "-";
 	return -1;
 }
