@@ -72,6 +72,7 @@ struct epxml_reader {
 	int have_root;		/* the root's start tag has been read */
 	const xmlChar *root_ns;	/* its namespace URI, as SAX2 gave it */
 	int finished;		/* the last chunk has been parsed */
+	int begun;		/* a byte other than blanks or a BOM seen */
 	const struct ndx_form *form[NDX_NRECORDS];
 	/* Their particles' names in the parser's dictionary, where SAX2's
 	 * names come from: compared by pointer. */
@@ -975,6 +976,43 @@ scan(struct epxml_reader *r, const unsigned char *p, size_t n)
 }
 
 /*
+ * The input's first bytes, before libxml2 sees them: what people give a
+ * program that wants the episodes XML by mistake (nothing at all, a CSV
+ * export) is said in words, not as libxml2's "Document is empty" or
+ * "Start tag expected".  Returns -1 when it stopped the run.
+ */
+static int
+check_start(struct epxml_reader *r, const unsigned char *p, size_t n,
+    int eof)
+{
+	size_t i = 0;
+
+	if (r->begun)
+		return 0;
+	if (eof) {
+		set_fatal(r, NDX_EX_DATAERR, 0, "empty input: no episodes XML "
+		    "(ndx-extract makes one from a source)");
+		return -1;
+	}
+	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
+	    p[i] == '\n'))
+		i++;
+	if (i == n)
+		return 0;
+	r->begun = 1;
+	if (p[i] == '<')
+		return 0;
+	set_fatal(r, NDX_EX_DATAERR, 1, "this is not an episodes XML file: it "
+	    "starts with text, not a tag%s", memchr(p + i, ',', n - i) != NULL &&
+	    (memchr(p + i, '\n', n - i) == NULL ||
+	    memchr(p + i, ',', n - i) < memchr(p + i, '\n', n - i)) ?
+	    "; it looks like a CSV export, which ndx-extract reads" : "");
+	return -1;
+}
+
+/*
  * Feeds the parser the next piece of input: up to the next boundary the
  * scan finds, reading when the buffer is spent.  At the end of the input
  * the parser is told so (and reports what is unfinished).
@@ -996,12 +1034,16 @@ feed(struct epxml_reader *r)
 		}
 		if (got == 0) {
 			r->eof = 1;
+			if (check_start(r, NULL, 0, 1) != 0)
+				return;
 			xmlParseChunk(r->px, NULL, 0, 1);
 			r->finished = 1;
 			return;
 		}
 		r->bufpos = 0;
 		r->buflen = (size_t)got;
+		if (check_start(r, r->buf, r->buflen, 0) != 0)
+			return;
 	}
 	len = scan(r, r->buf + r->bufpos, r->buflen - r->bufpos);
 	if (len == (size_t)-1)

@@ -210,4 +210,31 @@ want_empty "$T/out" stdout
 [ -s "$T/err" ] || bad "nothing on stderr"
 end
 
+# What people give a program that wants the episodes XML by mistake
+# (issue 13): said in words, not libxml2's, 65.
+: >"$T/empty.xml"
+printf '  \n\n' >"$T/blank.xml"
+for p in ndx-validate ndx-pseudonymise ndx-transform; do
+	case $p in
+	ndx-pseudonymise) set -- --key-file "$T/none" ;;
+	ndx-transform) set -- --product commissioner ;;
+	*) set -- ;;
+	esac
+	begin "$p: an empty input, a blank one, a CSV export"
+	if [ "$p" = ndx-pseudonymise ]; then
+		"$BIN/ndx-pseudonymise" keygen "$T/none" 2>/dev/null || :
+	fi
+	for f in "$T/empty.xml" "$T/blank.xml"; do
+		run "$p" "$@" "$f"
+		want_rc 65
+		want_fixed "$T/err" "$p: $f: empty input: no episodes XML"
+	done
+	run "$p" "$@" "$DATA/rules/example-pass.csv"
+	want_rc 65
+	want_fixed "$T/err" "example-pass.csv:1: this is not an episodes XML file: it starts with text, not a tag; it looks like a CSV export, which ndx-extract reads"
+	grep -q 'libxml2\|not well-formed\|Document is empty' "$T/err" &&
+	    bad "libxml2's words"
+	end
+done
+
 finish
