@@ -1584,7 +1584,7 @@ out:
 	return rc;
 }
 
-/* The validation report's HTML, from report.xml. */
+/* The validation report's HTML and workbook, from report.xml. */
 static int
 report_job(struct run *r, struct job *j, const char *prov)
 {
@@ -1594,7 +1594,15 @@ report_job(struct run *r, struct job *j, const char *prov)
 	job_args(j, "ndx-transform", "--product", "validation-report",
 	    "-o", pool(r, xasprintf_path(prov, "validation-report.html")),
 	    r->repxml, NULL);
-	return 1;
+	/* The data officer's workbook: each rejected row with its problems
+	 * beside it, to correct and send back with --corrections. */
+	job_init(j + 1, "transform-validation-report-xlsx", -1);
+	job_args(j + 1, "ndx-transform", "--product", "validation-report",
+	    "--format", "xlsx", "--rejects",
+	    pool(r, xasprintf_path(prov, "rejects.csv")),
+	    "-o", pool(r, xasprintf_path(prov, "validation-report.xlsx")),
+	    r->repxml, NULL);
+	return 2;
 }
 
 /* Copies what was made once into the other recipients' folders. */
@@ -1758,7 +1766,7 @@ pipeline(struct run *r)
 		    (r->rcpt[k].pseudo >= 0);
 	r->nstages = 2 + 2 * (r->trend_dir != NULL) + (int)n +
 	    (int)r->npseudo +
-	    !!(r->cfg.products & NDX_PRODUCT_VALIDATION_REPORT) +
+	    2 * !!(r->cfg.products & NDX_PRODUCT_VALIDATION_REPORT) +
 	    !!(r->cfg.products & NDX_PRODUCT_COMMISSIONER) +
 	    !!(r->cfg.products & NDX_PRODUCT_PCC_RETURN);
 	if (r->cfg.as_of != NULL)

@@ -192,6 +192,12 @@ product_validation_report(struct transform *t, FILE *out,
 		    strerror(errno));
 		return -1;
 	}
+	if (t->format == FORMAT_XLSX) {
+		rc = report_write_xlsx(fd, name, t->rejects, out, err);
+		if (fd != STDIN_FILENO)
+			close(fd);
+		return rc;
+	}
 	doc = read_report(fd, fd == STDIN_FILENO ? NULL : t->input, name,
 	    err);
 	if (doc != NULL) {

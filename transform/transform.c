@@ -62,8 +62,8 @@ static const struct product products[] = {
 	    NULL },
 	{ "public-health", FMT(FORMAT_CSV), 0, product_public_health,
 	    product_records_free, NULL },
-	{ "validation-report", FMT(FORMAT_HTML), 0, NULL, NULL,
-	    product_validation_report },
+	{ "validation-report", FMT(FORMAT_HTML) | FMT(FORMAT_XLSX), 0, NULL,
+	    NULL, product_validation_report },
 };
 #define NPRODUCTS (sizeof(products) / sizeof(products[0]))
 
@@ -86,7 +86,8 @@ static const char usage_text[] =
     "                      --from DATE --to DATE] [--trend N]\n"
     "                     [--layout report|panel] [--min-k N] "
     "[--summary FILE]\n"
-    "                     [--html FILE] [-o FILE] [FILE | -]\n";
+    "                     [--html FILE] [--rejects FILE] [-o FILE] "
+    "[FILE | -]\n";
 
 static const char products_text[] =
     "products:\n"
@@ -101,7 +102,9 @@ static const char products_text[] =
     "\n"
     "  --product NAME     the product (above); required\n"
     "  --format FORMAT    csv (the default), xml, html, csv-wide or xlsx "
-    "(pcc-return)\n"
+    "(pcc-return);\n"
+    "                     html (the default) or xlsx "
+    "(validation-report)\n"
     "  --area NAME        the police force area (schemas/areas.csv); "
     "pcc-return needs it\n"
     "  --disclosure M     pcc-return's small-number control: suppress (the "
@@ -126,6 +129,9 @@ static const char products_text[] =
     "same reading\n"
     "  --summary FILE     public-health: the extract's counts and "
     "disclosure risk\n"
+    "  --rejects FILE     validation-report as xlsx: ndx-validate's "
+    "rejects, each row\n"
+    "                     with its problems beside it\n"
     "  -o, --output FILE  write to FILE (default: standard output)\n"
     "  -h, --help         print this help\n"
     "  --version          print the version\n"
@@ -203,8 +209,8 @@ parse_options(struct transform *t, int argc, char **argv,
 {
 	enum { OPT_AREA = 256, OPT_DISCLOSURE, OPT_FORMAT, OPT_FROM,
 		OPT_HTML, OPT_LAYOUT, OPT_MIN_K, OPT_MONTH, OPT_PRODUCT,
-		OPT_QUARTER, OPT_SUMMARY, OPT_THRESHOLD, OPT_TO, OPT_TREND,
-		OPT_VERSION };
+		OPT_QUARTER, OPT_REJECTS, OPT_SUMMARY, OPT_THRESHOLD, OPT_TO,
+		OPT_TREND, OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "area", required_argument, NULL, OPT_AREA },
 		{ "disclosure", required_argument, NULL, OPT_DISCLOSURE },
@@ -218,6 +224,7 @@ parse_options(struct transform *t, int argc, char **argv,
 		{ "output", required_argument, NULL, 'o' },
 		{ "product", required_argument, NULL, OPT_PRODUCT },
 		{ "quarter", required_argument, NULL, OPT_QUARTER },
+		{ "rejects", required_argument, NULL, OPT_REJECTS },
 		{ "summary", required_argument, NULL, OPT_SUMMARY },
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 		{ "to", required_argument, NULL, OPT_TO },
@@ -297,6 +304,9 @@ parse_options(struct transform *t, int argc, char **argv,
 		case OPT_PRODUCT:
 			t->product = optarg;
 			break;
+		case OPT_REJECTS:
+			t->rejects = optarg;
+			break;
 		case OPT_QUARTER:
 			po.quarter = optarg;
 			break;
@@ -351,6 +361,10 @@ parse_options(struct transform *t, int argc, char **argv,
 	if (t->html != NULL && (!p->aggregate || t->format == FORMAT_HTML))
 		return bad_usage("--html is for --product pcc-return with "
 		    "--format csv or xml");
+	if (t->rejects != NULL && (p->report == NULL ||
+	    t->format != FORMAT_XLSX))
+		return bad_usage("--rejects is for --product validation-report "
+		    "--format xlsx");
 	if ((t->min_k > 0 || t->summary != NULL) &&
 	    p->open != product_public_health)
 		return bad_usage("--min-k and --summary are for --product "

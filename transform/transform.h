@@ -54,6 +54,8 @@ struct transform {
 	long min_k;			/* --min-k (public-health); 0 none */
 	const char *summary;		/* --summary FILE (public-health) */
 	const char *html;		/* --html FILE (pcc-return) */
+	const char *rejects;		/* --rejects FILE (validation-report
+					   as xlsx) */
 	long trend;			/* --trend N (pcc-return); 0 none */
 	enum pcc_layout layout;		/* --layout (pcc-return's HTML) */
 	FILE *html_fp;			/* its open output */
@@ -128,6 +130,20 @@ int pcc_write_xlsx(struct _xmlDoc *doc, FILE *out, struct ndx_error *);
 /* report.c */
 int product_validation_report(struct transform *, FILE *out,
     struct ndx_error *);
+/*
+ * The validation report as a workbook (xlsxreport.c): a summary sheet, a
+ * problems sheet (every problem of the report) and, given the rejects
+ * CSV, a rejected-rows sheet with each row's problems beside it.  The
+ * report is read from fd, once, streaming.
+ */
+int report_write_xlsx(int fd, const char *name, const char *rejects,
+    FILE *out, struct ndx_error *err);
+/* xlsx.c: a workbook on an unnamed temporary file, and its bytes out. */
+struct lxw_workbook;
+int xlsx_open(struct lxw_workbook **wb, int *fd, int constant_memory,
+    const char *title, const char *asof, struct ndx_error *err);
+int xlsx_close(struct lxw_workbook *wb, int fd, FILE *out,
+    struct ndx_error *err);
 
 /*
  * render.c: applies transform/xslt/NAME (found with ndx_datafile

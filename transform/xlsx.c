@@ -281,18 +281,15 @@ fail:
 }
 
 int
-pcc_write_xlsx(xmlDocPtr doc, FILE *out, struct ndx_error *err)
+xlsx_open(lxw_workbook **wbp, int *fdp, int constant_memory,
+    const char *title, const char *asof, struct ndx_error *err)
 {
-	const xmlNode *root = xmlDocGetRootElement(doc);
 	const char *dir = getenv("TMPDIR");
 	lxw_workbook_options opt = { 0 };
 	lxw_doc_properties props = { 0 };
-	lxw_workbook *wb;
-	lxw_format *text, *bold;
-	lxw_error e;
-	char path[64], *asof;
+	char path[64];
 	ndx_day d;
-	int fd, rc;
+	int fd;
 
 	if (dir == NULL || *dir == '\0')
 		dir = "/tmp";
@@ -303,29 +300,28 @@ pcc_write_xlsx(xmlDocPtr doc, FILE *out, struct ndx_error *err)
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	opt.tmpdir = (char *)dir;
-	if ((wb = workbook_new_opt(path, &opt)) == NULL) {
+	opt.constant_memory = constant_memory ? LXW_TRUE : LXW_FALSE;
+	if ((*wbp = workbook_new_opt(path, &opt)) == NULL) {
 		close(fd);
 		ndx_error_set(err, NDX_EX_CANTCREAT, dir, 0, "libxlsxwriter "
 		    "cannot start a workbook");
 		return -1;
 	}
-	asof = attr(root, "asof");
-	props.title = (char *)"PCC quarterly return";
+	props.title = (char *)title;
 	props.author = (char *)"ndx";
-	if (ndx_date_parse_iso(asof, &d) == NDX_DATE_OK)
+	if (asof != NULL && ndx_date_parse_iso(asof, &d) == NDX_DATE_OK)
 		props.created = (time_t)d * 86400;
-	workbook_set_properties(wb, &props);
-	text = workbook_add_format(wb);
-	format_set_num_format(text, "@");
-	bold = workbook_add_format(wb);
-	format_set_bold(bold);
-	format_set_num_format(bold, "@");
-	about_sheet(wb, root, text, bold);
-	for (const xmlNode *m = root->children; m != NULL; m = m->next)
-		if (is(m, "measure"))
-			measure_sheet(wb, root, m, text, bold);
-	e = workbook_close(wb);
-	xmlFree(asof);
+	workbook_set_properties(*wbp, &props);
+	*fdp = fd;
+	return 0;
+}
+
+int
+xlsx_close(lxw_workbook *wb, int fd, FILE *out, struct ndx_error *err)
+{
+	lxw_error e = workbook_close(wb);
+	int rc;
+
 	if (e != LXW_NO_ERROR) {
 		close(fd);
 		ndx_error_set(err, NDX_EX_IOERR, "", 0, "the workbook: %s",
@@ -335,4 +331,29 @@ pcc_write_xlsx(xmlDocPtr doc, FILE *out, struct ndx_error *err)
 	rc = copy_out(fd, out, err);
 	close(fd);
 	return rc;
+}
+
+int
+pcc_write_xlsx(xmlDocPtr doc, FILE *out, struct ndx_error *err)
+{
+	const xmlNode *root = xmlDocGetRootElement(doc);
+	lxw_workbook *wb;
+	lxw_format *text, *bold;
+	char *asof = attr(root, "asof");
+	int fd, rc;
+
+	rc = xlsx_open(&wb, &fd, 0, "PCC quarterly return", asof, err);
+	xmlFree(asof);
+	if (rc != 0)
+		return -1;
+	text = workbook_add_format(wb);
+	format_set_num_format(text, "@");
+	bold = workbook_add_format(wb);
+	format_set_bold(bold);
+	format_set_num_format(bold, "@");
+	about_sheet(wb, root, text, bold);
+	for (const xmlNode *m = root->children; m != NULL; m = m->next)
+		if (is(m, "measure"))
+			measure_sheet(wb, root, m, text, bold);
+	return xlsx_close(wb, fd, out, err);
 }

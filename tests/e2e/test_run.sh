@@ -143,13 +143,13 @@ R=$OUT/2026Q2
 want_only "$R" MANIFEST run.log provider ndtms public-health pcc \
     "$A-ndtms.zip" "$A-public-health.zip" "$A-pcc.zip"
 want_only "$R/provider" episodes.xml valid.xml rejects.csv report.csv \
-    report.xml validation-report.html pseudonymised-public-health.xml \
+    report.xml validation-report.html validation-report.xlsx pseudonymised-public-health.xml \
     public-health-public-health.summary
 want_data "$R/ndtms" commissioner.csv
 want_data "$R/public-health" public-health.csv
 want_data "$R/pcc" pcc-return.csv pcc-return.html
 grep '^[0-9TZ:-]* ndx-run: stage=' "$R/run.log" >"$T/stages" || :
-want_lines "$T/stages" 13 "stage lines of run.log"
+want_lines "$T/stages" 14 "stage lines of run.log"
 # The PCC return's CSV and HTML come from one computation.
 want_fixed "$R/run.log" "stage=transform-pcc-return exit=0 "
 grep -q 'stage=transform-pcc-return-html' "$R/run.log" &&
@@ -243,7 +243,7 @@ want_fixed "$TR/run.log" "trend=4 pcc-return from 2025-10-01"
 want_fixed "$TR/run.log" "stage=extract-trend exit=0 "
 want_fixed "$TR/run.log" "stage=validate-trend "
 grep '^[0-9TZ:-]* ndx-run: stage=' "$TR/run.log" >"$T/stages" || :
-want_lines "$T/stages" 15 "stage lines of run.log"
+want_lines "$T/stages" 16 "stage lines of run.log"
 want_only "$TR/provider/trend" episodes.xml valid.xml rejects.csv \
     report.csv report.xml
 cut -d, -f1 "$TR/pcc/pcc-return.csv" | uniq >"$T/periods"
@@ -329,7 +329,7 @@ for s in extract transform pack; do
 	want_rc 1
 	want_only "$OUT" 2026Q2 2026-10 2026Q3
 	grep '^[0-9TZ:-]* ndx-run: stage=' "$OUT/2026Q3/run.log" >"$T/stages" || :
-	want_lines "$T/stages" 13 "stage lines of run.log"
+	want_lines "$T/stages" 14 "stage lines of run.log"
 	rm -rf "$OUT/2026Q3"
 	end
 done
@@ -743,7 +743,7 @@ runx --config "$T/s.conf" --quarter 2026Q2
 want_only "$S" MANIFEST run.log provider ph ph-b ph-c nd pcc \
     "$B-ph.zip" "$B-ph-b.zip" "$B-ph-c.zip" "$B-nd.zip" "$B-pcc.tar.gz"
 want_only "$S/provider" episodes.xml valid.xml rejects.csv report.csv \
-    report.xml validation-report.html pseudonymised-ph.xml \
+    report.xml validation-report.html validation-report.xlsx pseudonymised-ph.xml \
     pseudonymised-ph-b.xml public-health-ph.summary \
     public-health-ph-b.summary public-health-ph-c.summary
 want_data "$S/ph" public-health.csv pcc-return.csv pcc-return.html
@@ -830,7 +830,8 @@ for r in ph ph-b; do
 		show "$T/found"
 	fi
 	for f in commissioner.csv report.csv report.xml rejects.csv \
-	    episodes.xml valid.xml validation-report.html; do
+	    episodes.xml valid.xml validation-report.html \
+	    validation-report.xlsx; do
 		[ -e "$_u/$f" ] && bad "$f in $r's archive"
 	done
 done

@@ -92,4 +92,74 @@ want_rc 0
 [ "$(head -c 2 "$T/out")" = PK ] || bad "not a zip container"
 end
 
+# The validation report as a workbook (interfaces.md): a summary, every
+# problem, and each rejected row with its problems beside it, every cell
+# checked against report.csv and rejects.csv of the same run; ids, codes
+# and dates text cells; headers frozen and filtered; one input, one file.
+begin "validation report: summary, problems, rejected rows"
+"$BIN/ndx-fixtures" --seed 9 --clients 200 --errors 0.15 \
+    --errors-list "$T/el.csv" --target "csv:$T/e.csv" >/dev/null 2>&1 ||
+    bad "ndx-fixtures failed"
+"$BIN/ndx-extract" --source "csv:$T/e.csv" --as-of 2026-11-01 \
+    -o "$T/e.xml" 2>/dev/null || bad "ndx-extract failed"
+run ndx-validate --area Cleveland -o /dev/null --rejects "$T/rej.csv" \
+    --report "$T/rep.xml" --report "$T/rep.csv" "$T/e.xml"
+want_rc 1
+run ndx-transform --product validation-report --format xlsx \
+    --rejects "$T/rej.csv" -o "$T/rep.xlsx" "$T/rep.xml"
+want_rc 0
+run ndx-transform --product validation-report --format xlsx \
+    --rejects "$T/rej.csv" -o "$T/rep2.xlsx" "$T/rep.xml"
+cmp -s "$T/rep.xlsx" "$T/rep2.xlsx" || bad "two runs, two workbooks"
+"$PY" - "$T/rep.xlsx" "$T/rep.csv" "$T/rej.csv" "$T/rep.xml" >"$T/check" 2>&1 <<'PY' ||
+import csv, sys
+import xml.etree.ElementTree as ET
+import openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+assert wb.sheetnames == ["summary", "problems", "rejected rows"], wb.sheetnames
+unneutral = lambda v: v[1:] if v[:1] == "'" and v[1:2] in "=+-@\t\r" else v
+rep = [[unneutral(v) for v in r] for r in csv.reader(open(sys.argv[2]))]
+ws = wb["problems"]
+assert ws.freeze_panes == "A2" and ws.auto_filter.ref, "problems header"
+rows = list(ws.iter_rows(values_only=True))
+assert list(rows[0]) == rep[0], rows[0]
+assert len(rows) == len(rep) > 5, (len(rows), len(rep))
+for got, want in zip(rows[1:], rep[1:]):
+    got = ["" if v is None else (str(v) if i == 0 else v)
+           for i, v in enumerate(got)]
+    assert got == want, (got, want)
+for row in ws.iter_rows(min_row=2):
+    for c in row[1:]:
+        assert c.value is None or c.data_type == "s", c
+# Each rejected row, its cells as rejects.csv's, its problems those of
+# its client, its episode and itself.
+rej = list(csv.reader(open(sys.argv[3])))
+ws = wb["rejected rows"]
+assert ws.freeze_panes == "B2" and ws.auto_filter.ref, "rejects header"
+rows = list(ws.iter_rows(values_only=True))
+assert list(rows[0][1:]) == rej[0] and rows[0][0] == "problems"
+assert len(rows) == len(rej) > 5
+h = rej[0]
+a, c, e, m = (h.index(x) for x in ("AGNCY", "CLIENTID", "EPISODID", "MODID"))
+for got, want in zip(rows[1:], rej[1:]):
+    assert ["" if v is None else v for v in got[1:]] == want, (got, want)
+    mine = [r for r in rep[1:] if r[1] == want[a] and r[2] == want[c] and
+            (r[3] == "" or (r[3] == want[e] and (r[4] == "" or
+             (want[m] != "" and r[4] == want[m]))))]
+    if not mine:
+        assert got[0] == "(rejected with its episode)", got[0]
+    for r in mine:
+        assert (r[6] + (" " + r[5] if r[5] else "") + ": " + r[9]) in got[0], (r, got[0])
+# The summary's counts are the report's.
+s = ET.parse(sys.argv[4]).getroot().find("{urn:ndx:report:1}summary")
+ws = dict((r[0], r[1]) for r in wb["summary"].iter_rows(values_only=True) if r[0])
+assert ws["episodes rejected"] == int(s.get("episodes-rejected"))
+assert ws["rows rejected"] == int(s.get("rows-rejected"))
+PY
+	{ bad "the validation report's workbook"; show "$T/check"; }
+run ndx-transform --product validation-report --rejects "$T/rej.csv" \
+    "$T/rep.xml"
+want_rc 64
+end
+
 finish

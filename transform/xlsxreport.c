@@ -1,0 +1,472 @@
+/*
+ * The validation report as an Excel workbook (--product validation-report
+ * --format xlsx, interfaces.md): for the data officer who works through
+ * the month's problems in a spreadsheet.
+ *
+ * "summary": the run's counts and every rule found, with what to do;
+ * "problems": every problem of the report, as report.csv has them;
+ * "rejected rows", given --rejects: every row of ndx-validate's rejects
+ * file with its problems beside it, so each row can be corrected where it
+ * stands and the file sent back (ndx-extract --corrections).  Every cell
+ * is text but the line: ids, codes and dates never turn into numbers.
+ * Header rows are frozen and filtered.
+ *
+ * The report is read once with libxml2's reader and written row by row
+ * (libxlsxwriter's constant-memory mode), so memory does not grow with
+ * it, but for what --rejects needs: the problems of each record, by AGNCY,
+ * CLIENTID, EPISODID and MODID, to put beside the rows.  A sheet stops at
+ * Excel's 1,048,576 rows, and the summary then says how many were left
+ * out (report.csv has them all).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/xmlreader.h>
+#include <xlsxwriter.h>
+
+#include "ndx/csvrec.h"
+#include "ndx/diag.h"
+#include "ndx/ndx.h"
+#include "transform.h"
+
+#define NS_REPORT "urn:ndx:report:1"
+#define SHEET_ROWS 1048575u	/* Excel's rows, less the header */
+
+static const char *const problem_cols[] = { "line", "agncy", "clientid",
+	"episodid", "modid", "field", "rule", "severity", "value",
+	"message" };
+#define NPROBLEM_COLS (sizeof(problem_cols) / sizeof(problem_cols[0]))
+
+/* Problems of one record, joined: "R031 REFMODDT: message; ...". */
+struct entry {
+	char *key;		/* agncy US clientid US episodid US modid */
+	char *text;
+	uint64_t hash;
+};
+
+struct index {
+	struct entry *slot;
+	size_t cap, used;
+};
+
+static uint64_t
+fnv(const char *s)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+static struct entry *
+slot_of(const struct index *x, const char *key, uint64_t h)
+{
+	size_t i = (size_t)h & (x->cap - 1);
+
+	while (x->slot[i].key != NULL && (x->slot[i].hash != h ||
+	    strcmp(x->slot[i].key, key) != 0))
+		i = (i + 1) & (x->cap - 1);
+	return &x->slot[i];
+}
+
+static void
+index_add(struct index *x, const char *key, const char *text)
+{
+	uint64_t h = fnv(key);
+	struct entry *e;
+
+	if (2 * (x->used + 1) > x->cap) {
+		struct entry *old = x->slot;
+		size_t n = x->cap;
+
+		x->cap = n ? 2 * n : 256;
+		x->slot = xcalloc(x->cap, sizeof(*x->slot));
+		for (size_t i = 0; i < n; i++)
+			if (old[i].key != NULL)
+				*slot_of(x, old[i].key, old[i].hash) = old[i];
+		free(old);
+	}
+	if ((e = slot_of(x, key, h))->key == NULL) {
+		e->key = xstrdup(key);
+		e->text = xstrdup(text);
+		e->hash = h;
+		x->used++;
+		return;
+	}
+	{
+		size_t a = strlen(e->text), b = strlen(text);
+
+		e->text = xrealloc(e->text, a + b + 3);
+		memcpy(e->text + a, "; ", 2);
+		memcpy(e->text + a + 2, text, b + 1);
+	}
+}
+
+static const char *
+index_get(const struct index *x, const char *key)
+{
+	const struct entry *e;
+
+	if (x->cap == 0)
+		return NULL;
+	e = slot_of(x, key, fnv(key));
+	return e->key != NULL ? e->text : NULL;
+}
+
+static void
+index_free(struct index *x)
+{
+	for (size_t i = 0; i < x->cap; i++) {
+		free(x->slot[i].key);
+		free(x->slot[i].text);
+	}
+	free(x->slot);
+}
+
+static char *
+record_key(const char *agncy, const char *clientid, const char *episodid,
+    const char *modid)
+{
+	size_t n = strlen(agncy) + strlen(clientid) + strlen(episodid) +
+	    strlen(modid) + 4;
+	char *k = xmalloc(n);
+
+	snprintf(k, n, "%s\x1f%s\x1f%s\x1f%s", agncy, clientid, episodid,
+	    modid);
+	return k;
+}
+
+static char *
+get(xmlTextReaderPtr rd, const char *name)
+{
+	xmlChar *v = xmlTextReaderGetAttribute(rd, BAD_CAST name);
+
+	return v != NULL ? (char *)v : (char *)xmlStrdup(BAD_CAST "");
+}
+
+static void
+header(lxw_worksheet *ws, const char *const *cols, size_t n, lxw_format *bold)
+{
+	for (size_t c = 0; c < n; c++)
+		worksheet_write_string(ws, 0, (lxw_col_t)c, cols[c], bold);
+	worksheet_freeze_panes(ws, 1, 0);
+}
+
+struct book {
+	lxw_workbook *wb;
+	lxw_worksheet *problems;
+	lxw_format *text, *bold;
+	struct index idx;
+	int want_index;
+	unsigned long rows, left_out;
+	char *summary_attr[7];
+	xmlDocPtr rules;	/* the summary's <rule> elements */
+};
+
+static const char *const summary_names[] = { "episodes-read",
+	"episodes-valid", "episodes-rejected", "rows-read", "rows-written",
+	"rows-rejected", "duplicates-removed" };
+
+/* One <problem>: a row of the problems sheet, and into the index. */
+static void
+problem_row(struct book *b, xmlTextReaderPtr rd)
+{
+	char *f[NPROBLEM_COLS];
+	xmlChar *msg = xmlTextReaderReadString(rd);
+
+	for (size_t i = 0; i + 1 < NPROBLEM_COLS; i++)
+		f[i] = get(rd, problem_cols[i]);
+	f[NPROBLEM_COLS - 1] = msg != NULL ? (char *)msg :
+	    (char *)xmlStrdup(BAD_CAST "");
+	if (b->rows < SHEET_ROWS) {
+		lxw_row_t r = (lxw_row_t)++b->rows;
+
+		if (f[0][0] != '\0')
+			worksheet_write_number(b->problems, r, 0,
+			    strtod(f[0], NULL), NULL);
+		for (size_t c = 1; c < NPROBLEM_COLS; c++)
+			if (f[c][0] != '\0')
+				worksheet_write_string(b->problems, r,
+				    (lxw_col_t)c, f[c], b->text);
+	} else
+		b->left_out++;
+	if (b->want_index && f[1][0] != '\0') {
+		char *k = record_key(f[1], f[2], f[3], f[4]);
+		size_t n = strlen(f[6]) + strlen(f[5]) + strlen(f[9]) + 4;
+		char *t = xmalloc(n);
+
+		snprintf(t, n, "%s%s%s: %s", f[6], f[5][0] ? " " : "", f[5],
+		    f[9]);
+		index_add(&b->idx, k, t);
+		free(t);
+		free(k);
+	}
+	for (size_t i = 0; i < NPROBLEM_COLS; i++)
+		xmlFree(f[i]);
+}
+
+static int
+read_report_stream(struct book *b, int fd, const char *name,
+    struct ndx_error *err)
+{
+	xmlTextReaderPtr rd = xmlReaderForFd(fd, NULL, NULL, XML_PARSE_NONET);
+	int ret, root = 0, summary = 0;
+
+	if (rd == NULL) {
+		ndx_error_set(err, NDX_EX_SOFTWARE, name, 0,
+		    "cannot start the XML reader");
+		return -1;
+	}
+	b->rules = xmlNewDoc(BAD_CAST "1.0");
+	xmlDocSetRootElement(b->rules, xmlNewDocNode(b->rules, NULL,
+	    BAD_CAST "rules", NULL));
+	while ((ret = xmlTextReaderRead(rd)) == 1) {
+		const xmlChar *local, *ns;
+
+		if (xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT)
+			continue;
+		local = xmlTextReaderConstLocalName(rd);
+		ns = xmlTextReaderConstNamespaceUri(rd);
+		if (ns == NULL || !xmlStrEqual(ns, BAD_CAST NS_REPORT)) {
+			ret = -2;
+			break;
+		}
+		if (xmlTextReaderDepth(rd) == 0) {
+			if (!xmlStrEqual(local, BAD_CAST "report")) {
+				ret = -2;
+				break;
+			}
+			root = 1;
+		} else if (xmlStrEqual(local, BAD_CAST "problem"))
+			problem_row(b, rd);
+		else if (xmlStrEqual(local, BAD_CAST "summary")) {
+			summary = 1;
+			for (size_t i = 0; i < 7; i++)
+				b->summary_attr[i] = get(rd, summary_names[i]);
+		} else if (xmlStrEqual(local, BAD_CAST "rule")) {
+			xmlNodePtr n = xmlTextReaderExpand(rd);
+
+			if (n != NULL)
+				xmlAddChild(xmlDocGetRootElement(b->rules),
+				    xmlDocCopyNode(n, b->rules, 1));
+		}
+	}
+	xmlFreeTextReader(rd);
+	if (ret == -2 || (ret == 0 && (!root || !summary))) {
+		ndx_error_set(err, NDX_EX_DATAERR, name, 0, "not a validation "
+		    "report (ndx-validate --report FILE.xml writes one)");
+		return -1;
+	}
+	if (ret < 0) {
+		ndx_error_set(err, NDX_EX_DATAERR, name, 0,
+		    "not well-formed XML");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+summary_sheet(struct book *b, lxw_worksheet *ws, const char *name)
+{
+	static const char *const labels[] = { "episodes read",
+		"episodes valid", "episodes rejected", "rows read",
+		"rows written", "rows rejected", "exact duplicates removed" };
+	static const char *const cols[] = { "rule", "severity", "count",
+		"rule says", "what to do" };
+	lxw_row_t r = 0;
+
+	worksheet_write_string(ws, r, 0, "validation report of", b->bold);
+	worksheet_write_string(ws, r++, 1, name, b->text);
+	for (size_t i = 0; i < 7; i++) {
+		worksheet_write_string(ws, r, 0, labels[i], b->text);
+		worksheet_write_number(ws, r++, 1,
+		    strtod(b->summary_attr[i] ? b->summary_attr[i] : "0", NULL),
+		    NULL);
+	}
+	if (b->left_out > 0) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "%lu problems are past Excel's "
+		    "last row and not in this workbook: report.csv has them "
+		    "all", b->left_out);
+		worksheet_write_string(ws, r++, 0, msg, b->text);
+	}
+	r++;
+	for (size_t c = 0; c < 5; c++)
+		worksheet_write_string(ws, r, (lxw_col_t)c, cols[c], b->bold);
+	r++;
+	for (xmlNodePtr n = xmlDocGetRootElement(b->rules)->children;
+	    n != NULL; n = n->next) {
+		xmlChar *v[5];
+		static const char *const attrs[] = { "id", "severity", "count",
+			"title", "action" };
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		for (size_t i = 0; i < 5; i++)
+			v[i] = xmlGetProp(n, BAD_CAST attrs[i]);
+		if (v[2] != NULL && strcmp((char *)v[2], "0") != 0) {
+			for (size_t c = 0; c < 5; c++)
+				if (c == 2)
+					worksheet_write_number(ws, r, 2,
+					    strtod((char *)v[2], NULL), NULL);
+				else if (v[c] != NULL)
+					worksheet_write_string(ws, r,
+					    (lxw_col_t)c, (char *)v[c],
+					    b->text);
+			r++;
+		}
+		for (size_t i = 0; i < 5; i++)
+			xmlFree(v[i]);
+	}
+	worksheet_set_column(ws, 0, 0, 26, NULL);
+	worksheet_set_column(ws, 1, 2, 12, NULL);
+	worksheet_set_column(ws, 3, 4, 70, NULL);
+}
+
+/* The rejects, each row with the problems of its client, its episode and
+ * itself. */
+static int
+rejects_sheet(struct book *b, const char *path, struct ndx_error *err)
+{
+	lxw_worksheet *ws = workbook_add_worksheet(b->wb, "rejected rows");
+	struct csvrec_reader *rd;
+	const struct csvrec *rec;
+	FILE *fp;
+	int ia = -1, ic = -1, ie = -1, im = -1, rc;
+	lxw_row_t r = 0;
+	size_t ncols = 0;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		ndx_error_set(err, NDX_EX_NOINPUT, path, 0, "cannot open");
+		return -1;
+	}
+	rd = csvrec_open(fp, path);
+	while ((rc = csvrec_next(rd, &rec, err)) > 0) {
+		if (r == 0) {
+			ncols = rec->nfields;
+			worksheet_write_string(ws, 0, 0, "problems", b->bold);
+			for (size_t i = 0; i < rec->nfields; i++) {
+				const char *h = rec->field[i];
+
+				worksheet_write_string(ws, 0, (lxw_col_t)i + 1,
+				    h, b->bold);
+				if (strcmp(h, "AGNCY") == 0)
+					ia = (int)i;
+				else if (strcmp(h, "CLIENTID") == 0)
+					ic = (int)i;
+				else if (strcmp(h, "EPISODID") == 0)
+					ie = (int)i;
+				else if (strcmp(h, "MODID") == 0)
+					im = (int)i;
+			}
+			if (ia < 0 || ic < 0 || ie < 0 || im < 0) {
+				ndx_error_set(err, NDX_EX_DATAERR, path, 1,
+				    "not ndx-validate's rejects (no AGNCY, "
+				    "CLIENTID, EPISODID and MODID columns)");
+				rc = -1;
+				break;
+			}
+			worksheet_freeze_panes(ws, 1, 1);
+			r = 1;
+			continue;
+		}
+		if (rec->nfields != ncols) {
+			ndx_error_set(err, NDX_EX_DATAERR, path, rec->line,
+			    "expected %zu fields, found %zu", ncols,
+			    rec->nfields);
+			rc = -1;
+			break;
+		}
+		if (r > SHEET_ROWS) {
+			b->left_out++;
+			continue;
+		}
+		{
+			const char *a = rec->field[ia], *c = rec->field[ic];
+			const char *e = rec->field[ie], *m = rec->field[im];
+			char *keys[3] = { record_key(a, c, "", ""),
+				record_key(a, c, e, ""), record_key(a, c, e, m) };
+			char joined[4096];
+			size_t n = 0;
+
+			joined[0] = '\0';
+			for (size_t k = 0; k < 3; k++) {
+				const char *t = (k == 2 && m[0] == '\0') ? NULL :
+				    index_get(&b->idx, keys[k]);
+
+				if (t != NULL && n < sizeof(joined))
+					n += (size_t)snprintf(joined + n,
+					    sizeof(joined) - n, "%s%s",
+					    n ? "; " : "", t);
+				free(keys[k]);
+			}
+			/* A row rejected for another row's error. */
+			worksheet_write_string(ws, r, 0, joined[0] ? joined :
+			    "(rejected with its episode)", b->text);
+			for (size_t i = 0; i < rec->nfields; i++)
+				if (rec->field[i][0] != '\0')
+					worksheet_write_string(ws, r,
+					    (lxw_col_t)i + 1, rec->field[i],
+					    b->text);
+			r++;
+		}
+	}
+	csvrec_close(rd);
+	fclose(fp);
+	if (rc < 0)
+		return -1;
+	if (r > 1)
+		worksheet_autofilter(ws, 0, 0, r - 1, (lxw_col_t)ncols);
+	worksheet_set_column(ws, 0, 0, 60, NULL);
+	return 0;
+}
+
+int
+report_write_xlsx(int fd, const char *name, const char *rejects, FILE *out,
+    struct ndx_error *err)
+{
+	struct book b;
+	lxw_worksheet *summary;
+	int wfd, rc = -1;
+
+	memset(&b, 0, sizeof(b));
+	b.want_index = rejects != NULL;
+	if (xlsx_open(&b.wb, &wfd, 1, "Validation report", NULL, err) != 0)
+		return -1;
+	b.text = workbook_add_format(b.wb);
+	format_set_num_format(b.text, "@");
+	b.bold = workbook_add_format(b.wb);
+	format_set_bold(b.bold);
+	format_set_num_format(b.bold, "@");
+	/* Sheets in the order a person reads them; each is written row by
+	 * row on its own, so the summary can be filled in last. */
+	summary = workbook_add_worksheet(b.wb, "summary");
+	b.problems = workbook_add_worksheet(b.wb, "problems");
+	header(b.problems, problem_cols, NPROBLEM_COLS, b.bold);
+	if (read_report_stream(&b, fd, name, err) != 0)
+		goto fail;
+	if (b.rows > 0)
+		worksheet_autofilter(b.problems, 0, 0, (lxw_row_t)b.rows,
+		    NPROBLEM_COLS - 1);
+	worksheet_set_column(b.problems, 9, 9, 80, NULL);
+	if (rejects != NULL && rejects_sheet(&b, rejects, err) != 0)
+		goto fail;
+	summary_sheet(&b, summary, name);
+	rc = xlsx_close(b.wb, wfd, out, err);
+	b.wb = NULL;
+	goto out;
+fail:
+	workbook_close(b.wb);
+	close(wfd);
+out:
+	index_free(&b.idx);
+	for (size_t i = 0; i < 7; i++)
+		xmlFree(b.summary_attr[i]);
+	xmlFreeDoc(b.rules);
+	return rc;
+}
