@@ -51,6 +51,7 @@
 #include "ndx/openpgp.h"
 #include "ndx/period.h"
 #include "ndx/secret.h"
+#include "changes.h"
 #include "pass.h"
 #include "run.h"
 
@@ -1584,6 +1585,36 @@ out:
 	return rc;
 }
 
+/*
+ * provider/changes.csv against the previous run of the financial year
+ * (changes.c), with its counts in run.log: the data officer's view of
+ * what moved since the last submission.
+ */
+static int
+month_on_month(struct run *r, const char *valid, const char *rej,
+    const char *prov)
+{
+	struct changes_counts cc;
+	struct ndx_error err = { 0 };
+	char *out = xasprintf_path(prov, "changes.csv");
+	double t0 = run_now();
+	int rc;
+
+	rc = changes_write(r->cfg.output_root, &r->period, r->quarterly,
+	    valid, rej, out, &cc, &err);
+	free(out);
+	if (rc != 0) {
+		rc = diag_error(&err);
+		log_stage(r, "changes", rc, run_now() - t0, 0);
+		return rc;
+	}
+	logf_line(r, "changes since=%s added=%ld changed=%ld gone=%ld "
+	    "rejected=%ld rejected_before=%ld", cc.since[0] ? cc.since :
+	    "(none: the first run of the financial year)", cc.added,
+	    cc.changed, cc.gone, cc.rejected, cc.still_rejected);
+	return 0;
+}
+
 /* The validation report's HTML and workbook, from report.xml. */
 static int
 report_job(struct run *r, struct job *j, const char *prov)
@@ -1592,6 +1623,7 @@ report_job(struct run *r, struct job *j, const char *prov)
 		return 0;
 	job_init(j, "transform-validation-report", -1);
 	job_args(j, "ndx-transform", "--product", "validation-report",
+	    "--changes", pool(r, xasprintf_path(prov, "changes.csv")),
 	    "-o", pool(r, xasprintf_path(prov, "validation-report.html")),
 	    r->repxml, NULL);
 	/* The data officer's workbook: each rejected row with its problems
@@ -1813,6 +1845,8 @@ pipeline(struct run *r)
 	if (worst)
 		worst = NDX_EX_REJECTED;
 	if ((rc = check_agencies(r)) != 0)
+		return rc;
+	if ((rc = month_on_month(r, valid, rej, prov)) != 0)
 		return rc;
 
 	jobs = xcalloc(3 * r->nrcpt + r->npseudo + 8, sizeof(*jobs));

@@ -19,6 +19,7 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlreader.h>
 
+#include "ndx/csvrec.h"
 #include "ndx/ndx.h"
 #include "transform.h"
 
@@ -177,6 +178,68 @@ out:
 	return doc;
 }
 
+/*
+ * --changes: the counts of ndx-run's changes.csv, as <changes> in the
+ * report's tree, for the page to say what moved since the last
+ * submission before anything else.  "Outstanding" are the episodes
+ * rejected now that were first rejected in an earlier period.
+ */
+static int
+add_changes(xmlDocPtr doc, const char *path, struct ndx_error *err)
+{
+	static const char *const names[] = { "added", "changed", "gone",
+		"rejected" };
+	long n[4] = { 0 }, outstanding = 0;
+	xmlNodePtr root = xmlDocGetRootElement(doc), ch;
+	xmlChar *period = xmlGetProp(root, BAD_CAST "period");
+	struct csvrec_reader *rd;
+	const struct csvrec *rec;
+	char since[32] = "", num[24];
+	FILE *fp;
+	int rc;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		ndx_error_set(err, NDX_EX_NOINPUT, path, 0, "cannot open: %s",
+		    strerror(errno));
+		xmlFree(period);
+		return -1;
+	}
+	rd = csvrec_open(fp, path);
+	if ((rc = csvrec_next(rd, &rec, err)) > 0 && (rec->nfields != 7 ||
+	    strcmp(rec->field[0], "change") != 0)) {
+		ndx_error_set(err, NDX_EX_DATAERR, path, 1, "not ndx-run's "
+		    "changes.csv");
+		rc = -1;
+	}
+	while (rc > 0 && (rc = csvrec_next(rd, &rec, err)) > 0) {
+		if (rec->nfields != 7)
+			continue;
+		snprintf(since, sizeof(since), "%s", rec->field[1]);
+		for (int k = 0; k < 4; k++)
+			if (strcmp(rec->field[0], names[k]) == 0)
+				n[k]++;
+		if (strcmp(rec->field[0], "rejected") == 0 &&
+		    (period == NULL || strcmp(rec->field[6],
+		    (const char *)period) != 0))
+			outstanding++;
+	}
+	csvrec_close(rd);
+	fclose(fp);
+	xmlFree(period);
+	if (rc < 0)
+		return -1;
+	ch = xmlNewChild(root, root->ns, BAD_CAST "changes", NULL);
+	if (since[0] != '\0')
+		xmlNewProp(ch, BAD_CAST "since", BAD_CAST since);
+	for (int k = 0; k < 4; k++) {
+		snprintf(num, sizeof(num), "%ld", n[k]);
+		xmlNewProp(ch, BAD_CAST names[k], BAD_CAST num);
+	}
+	snprintf(num, sizeof(num), "%ld", outstanding);
+	xmlNewProp(ch, BAD_CAST "outstanding", BAD_CAST num);
+	return 0;
+}
+
 int
 product_validation_report(struct transform *t, FILE *out,
     struct ndx_error *err)
@@ -200,6 +263,11 @@ product_validation_report(struct transform *t, FILE *out,
 	}
 	doc = read_report(fd, fd == STDIN_FILENO ? NULL : t->input, name,
 	    err);
+	if (doc != NULL && t->changes != NULL &&
+	    add_changes(doc, t->changes, err) != 0) {
+		xmlFreeDoc(doc);
+		doc = NULL;
+	}
 	if (doc != NULL) {
 		rc = render_xslt("validation-report.xsl", doc, NULL, out, err);
 		xmlFreeDoc(doc);

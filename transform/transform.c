@@ -86,8 +86,8 @@ static const char usage_text[] =
     "                      --from DATE --to DATE] [--trend N]\n"
     "                     [--layout report|panel] [--min-k N] "
     "[--summary FILE]\n"
-    "                     [--html FILE] [--rejects FILE] [-o FILE] "
-    "[FILE | -]\n";
+    "                     [--html FILE] [--rejects FILE] [--changes FILE]\n"
+    "                     [-o FILE] [FILE | -]\n";
 
 static const char products_text[] =
     "products:\n"
@@ -132,6 +132,9 @@ static const char products_text[] =
     "  --rejects FILE     validation-report as xlsx: ndx-validate's "
     "rejects, each row\n"
     "                     with its problems beside it\n"
+    "  --changes FILE     validation-report as html: ndx-run's changes.csv, "
+    "its counts\n"
+    "                     at the top\n"
     "  -o, --output FILE  write to FILE (default: standard output)\n"
     "  -h, --help         print this help\n"
     "  --version          print the version\n"
@@ -210,9 +213,10 @@ parse_options(struct transform *t, int argc, char **argv,
 	enum { OPT_AREA = 256, OPT_DISCLOSURE, OPT_FORMAT, OPT_FROM,
 		OPT_HTML, OPT_LAYOUT, OPT_MIN_K, OPT_MONTH, OPT_PRODUCT,
 		OPT_QUARTER, OPT_REJECTS, OPT_SUMMARY, OPT_THRESHOLD, OPT_TO,
-		OPT_TREND, OPT_VERSION };
+		OPT_TREND, OPT_VERSION, OPT_CHANGES };
 	static const struct option longopts[] = {
 		{ "area", required_argument, NULL, OPT_AREA },
+		{ "changes", required_argument, NULL, OPT_CHANGES },
 		{ "disclosure", required_argument, NULL, OPT_DISCLOSURE },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "from", required_argument, NULL, OPT_FROM },
@@ -307,6 +311,9 @@ parse_options(struct transform *t, int argc, char **argv,
 		case OPT_REJECTS:
 			t->rejects = optarg;
 			break;
+		case OPT_CHANGES:
+			t->changes = optarg;
+			break;
 		case OPT_QUARTER:
 			po.quarter = optarg;
 			break;
@@ -361,6 +368,10 @@ parse_options(struct transform *t, int argc, char **argv,
 	if (t->html != NULL && (!p->aggregate || t->format == FORMAT_HTML))
 		return bad_usage("--html is for --product pcc-return with "
 		    "--format csv or xml");
+	if (t->changes != NULL && (p->report == NULL ||
+	    t->format != FORMAT_HTML))
+		return bad_usage("--changes is for --product validation-report "
+		    "as HTML");
 	if (t->rejects != NULL && (p->report == NULL ||
 	    t->format != FORMAT_XLSX))
 		return bad_usage("--rejects is for --product validation-report "

@@ -56,6 +56,8 @@ struct transform {
 	const char *html;		/* --html FILE (pcc-return) */
 	const char *rejects;		/* --rejects FILE (validation-report
 					   as xlsx) */
+	const char *changes;		/* --changes FILE (validation-report
+					   as html) */
 	long trend;			/* --trend N (pcc-return); 0 none */
 	enum pcc_layout layout;		/* --layout (pcc-return's HTML) */
 	FILE *html_fp;			/* its open output */

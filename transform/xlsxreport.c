@@ -18,7 +18,6 @@
  * Excel's 1,048,576 rows, and the summary then says how many were left
  * out (report.csv has them all).
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +29,7 @@
 #include "ndx/csvrec.h"
 #include "ndx/diag.h"
 #include "ndx/ndx.h"
+#include "ndx/strmap.h"
 #include "transform.h"
 
 #define NS_REPORT "urn:ndx:report:1"
@@ -40,91 +40,44 @@ static const char *const problem_cols[] = { "line", "agncy", "clientid",
 	"message" };
 #define NPROBLEM_COLS (sizeof(problem_cols) / sizeof(problem_cols[0]))
 
-/* Problems of one record, joined: "R031 REFMODDT: message; ...". */
-struct entry {
-	char *key;		/* agncy US clientid US episodid US modid */
-	char *text;
-	uint64_t hash;
-};
-
-struct index {
-	struct entry *slot;
-	size_t cap, used;
-};
-
-static uint64_t
-fnv(const char *s)
-{
-	uint64_t h = 14695981039346656037u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h;
-}
-
-static struct entry *
-slot_of(const struct index *x, const char *key, uint64_t h)
-{
-	size_t i = (size_t)h & (x->cap - 1);
-
-	while (x->slot[i].key != NULL && (x->slot[i].hash != h ||
-	    strcmp(x->slot[i].key, key) != 0))
-		i = (i + 1) & (x->cap - 1);
-	return &x->slot[i];
-}
-
+/*
+ * Problems of one record, by record_key(), joined: "R031 REFMODDT:
+ * message; ..." (strmap.h; the values are malloc'd strings).
+ */
 static void
-index_add(struct index *x, const char *key, const char *text)
+index_add(struct ndx_strmap *x, const char *key, const char *text)
 {
-	uint64_t h = fnv(key);
-	struct entry *e;
+	void **v = ndx_strmap_put(x, key);
+	size_t a, n = strlen(text);
 
-	if (2 * (x->used + 1) > x->cap) {
-		struct entry *old = x->slot;
-		size_t n = x->cap;
-
-		x->cap = n ? 2 * n : 256;
-		x->slot = xcalloc(x->cap, sizeof(*x->slot));
-		for (size_t i = 0; i < n; i++)
-			if (old[i].key != NULL)
-				*slot_of(x, old[i].key, old[i].hash) = old[i];
-		free(old);
-	}
-	if ((e = slot_of(x, key, h))->key == NULL) {
-		e->key = xstrdup(key);
-		e->text = xstrdup(text);
-		e->hash = h;
-		x->used++;
+	if (*v == NULL) {
+		*v = xstrdup(text);
 		return;
 	}
-	{
-		size_t a = strlen(e->text), b = strlen(text);
-
-		e->text = xrealloc(e->text, a + b + 3);
-		memcpy(e->text + a, "; ", 2);
-		memcpy(e->text + a + 2, text, b + 1);
-	}
+	a = strlen(*v);
+	*v = xrealloc(*v, a + n + 3);
+	memcpy((char *)*v + a, "; ", 2);
+	memcpy((char *)*v + a + 2, text, n + 1);
 }
 
 static const char *
-index_get(const struct index *x, const char *key)
+index_get(const struct ndx_strmap *x, const char *key)
 {
-	const struct entry *e;
+	void **v = ndx_strmap_get(x, key);
 
-	if (x->cap == 0)
-		return NULL;
-	e = slot_of(x, key, fnv(key));
-	return e->key != NULL ? e->text : NULL;
+	return v != NULL ? *v : NULL;
 }
 
 static void
-index_free(struct index *x)
+index_free(struct ndx_strmap *x)
 {
-	for (size_t i = 0; i < x->cap; i++) {
-		free(x->slot[i].key);
-		free(x->slot[i].text);
-	}
-	free(x->slot);
+	const char *key;
+	void *v;
+	size_t it = 0;
+
+	while (ndx_strmap_next(x, &it, &key, &v))
+		free(v);
+	ndx_strmap_free(x);
 }
 
 static char *
@@ -160,7 +113,7 @@ struct book {
 	lxw_workbook *wb;
 	lxw_worksheet *problems;
 	lxw_format *text, *bold;
-	struct index idx;
+	struct ndx_strmap *idx;
 	int want_index;
 	unsigned long rows, left_out;
 	char *summary_attr[7];
@@ -201,7 +154,7 @@ problem_row(struct book *b, xmlTextReaderPtr rd)
 
 		snprintf(t, n, "%s%s%s: %s", f[6], f[5][0] ? " " : "", f[5],
 		    f[9]);
-		index_add(&b->idx, k, t);
+		index_add(b->idx, k, t);
 		free(t);
 		free(k);
 	}
@@ -397,7 +350,7 @@ rejects_sheet(struct book *b, const char *path, struct ndx_error *err)
 			joined[0] = '\0';
 			for (size_t k = 0; k < 3; k++) {
 				const char *t = (k == 2 && m[0] == '\0') ? NULL :
-				    index_get(&b->idx, keys[k]);
+				    index_get(b->idx, keys[k]);
 
 				if (t != NULL && n < sizeof(joined))
 					n += (size_t)snprintf(joined + n,
@@ -436,6 +389,7 @@ report_write_xlsx(int fd, const char *name, const char *rejects, FILE *out,
 
 	memset(&b, 0, sizeof(b));
 	b.want_index = rejects != NULL;
+	b.idx = ndx_strmap_new();
 	if (xlsx_open(&b.wb, &wfd, 1, "Validation report", NULL, err) != 0)
 		return -1;
 	b.text = workbook_add_format(b.wb);
@@ -464,7 +418,7 @@ fail:
 	workbook_close(b.wb);
 	close(wfd);
 out:
-	index_free(&b.idx);
+	index_free(b.idx);
 	for (size_t i = 0; i < 7; i++)
 		xmlFree(b.summary_attr[i]);
 	xmlFreeDoc(b.rules);

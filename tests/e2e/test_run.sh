@@ -142,7 +142,7 @@ want_only "$OUT" 2026Q2
 R=$OUT/2026Q2
 want_only "$R" MANIFEST run.log provider ndtms public-health pcc \
     "$A-ndtms.zip" "$A-public-health.zip" "$A-pcc.zip"
-want_only "$R/provider" episodes.xml valid.xml rejects.csv report.csv \
+want_only "$R/provider" episodes.xml valid.xml rejects.csv report.csv changes.csv \
     report.xml validation-report.html validation-report.xlsx pseudonymised-public-health.xml \
     public-health-public-health.summary
 want_data "$R/ndtms" commissioner.csv
@@ -742,7 +742,7 @@ runx --config "$T/s.conf" --quarter 2026Q2
 [ "$rc" -le 1 ] || { bad "exit status $rc"; show "$T/err"; }
 want_only "$S" MANIFEST run.log provider ph ph-b ph-c nd pcc \
     "$B-ph.zip" "$B-ph-b.zip" "$B-ph-c.zip" "$B-nd.zip" "$B-pcc.tar.gz"
-want_only "$S/provider" episodes.xml valid.xml rejects.csv report.csv \
+want_only "$S/provider" episodes.xml valid.xml rejects.csv report.csv changes.csv \
     report.xml validation-report.html validation-report.xlsx pseudonymised-ph.xml \
     pseudonymised-ph-b.xml public-health-ph.summary \
     public-health-ph-b.summary public-health-ph-c.summary
@@ -830,7 +830,7 @@ for r in ph ph-b; do
 		show "$T/found"
 	fi
 	for f in commissioner.csv report.csv report.xml rejects.csv \
-	    episodes.xml valid.xml validation-report.html \
+	    episodes.xml valid.xml validation-report.html changes.csv \
 	    validation-report.xlsx; do
 		[ -e "$_u/$f" ] && bad "$f in $r's archive"
 	done

@@ -72,6 +72,7 @@
           </dl>
         </header>
         <main>
+          <xsl:apply-templates select="r:changes"/>
           <xsl:call-template name="totals"/>
           <xsl:call-template name="by-rule"/>
           <xsl:if test="$groups">
@@ -108,6 +109,42 @@
         </footer>
       </body>
     </html>
+  </xsl:template>
+
+  <!-- ndx-run's month on month (changes.csv), first: what moved. -->
+  <xsl:template match="r:changes">
+    <section class="changes">
+      <h2>Since the last submission</h2>
+      <p>
+        <xsl:choose>
+          <xsl:when test="@since">
+            <xsl:text>Against the run for </xsl:text>
+            <xsl:value-of select="@since"/>
+            <xsl:text>: </xsl:text>
+            <b><xsl:value-of select="@added"/></b>
+            <xsl:text> episodes added, </xsl:text>
+            <b><xsl:value-of select="@changed"/></b>
+            <xsl:text> changed, </xsl:text>
+            <b><xsl:value-of select="@gone"/></b>
+            <xsl:text> gone; </xsl:text>
+          </xsl:when>
+          <xsl:otherwise>
+            <xsl:text>The first run of the financial year: every episode
+              submitted is new (</xsl:text>
+            <b><xsl:value-of select="@added"/></b>
+            <xsl:text>); </xsl:text>
+          </xsl:otherwise>
+        </xsl:choose>
+        <b><xsl:value-of select="@rejected"/></b>
+        <xsl:text> rejected, </xsl:text>
+        <b><xsl:value-of select="@outstanding"/></b>
+        <xsl:text> of them rejected in an earlier period and still
+          outstanding. </xsl:text>
+        <code>changes.csv</code>
+        <xsl:text> lists each episode, the items that changed, and the
+          period each rejected episode was first rejected in.</xsl:text>
+      </p>
+    </section>
   </xsl:template>
 
   <!-- Episodes and rows, and what the run means for the submission. -->
