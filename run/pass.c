@@ -425,6 +425,37 @@ pass_free(struct pass *p)
 	ndx_dataset_free(p->ds);
 }
 
+/* Rows through the pass, for a person watching a terminal. */
+struct progress {
+	double t0, shown;
+	long rows;
+	int drawn;
+};
+
+/*
+ * Twice a second at most, on one line redrawn: rows and rows a second,
+ * so a million-row month is seen to move; the last, with end, stays.
+ * Never in run.log: this is standard error on a terminal only.
+ */
+static void
+progress(struct progress *pg, const struct ndx_client *c, int end)
+{
+	double now;
+
+	for (size_t i = 0; c != NULL && i < c->nep; i++)
+		pg->rows += (long)c->ep[i].niv;
+	if ((++pg->drawn & 255) != 0 && !end)
+		return;
+	now = run_now();
+	if (!end && now - pg->shown < 0.5)
+		return;
+	pg->shown = now;
+	fprintf(stderr, "\rndx-run: validate and products: %ld rows, %.0f "
+	    "rows/s%s", pg->rows, now > pg->t0 ? pg->rows / (now - pg->t0) :
+	    0.0, end ? "\n" : "");
+	fflush(stderr);
+}
+
 int
 run_pass(const struct pass_spec *sp, struct pass_result *res)
 {
@@ -436,6 +467,7 @@ run_pass(const struct pass_spec *sp, struct pass_result *res)
 	struct ndx_error err;
 	size_t nprobs;
 	double t0 = run_now(), secs;
+	struct progress pg = { t0, t0, 0, 0 };
 	int rc = -1, more;
 	const char *failed = sp->validate_stage;
 
@@ -468,10 +500,16 @@ run_pass(const struct pass_spec *sp, struct pass_result *res)
 	}
 	diag_setprogname("ndx-validate");
 	while ((more = epxml_reader_next(reader, validate_arena(p.v), &c,
-	    &probs, &nprobs, &err)) == 1)
+	    &probs, &nprobs, &err)) == 1) {
+		if (sp->progress)
+			progress(&pg, c, 0);
 		if (*sp->stop ||
 		    validate_client(p.v, c, probs, nprobs, &err) != 0)
 			goto out;
+	}
+	/* The line ends before the validator's summary starts. */
+	if (sp->progress)
+		progress(&pg, NULL, 1);
 	if (more < 0 || validate_end(p.v, &err) != 0)
 		goto out;
 	secs = run_now() - t0;

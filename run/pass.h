@@ -37,6 +37,8 @@ struct pass_spec {
 	const struct pass_ph *ph;
 	size_t nph;
 	volatile sig_atomic_t *stop;	/* a signal's number, once caught */
+	int progress;			/* rows and rows/s on standard error
+					   (a terminal) as the pass goes */
 };
 
 struct pass_stage {

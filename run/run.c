@@ -1530,6 +1530,7 @@ one_pass(struct run *r, const char *epi, const char *valid, const char *rej,
 	sp.period = r->period;
 	sp.trend = trend_pass ? r->cfg.trend : 0;
 	sp.stop = &run_signal;
+	sp.progress = r->progress;
 	keys = xcalloc(r->npseudo + 1, sizeof(*keys));
 	for (size_t k = 0; k < r->npseudo && !trend_pass; k++) {
 		keys[k].stage = pool(r, xasprintf("pseudonymise-%s",

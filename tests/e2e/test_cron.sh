@@ -108,4 +108,22 @@ else
 fi
 end
 
+begin "progress within the pass, on a terminal only"
+if command -v script >/dev/null 2>&1; then
+	# script(1) gives ndx-run a terminal for its standard error.
+	rc=0
+	script -qec "'$BIN/ndx-run' --config '$T/ndx.conf' --month 2026-09" \
+	    /dev/null >"$T/tty" 2>&1 </dev/null || rc=$?
+	want_rc 1
+	tr '\r' '\n' <"$T/tty" >"$T/tty.lines"
+	grep -q '^ndx-run: validate and products: [0-9]* rows, [0-9]* rows/s$' \
+	    "$T/tty.lines" || { bad "no progress line"; show "$T/tty.lines"; }
+	grep -q 'rows/s' "$OUT/2026-09/run.log" && bad "progress in run.log"
+	run ndx-run --config "$T/ndx.conf" --month 2026-08
+	grep -q 'rows/s' "$T/err" && bad "progress without a terminal"
+else
+	skip "progress" "no script(1) here"
+fi
+end
+
 finish
