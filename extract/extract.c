@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
@@ -36,6 +37,7 @@ enum {
 	OPT_CORRECTIONS,
 	OPT_FROM,
 	OPT_MONTH,
+	OPT_PROGRESS,
 	OPT_QUARTER,
 	OPT_SOURCE,
 	OPT_SQL,
@@ -53,6 +55,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "month", required_argument, NULL, OPT_MONTH },
 	{ "output", required_argument, NULL, 'o' },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "quarter", required_argument, NULL, OPT_QUARTER },
 	{ "source", required_argument, NULL, OPT_SOURCE },
 	{ "sql", required_argument, NULL, OPT_SQL },
@@ -66,7 +69,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: ndx-extract [-hv] [-o FILE] [--as-of DATE]\n"
+	    "usage: ndx-extract [-hv] [--progress] [-o FILE] [--as-of DATE]\n"
 	    "           [--month YYYY-MM | --quarter YYYYQn | "
 	    "--from DATE --to DATE]\n"
 	    "           [--source URI [--sql FILE] | FILE] "
@@ -121,6 +124,10 @@ help(void)
 	    "  -o, --output FILE  write to FILE, not standard output\n"
 	    "  -v, --verbose      print a one-line summary on standard "
 	    "error\n"
+	    "  --progress         every half second, a line \"progress: N rows "
+	    "read, R rows/s\"\n"
+	    "                     on standard error (ndx-run shows it on a "
+	    "terminal)\n"
 	    "  -h, --help         print this help\n"
 	    "  --version          print the version\n");
 }
@@ -208,6 +215,9 @@ parse_options(struct extract *x, int argc, char **argv)
 			break;
 		case 'v':
 			x->verbose = 1;
+			break;
+		case OPT_PROGRESS:
+			x->progress = 1;
 			break;
 		case OPT_VERSION:
 			printf("ndx-extract %s\n", NDX_VERSION);
@@ -376,10 +386,37 @@ emit_client(void *arg, struct ndx_client *c, struct ndx_error *err)
 	return epxml_write_client(em->w, c, err);
 }
 
-static void
-watch_row(void *idx, const struct extract_row *row)
+/* What sees every row going into the sort: R126's index, and progress. */
+struct watch {
+	struct epindex *idx;
+	int progress;
+	unsigned long long rows;
+	double t0, shown;
+};
+
+static double
+now_seconds(void)
 {
-	epindex_add(idx, row);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+watch_row(void *arg, const struct extract_row *row)
+{
+	struct watch *w = arg;
+	double now;
+
+	epindex_add(w->idx, row);
+	if (!w->progress || (++w->rows & 4095) != 0)
+		return;
+	if ((now = now_seconds()) - w->shown < 0.5)
+		return;
+	w->shown = now;
+	diag_warnx("progress: %llu rows read, %.0f rows/s", w->rows,
+	    w->rows / (now - w->t0));
 }
 
 /* Sorted rows through the grouper into the XML writer. */
@@ -426,6 +463,7 @@ run(struct extract *x)
 	struct sorter *sorter = NULL;
 	struct epindex *idx = NULL;
 	struct corrections *corr = NULL;
+	struct watch watch;
 	unsigned long long crows = 0;
 	uint64_t cabsent = 0;
 	const char *name;
@@ -485,7 +523,11 @@ run(struct extract *x)
 		goto fail;
 	sorter = sorter_new(SORTER_RUNMAX);
 	idx = epindex_new();
-	sorter_watch(sorter, watch_row, idx);
+	memset(&watch, 0, sizeof(watch));
+	watch.idx = idx;
+	watch.progress = x->progress;
+	watch.t0 = watch.shown = now_seconds();
+	sorter_watch(sorter, watch_row, &watch);
 	if (cin != NULL) {
 		corr = corrections_new(x->corrections);
 		sorter_filter(sorter, corrections_collect, corr);
@@ -500,7 +542,13 @@ run(struct extract *x)
 	else
 		rc = sql_read(x, ds, mandatory, sorter, &x->counts.rows_read,
 		    &err);
-	if (rc != 0 || sorter_finish(sorter, &err) != 0)
+	if (rc != 0)
+		goto fail;
+	/* The last word on reading, however quick it was. */
+	if (x->progress)
+		diag_warnx("progress: %llu rows read, %.0f rows/s", watch.rows,
+		    watch.rows / (now_seconds() - watch.t0 + 1e-9));
+	if (sorter_finish(sorter, &err) != 0)
 		goto fail;
 	/* A column either file lacks is empty for some rows. */
 	x->absent |= cabsent;

@@ -72,6 +72,7 @@ struct extract {
 	int has_period;			/* a period option was given */
 	struct ndx_period period;	/* --month, --quarter, --from/--to */
 	int verbose;			/* -v */
+	int progress;			/* --progress */
 	int check;			/* --check: open, read no rows */
 	uint64_t absent;		/* bit (1 << item): an optional column
 					   the CSV header lacks (R104) */

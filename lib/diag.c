@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ndx/diag.h"
 #include "ndx/ndx.h"
@@ -71,6 +72,14 @@ emit(const char *file, long line, int with_errno, int saved, const char *fmt,
 	buf[n++] = '\n';
 	fwrite(buf, 1, n, stderr);
 	if (copy != NULL) {
+		/* The copy is a log, read later: each line says when. */
+		char when[24];
+		time_t t = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ ", &tm);
+		fputs(when, copy);
 		fwrite(buf, 1, n, copy);
 		fflush(copy);
 	}

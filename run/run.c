@@ -122,6 +122,7 @@ struct run {
 	int force;		/* --force */
 	int check;		/* --check */
 	int progress;		/* standard error is a terminal */
+	int drawn;		/* a progress line is on it, unended */
 	const char *config;	/* --config FILE */
 	char bindir[PATH_MAX];	/* where ndx-run and its siblings are */
 	const char *area;	/* the area as areas.csv spells it */
@@ -325,14 +326,53 @@ make_env(int extract)
 
 /* ------------------------------------------------------------- the stages */
 
+/*
+ * A stage's progress line ("ndx-extract: progress: ..."), asked for on a
+ * terminal: redrawn in place there, never logged.  Returns whether line
+ * (n bytes, its newline included) was one.
+ */
+static int
+progress_line(struct run *r, const char *line, size_t n)
+{
+	static const char mark[] = "ndx-extract: progress: ";
+
+	if (!r->progress || n < sizeof(mark) - 1 ||
+	    memcmp(line, mark, sizeof(mark) - 1) != 0)
+		return 0;
+	fputc('\r', stderr);
+	fwrite(line, 1, n - (line[n - 1] == '\n'), stderr);
+	fflush(stderr);
+	r->drawn = 1;
+	return 1;
+}
+
 static void
 copy_out(struct run *r, const char *buf, size_t n)
 {
-	fwrite(buf, 1, n, stderr);
-	if (r->log != NULL) {
-		fwrite(buf, 1, n, r->log);
-		fflush(r->log);
+	char when[21];
+
+	utc_now(when);
+	while (n > 0) {
+		const char *nl = memchr(buf, '\n', n);
+		size_t len = nl != NULL ? (size_t)(nl - buf) + 1 : n;
+
+		if (!progress_line(r, buf, len)) {
+			if (r->drawn) {
+				fputc('\n', stderr);
+				r->drawn = 0;
+			}
+			fwrite(buf, 1, len, stderr);
+			/* Each line of the log says when, a stage's too. */
+			if (r->log != NULL) {
+				fprintf(r->log, "%s ", when);
+				fwrite(buf, 1, len, r->log);
+			}
+		}
+		buf += len;
+		n -= len;
 	}
+	if (r->log != NULL)
+		fflush(r->log);
 }
 
 /* Takes n bytes of a stage's standard error: whole lines go out. */
@@ -491,6 +531,10 @@ job_finish(struct run *r, struct job *j)
 	if (j->rc > NDX_EX_REJECTED && r->failed_stage == NULL)
 		r->failed_stage = j->name;
 	logf_line(r, "stage=%s exit=%d seconds=%.3f", j->name, j->rc, secs);
+	if (r->drawn) {
+		fputc('\n', stderr);
+		r->drawn = 0;
+	}
 	if (r->progress)
 		fprintf(stderr, "ndx-run: [%d/%d] %s: exit %d, %.2f s\n",
 		    j->number, r->nstages, j->name, j->rc, secs);
@@ -1833,6 +1877,8 @@ pipeline(struct run *r)
 	job_init(&one, "extract", -1);
 	job_args(&one, "ndx-extract", "--source", r->cfg.source, "--as-of",
 	    asof, per, lab, "-o", epi, NULL);
+	if (r->progress)
+		job_arg(&one, "--progress");
 	rc = run_jobs(r, &one, 1);
 	jobs_free(&one, 1);
 	if (rc != 0)

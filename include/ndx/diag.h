@@ -14,7 +14,8 @@ struct ndx_error;
 
 void diag_setprogname(const char *);
 const char *diag_progname(void);
-/* Every line from now on also to fp (NULL: no longer): ndx-run's log. */
+/* Every line from now on also to fp (NULL: no longer), after the time
+ * in UTC: ndx-run's log. */
 void diag_copy_to(FILE *fp);
 
 /*

@@ -118,7 +118,12 @@ if command -v script >/dev/null 2>&1; then
 	tr '\r' '\n' <"$T/tty" >"$T/tty.lines"
 	grep -q '^ndx-run: validate and products: [0-9]* rows, [0-9]* rows/s$' \
 	    "$T/tty.lines" || { bad "no progress line"; show "$T/tty.lines"; }
+	grep -q '^ndx-extract: progress: [0-9]* rows read, [0-9]* rows/s$' \
+	    "$T/tty.lines" || { bad "no extract progress"; show "$T/tty.lines"; }
 	grep -q 'rows/s' "$OUT/2026-09/run.log" && bad "progress in run.log"
+	# Every line of the log says when, the stages' own lines too.
+	grep -v '^[0-9-]*T[0-9:]*Z ' "$OUT/2026-09/run.log" >"$T/untimed" || :
+	want_empty "$T/untimed" "run.log lines without a time"
 	run ndx-run --config "$T/ndx.conf" --month 2026-08
 	grep -q 'rows/s' "$T/err" && bad "progress without a terminal"
 else
