@@ -309,8 +309,12 @@ xlsx_open(lxw_workbook **wbp, int *fdp, int constant_memory,
 	}
 	props.title = (char *)title;
 	props.author = (char *)"ndx";
+	/* libxlsxwriter dates a workbook by the clock unless told: by the
+	 * data cut, or a fixed day, so one input gives one file. */
 	if (asof != NULL && ndx_date_parse_iso(asof, &d) == NDX_DATE_OK)
 		props.created = (time_t)d * 86400;
+	else
+		props.created = 86400;
 	workbook_set_properties(*wbp, &props);
 	*fdp = fd;
 	return 0;

@@ -162,18 +162,16 @@ problem_row(struct book *b, xmlTextReaderPtr rd)
 		xmlFree(f[i]);
 }
 
+/*
+ * The rest of the report, the reader on its root element, whose asof
+ * dated the workbook.
+ */
 static int
-read_report_stream(struct book *b, int fd, const char *name,
+read_report_stream(struct book *b, xmlTextReaderPtr rd, const char *name,
     struct ndx_error *err)
 {
-	xmlTextReaderPtr rd = xmlReaderForFd(fd, NULL, NULL, XML_PARSE_NONET);
-	int ret, root = 0, summary = 0;
+	int ret, root = 1, summary = 0;
 
-	if (rd == NULL) {
-		ndx_error_set(err, NDX_EX_SOFTWARE, name, 0,
-		    "cannot start the XML reader");
-		return -1;
-	}
 	b->rules = xmlNewDoc(BAD_CAST "1.0");
 	xmlDocSetRootElement(b->rules, xmlNewDocNode(b->rules, NULL,
 	    BAD_CAST "rules", NULL));
@@ -208,7 +206,6 @@ read_report_stream(struct book *b, int fd, const char *name,
 				    xmlDocCopyNode(n, b->rules, 1));
 		}
 	}
-	xmlFreeTextReader(rd);
 	if (ret == -2 || (ret == 0 && (!root || !summary))) {
 		ndx_error_set(err, NDX_EX_DATAERR, name, 0, "not a validation "
 		    "report (ndx-validate --report FILE.xml writes one)");
@@ -379,19 +376,63 @@ rejects_sheet(struct book *b, const char *path, struct ndx_error *err)
 	return 0;
 }
 
+/*
+ * Reads up to the report's root element; its asof (or NULL) in *asof.
+ * 0, or -1 with err set when the input is not a report.
+ */
+static int
+read_root(xmlTextReaderPtr rd, const char *name, char **asof,
+    struct ndx_error *err)
+{
+	int ret;
+
+	*asof = NULL;
+	while ((ret = xmlTextReaderRead(rd)) == 1 &&
+	    xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT)
+		continue;
+	if (ret != 1 || !xmlStrEqual(xmlTextReaderConstLocalName(rd),
+	    BAD_CAST "report") || xmlTextReaderConstNamespaceUri(rd) == NULL ||
+	    !xmlStrEqual(xmlTextReaderConstNamespaceUri(rd),
+	    BAD_CAST NS_REPORT)) {
+		ndx_error_set(err, NDX_EX_DATAERR, name, 0, "not a validation "
+		    "report (ndx-validate --report FILE.xml writes one)");
+		return -1;
+	}
+	*asof = (char *)xmlTextReaderGetAttribute(rd, BAD_CAST "asof");
+	return 0;
+}
+
 int
 report_write_xlsx(int fd, const char *name, const char *rejects, FILE *out,
     struct ndx_error *err)
 {
 	struct book b;
 	lxw_worksheet *summary;
+	xmlTextReaderPtr rd;
+	char *asof;
 	int wfd, rc = -1;
 
 	memset(&b, 0, sizeof(b));
+	if ((rd = xmlReaderForFd(fd, NULL, NULL, XML_PARSE_NONET)) == NULL) {
+		ndx_error_set(err, NDX_EX_SOFTWARE, name, 0,
+		    "cannot start the XML reader");
+		return -1;
+	}
+	/* The workbook is dated by the data cut, never the clock: one
+	 * report, one file. */
+	if (read_root(rd, name, &asof, err) != 0) {
+		xmlFreeTextReader(rd);
+		return -1;
+	}
+	rc = xlsx_open(&b.wb, &wfd, 1, "Validation report", asof, err);
+	xmlFree(asof);
+	if (rc != 0) {
+		xmlFreeTextReader(rd);
+		return -1;
+	}
+	rc = -1;
 	b.want_index = rejects != NULL;
 	b.idx = ndx_strmap_new();
-	if (xlsx_open(&b.wb, &wfd, 1, "Validation report", NULL, err) != 0)
-		return -1;
 	b.text = workbook_add_format(b.wb);
 	format_set_num_format(b.text, "@");
 	b.bold = workbook_add_format(b.wb);
@@ -402,7 +443,7 @@ report_write_xlsx(int fd, const char *name, const char *rejects, FILE *out,
 	summary = workbook_add_worksheet(b.wb, "summary");
 	b.problems = workbook_add_worksheet(b.wb, "problems");
 	header(b.problems, problem_cols, NPROBLEM_COLS, b.bold);
-	if (read_report_stream(&b, fd, name, err) != 0)
+	if (read_report_stream(&b, rd, name, err) != 0)
 		goto fail;
 	if (b.rows > 0)
 		worksheet_autofilter(b.problems, 0, 0, (lxw_row_t)b.rows,
@@ -418,6 +459,7 @@ fail:
 	workbook_close(b.wb);
 	close(wfd);
 out:
+	xmlFreeTextReader(rd);
 	index_free(b.idx);
 	for (size_t i = 0; i < 7; i++)
 		xmlFree(b.summary_attr[i]);
