@@ -97,19 +97,17 @@ client_lines(const struct ndx_client *c, char *buf, size_t size)
 	say_lines(buf, size, &l);
 }
 
-/* A value as a message may show it. */
+/* A value as a message may show it: dates as the CSV writes them. */
 static const char *
 shown(int item, const char *v, char buf[POSTCODE_SHAPE_MAX])
 {
 	if (v == NULL)
 		return "(empty)";
-	if (item == NDX_PC)
-		return postcode_shape(v, buf);
-	if (ndx_items[item].identifying && item != NDX_CLIENTID)
-		return "(masked)";
+	/* No date is a postcode: buf holds one or the other. */
 	if (ndx_items[item].is_date && ndx_date_iso_to_dmy(v, buf) == 0)
-		return buf;
-	return v;
+		v = buf;
+	v = shown_or_masked(item, v, buf);
+	return v != NULL ? v : "(masked)";
 }
 
 /* "SEX differs: F on line 2; M on lines 5, 6" into msg. */

@@ -33,6 +33,16 @@ postcode_shape(const char *v, char buf[POSTCODE_SHAPE_MAX])
 	return buf;
 }
 
+const char *
+shown_or_masked(int item, const char *v, char buf[POSTCODE_SHAPE_MAX])
+{
+	if (item == NDX_PC)
+		return postcode_shape(v, buf);
+	if (item >= 0 && ndx_items[item].identifying && item != NDX_CLIENTID)
+		return NULL;
+	return v;
+}
+
 long
 episode_line(const struct ndx_episode *e)
 {

@@ -102,14 +102,12 @@ report_open(FILE *fp, int xml, const char *input, const char *asof,
 static const char *
 shown_value(const struct problem *p, char shape[POSTCODE_SHAPE_MAX])
 {
+	const char *v;
+
 	if (p->value == NULL)
 		return "";
-	if (p->field == NDX_PC)
-		return postcode_shape(p->value, shape);
-	if (p->field >= 0 && ndx_items[p->field].identifying &&
-	    p->field != NDX_CLIENTID)
-		return MASK;
-	return p->value;
+	v = shown_or_masked(p->field, p->value, shape);
+	return v != NULL ? v : MASK;
 }
 
 static const char *

@@ -96,6 +96,14 @@ long client_line(const struct ndx_client *);
  */
 #define POSTCODE_SHAPE_MAX 20
 const char *postcode_shape(const char *, char buf[POSTCODE_SHAPE_MAX]);
+/*
+ * A value of item (field < 0: none) as the report and messages may show
+ * it: a postcode as its shape (in buf), NULL for the other identifying
+ * items but CLIENTID, which the officer needs to find the record; else
+ * the value itself.  The one masking policy of both.
+ */
+const char *shown_or_masked(int item, const char *v,
+    char buf[POSTCODE_SHAPE_MAX]);
 long episode_line(const struct ndx_episode *);
 /*
  * A value as the CSV layout shows it (dates DD/MM/YYYY): the item's own
