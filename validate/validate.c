@@ -255,6 +255,22 @@ write_valid(struct validate *v, struct ndx_client *c, struct ndx_error *err)
 	return v->next != NULL ? v->next->client(v->next, c, err) : 0;
 }
 
+/* A problem into the summary's counts and every report: 0, or -1 with
+ * err set. */
+static int
+count_and_report(struct validate *v, const struct problem *p,
+    struct ndx_error *err)
+{
+	v->by_rule[p->rule - v->rules]++;
+	for (size_t r = 0; r < v->o.nreports; r++)
+		if (report_problem(v->report[r], p) != 0) {
+			ndx_error_set(err, NDX_EX_IOERR, v->o.report_path[r], 0,
+			    "write error");
+			return -1;
+		}
+	return 0;
+}
+
 /* 0, or -1 with err set. */
 static int
 process_group(struct validate *v, struct ndx_error *err)
@@ -284,16 +300,9 @@ process_group(struct validate *v, struct ndx_error *err)
 	if (v->problems.n > 1)
 		qsort(v->problems.p, v->problems.n, sizeof(*v->problems.p),
 		    problem_order);
-	for (size_t k = 0; k < v->problems.n; k++) {
-		v->by_rule[v->problems.p[k].rule - v->rules]++;
-		for (size_t r = 0; r < v->o.nreports; r++)
-			if (report_problem(v->report[r], &v->problems.p[k]) !=
-			    0) {
-				ndx_error_set(err, NDX_EX_IOERR,
-				    v->o.report_path[r], 0, "write error");
-				return -1;
-			}
-	}
+	for (size_t k = 0; k < v->problems.n; k++)
+		if (count_and_report(v, &v->problems.p[k], err) != 0)
+			return -1;
 	v->counts[EPISODES_READ] += v->ctx.episodes;
 	agencies_add(&v->agencies, NDX_C(v->group[0], NDX_AGNCY),
 	    v->ctx.episodes);
@@ -542,13 +551,8 @@ absent_columns(struct validate *v, uint64_t absent, struct ndx_error *err)
 		p.field_name = ndx_items[item].code;
 		p.rule = rule;
 		p.msg = msg;
-		v->by_rule[rule - v->rules]++;
-		for (size_t r = 0; r < v->o.nreports; r++)
-			if (report_problem(v->report[r], &p) != 0) {
-				ndx_error_set(err, NDX_EX_IOERR,
-				    v->o.report_path[r], 0, "write error");
-				return -1;
-			}
+		if (count_and_report(v, &p, err) != 0)
+			return -1;
 	}
 	return 0;
 }
