@@ -38,6 +38,13 @@ diag_copy_to(FILE *fp)
 	copy = fp;
 }
 
+void
+diag_one_input(int n, char *const *operands)
+{
+	diag_warnx("one input file expected, got %d (%s, %s%s)", n,
+	    operands[0], operands[1], n > 2 ? ", ..." : "");
+}
+
 /*
  * The line is made whole first and written with one call, so it reaches
  * standard error (and the copy) as a line, never in pieces.

@@ -132,9 +132,7 @@ parse_options(struct pseudonymise *p, int argc, char **argv)
 		}
 	}
 	if (argc - optind > 1) {
-		diag_warnx("one input file expected, got %d (%s, %s%s)",
-		    argc - optind, argv[optind], argv[optind + 1],
-		    argc - optind > 2 ? ", ..." : "");
+		diag_one_input(argc - optind, argv + optind);
 		return usage();
 	}
 	if (p->key_path == NULL) {

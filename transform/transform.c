@@ -338,10 +338,10 @@ parse_options(struct transform *t, int argc, char **argv,
 			return usage();
 		}
 	}
-	if (argc - optind > 1)
-		return bad_usage("one input file expected, got %d (%s, %s%s)",
-		    argc - optind, argv[optind], argv[optind + 1],
-		    argc - optind > 2 ? ", ..." : "");
+	if (argc - optind > 1) {
+		diag_one_input(argc - optind, argv + optind);
+		return usage();
+	}
 	t->input = argc - optind == 1 ? argv[optind] : "-";
 
 	if (t->product == NULL)

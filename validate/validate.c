@@ -722,9 +722,7 @@ parse_options(struct validate_options *o, int *xsd, int argc, char **argv)
 		}
 	}
 	if (argc - optind > 1) {
-		diag_warnx("one input file expected, got %d (%s, %s%s)",
-		    argc - optind, argv[optind], argv[optind + 1],
-		    argc - optind > 2 ? ", ..." : "");
+		diag_one_input(argc - optind, argv + optind);
 		return usage();
 	}
 	o->input = argc - optind == 1 ? argv[optind] : "-";

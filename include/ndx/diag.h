@@ -19,6 +19,12 @@ const char *diag_progname(void);
 void diag_copy_to(FILE *fp);
 
 /*
+ * A program that reads one input was given n > 1: "one input file
+ * expected, got N (A, B, ...)", for the usage message to follow.
+ */
+void diag_one_input(int n, char *const *operands);
+
+/*
  * Print one line and return: the program returns its exit code itself,
  * from its <prog>_main.  Only the allocators below ever exit.
  */
