@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
+#include "ndx/clock.h"
 #include "ndx/dataset.h"
 #include "ndx/date.h"
 #include "ndx/diag.h"
@@ -394,15 +394,6 @@ struct watch {
 	double t0, shown;
 };
 
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void
 watch_row(void *arg, const struct extract_row *row)
 {
@@ -412,7 +403,7 @@ watch_row(void *arg, const struct extract_row *row)
 	epindex_add(w->idx, row);
 	if (!w->progress || (++w->rows & 4095) != 0)
 		return;
-	if ((now = now_seconds()) - w->shown < 0.5)
+	if ((now = ndx_seconds()) - w->shown < 0.5)
 		return;
 	w->shown = now;
 	diag_warnx("progress: %llu rows read, %.0f rows/s", w->rows,
@@ -526,7 +517,7 @@ run(struct extract *x)
 	memset(&watch, 0, sizeof(watch));
 	watch.idx = idx;
 	watch.progress = x->progress;
-	watch.t0 = watch.shown = now_seconds();
+	watch.t0 = watch.shown = ndx_seconds();
 	sorter_watch(sorter, watch_row, &watch);
 	if (cin != NULL) {
 		corr = corrections_new(x->corrections);
@@ -547,7 +538,7 @@ run(struct extract *x)
 	/* The last word on reading, however quick it was. */
 	if (x->progress)
 		diag_warnx("progress: %llu rows read, %.0f rows/s", watch.rows,
-		    watch.rows / (now_seconds() - watch.t0 + 1e-9));
+		    watch.rows / (ndx_seconds() - watch.t0 + 1e-9));
 	if (sorter_finish(sorter, &err) != 0)
 		goto fail;
 	/* A column either file lacks is empty for some rows. */

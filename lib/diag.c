@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "ndx/clock.h"
 #include "ndx/diag.h"
 #include "ndx/ndx.h"
 
@@ -80,13 +80,10 @@ emit(const char *file, long line, int with_errno, int saved, const char *fmt,
 	fwrite(buf, 1, n, stderr);
 	if (copy != NULL) {
 		/* The copy is a log, read later: each line says when. */
-		char when[24];
-		time_t t = time(NULL);
-		struct tm tm;
+		char when[21];
 
-		gmtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ ", &tm);
-		fputs(when, copy);
+		ndx_utc_now(when);
+		fprintf(copy, "%s ", when);
 		fwrite(buf, 1, n, copy);
 		fflush(copy);
 	}

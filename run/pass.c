@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "ndx/arena.h"
+#include "ndx/clock.h"
 #include "ndx/dataset.h"
 #include "ndx/diag.h"
 #include "ndx/epxml.h"
@@ -86,7 +87,7 @@ static int
 stage_client(struct stage *s, struct ndx_client *c, struct ndx_error *err)
 {
 	const char *caller = diag_progname();
-	double t0 = run_now();
+	double t0 = ndx_seconds();
 	int rc;
 
 	diag_setprogname(s->prog);
@@ -98,7 +99,7 @@ stage_client(struct stage *s, struct ndx_client *c, struct ndx_error *err)
 	if (rc != 0 && s->rc == 0)
 		s->rc = err->code;
 	diag_setprogname(caller);
-	s->seconds += run_now() - t0;
+	s->seconds += ndx_seconds() - t0;
 	return rc;
 }
 
@@ -131,7 +132,7 @@ static int
 stage_end(struct stage *s, int (*more)(struct stage *, struct ndx_error *),
     struct ndx_error *err)
 {
-	double t0 = run_now();
+	double t0 = ndx_seconds();
 	int rc;
 
 	diag_setprogname(s->prog);
@@ -165,7 +166,7 @@ stage_end(struct stage *s, int (*more)(struct stage *, struct ndx_error *),
 			s->rc = err->code;
 	}
 	diag_setprogname("ndx-run");
-	s->seconds += run_now() - t0;
+	s->seconds += ndx_seconds() - t0;
 	return rc;
 }
 
@@ -446,7 +447,7 @@ progress(struct progress *pg, const struct ndx_client *c, int end)
 		pg->rows += (long)c->ep[i].niv;
 	if ((++pg->drawn & 255) != 0 && !end)
 		return;
-	now = run_now();
+	now = ndx_seconds();
 	if (!end && now - pg->shown < 0.5)
 		return;
 	pg->shown = now;
@@ -466,7 +467,7 @@ run_pass(const struct pass_spec *sp, struct pass_result *res)
 	struct ndx_client *c;
 	struct ndx_error err;
 	size_t nprobs;
-	double t0 = run_now(), secs;
+	double t0 = ndx_seconds(), secs;
 	struct progress pg = { t0, t0, 0, 0 };
 	int rc = -1, more;
 	const char *failed = sp->validate_stage;
@@ -512,7 +513,7 @@ run_pass(const struct pass_spec *sp, struct pass_result *res)
 		progress(&pg, NULL, 1);
 	if (more < 0 || validate_end(p.v, &err) != 0)
 		goto out;
-	secs = run_now() - t0;
+	secs = ndx_seconds() - t0;
 	res->rejected = validate_rejected(p.v) > 0;
 	diag_setprogname("ndx-run");
 	if (end_stages(&p, &err) != 0)

@@ -61,7 +61,5 @@ struct pass_result {
  */
 int run_pass(const struct pass_spec *, struct pass_result *res);
 
-/* Seconds on the monotonic clock (run.c), for the stages' times. */
-double run_now(void);
 
 #endif

@@ -40,6 +40,7 @@
 #include <libxml/xmlreader.h>
 #include <sodium.h>
 
+#include "ndx/clock.h"
 #include "ndx/config.h"
 #include "ndx/dataset.h"
 #include "ndx/date.h"
@@ -145,7 +146,7 @@ struct run {
 	char *final;		/* OUTPUT_ROOT/LABEL */
 	int lockfd;
 	FILE *log;		/* tmp/run.log */
-	double started;		/* run_now() when the run began */
+	double started;		/* ndx_seconds() when the run began */
 	char stamp[17];		/* its UTC time, 20261203T164001Z: names
 				   the failed run's log and a replaced run */
 	const char *failed_stage;	/* the first stage to fail, or NULL */
@@ -238,29 +239,9 @@ rm_tree(const char *path)
 	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
-double
-run_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void
 logf_line(struct run *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-/* Now in UTC as ISO 8601, 2026-12-03T16:40:01Z. */
-static void
-utc_now(char buf[21])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static void
 logf_line(struct run *r, const char *fmt, ...)
@@ -271,7 +252,7 @@ logf_line(struct run *r, const char *fmt, ...)
 	if (r->log == NULL)
 		return;
 	/* A timestamp first: the log is read the morning after. */
-	utc_now(when);
+	ndx_utc_now(when);
 	fprintf(r->log, "%s ndx-run: ", when);
 	va_start(ap, fmt);
 	vfprintf(r->log, fmt, ap);
@@ -351,7 +332,7 @@ copy_out(struct run *r, const char *buf, size_t n)
 {
 	char when[21];
 
-	utc_now(when);
+	ndx_utc_now(when);
 	while (n > 0) {
 		const char *nl = memchr(buf, '\n', n);
 		size_t len = nl != NULL ? (size_t)(nl - buf) + 1 : n;
@@ -490,7 +471,7 @@ job_start(struct run *r, struct job *j)
 	if (r->progress)
 		fprintf(stderr, "ndx-run: [%d/%d] %s\n", j->number, r->nstages,
 		    j->name);
-	j->t0 = run_now();
+	j->t0 = ndx_seconds();
 	pid = spawn(r, j->av, strcmp(j->av[0], "ndx-extract") == 0 ?
 	    r->env_extract : r->env, fds[1]);
 	close(fds[1]);
@@ -523,7 +504,7 @@ job_finish(struct run *r, struct job *j)
 	while (waitpid(j->pid, &st, 0) == -1 && errno == EINTR)
 		continue;
 	run_children[j->slot] = 0;
-	secs = run_now() - j->t0;
+	secs = ndx_seconds() - j->t0;
 	j->rc = WIFEXITED(st) ? WEXITSTATUS(st) : NDX_EX_SOFTWARE;
 	if (run_signal)
 		j->rc = 128 + run_signal;
@@ -1547,7 +1528,7 @@ one_pass(struct run *r, const char *epi, const char *valid, const char *rej,
 	struct pass_result res;
 	struct pass_key *keys;
 	struct pass_ph *ph;
-	double t0 = run_now();
+	double t0 = ndx_seconds();
 	int rc;
 
 	memset(&sp, 0, sizeof(sp));
@@ -1609,7 +1590,7 @@ one_pass(struct run *r, const char *epi, const char *valid, const char *rej,
 	diag_copy_to(NULL);
 	if (rc != 0) {
 		log_stage(r, res.failed != NULL ? res.failed : "validate",
-		    rc, run_now() - t0, 0);
+		    rc, ndx_seconds() - t0, 0);
 		goto out;
 	}
 	/* The counts come from the report, not from parsing messages. */
@@ -1642,7 +1623,7 @@ month_on_month(struct run *r, const char *valid, const char *rej,
 	struct changes_counts cc;
 	struct ndx_error err = { 0 };
 	char *out = xasprintf_path(prov, "changes.csv");
-	double t0 = run_now();
+	double t0 = ndx_seconds();
 	int rc;
 
 	rc = changes_write(r->cfg.output_root, &r->period, r->quarterly,
@@ -1650,7 +1631,7 @@ month_on_month(struct run *r, const char *valid, const char *rej,
 	free(out);
 	if (rc != 0) {
 		rc = diag_error(&err);
-		log_stage(r, "changes", rc, run_now() - t0, 0);
+		log_stage(r, "changes", rc, ndx_seconds() - t0, 0);
 		return rc;
 	}
 	logf_line(r, "changes since=%s added=%ld changed=%ld gone=%ld "
@@ -1985,7 +1966,7 @@ append_history(struct run *r, int rc)
 	struct stat st;
 	int fd, n = 0;
 
-	utc_now(when);
+	ndx_utc_now(when);
 	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
 	    O_NOFOLLOW, 0600)) == -1) {
 		diag_warn("%s", path);
@@ -1998,7 +1979,7 @@ append_history(struct run *r, int rc)
 	    "%s,%s,%d,%s,%ld,%ld,%ld,%ld,%ld,%ld,%.1f,%s\n", when,
 	    r->period.label, rc, rc > NDX_EX_REJECTED && r->failed_stage ?
 	    r->failed_stage : "", c[0], c[1], c[2], c[3], c[4], c[5],
-	    run_now() - r->started, rc > NDX_EX_REJECTED ?
+	    ndx_seconds() - r->started, rc > NDX_EX_REJECTED ?
 	    (r->kept_log ? r->kept_log : "") : r->final);
 	if (n > 0 && (size_t)n < sizeof(line) &&
 	    write(fd, line, (size_t)n) != n)
@@ -2257,7 +2238,7 @@ run_main(int argc, char **argv)
 		goto out;
 	}
 	group_keys(&r);
-	r.started = run_now();
+	r.started = ndx_seconds();
 	{
 		time_t t = time(NULL);
 		struct tm tm;
