@@ -162,6 +162,13 @@ problem_row(struct book *b, xmlTextReaderPtr rd)
 		xmlFree(f[i]);
 }
 
+static void
+not_a_report(struct ndx_error *err, const char *name)
+{
+	ndx_error_set(err, NDX_EX_DATAERR, name, 0, "not a validation report "
+	    "(ndx-validate --report FILE.xml writes one)");
+}
+
 /*
  * The rest of the report, the reader on its root element, whose asof
  * dated the workbook.
@@ -170,7 +177,7 @@ static int
 read_report_stream(struct book *b, xmlTextReaderPtr rd, const char *name,
     struct ndx_error *err)
 {
-	int ret, root = 1, summary = 0;
+	int ret, summary = 0;
 
 	b->rules = xmlNewDoc(BAD_CAST "1.0");
 	xmlDocSetRootElement(b->rules, xmlNewDocNode(b->rules, NULL,
@@ -186,13 +193,7 @@ read_report_stream(struct book *b, xmlTextReaderPtr rd, const char *name,
 			ret = -2;
 			break;
 		}
-		if (xmlTextReaderDepth(rd) == 0) {
-			if (!xmlStrEqual(local, BAD_CAST "report")) {
-				ret = -2;
-				break;
-			}
-			root = 1;
-		} else if (xmlStrEqual(local, BAD_CAST "problem"))
+		if (xmlStrEqual(local, BAD_CAST "problem"))
 			problem_row(b, rd);
 		else if (xmlStrEqual(local, BAD_CAST "summary")) {
 			summary = 1;
@@ -206,9 +207,8 @@ read_report_stream(struct book *b, xmlTextReaderPtr rd, const char *name,
 				    xmlDocCopyNode(n, b->rules, 1));
 		}
 	}
-	if (ret == -2 || (ret == 0 && (!root || !summary))) {
-		ndx_error_set(err, NDX_EX_DATAERR, name, 0, "not a validation "
-		    "report (ndx-validate --report FILE.xml writes one)");
+	if (ret == -2 || (ret == 0 && !summary)) {
+		not_a_report(err, name);
 		return -1;
 	}
 	if (ret < 0) {
@@ -394,8 +394,7 @@ read_root(xmlTextReaderPtr rd, const char *name, char **asof,
 	    BAD_CAST "report") || xmlTextReaderConstNamespaceUri(rd) == NULL ||
 	    !xmlStrEqual(xmlTextReaderConstNamespaceUri(rd),
 	    BAD_CAST NS_REPORT)) {
-		ndx_error_set(err, NDX_EX_DATAERR, name, 0, "not a validation "
-		    "report (ndx-validate --report FILE.xml writes one)");
+		not_a_report(err, name);
 		return -1;
 	}
 	*asof = (char *)xmlTextReaderGetAttribute(rd, BAD_CAST "asof");

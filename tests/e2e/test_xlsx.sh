@@ -161,6 +161,12 @@ PY
 run ndx-transform --product validation-report --rejects "$T/rej.csv" \
     "$T/rep.xml"
 want_rc 64
+# An episodes file is no report: said so, 65, no workbook.
+run ndx-transform --product validation-report --format xlsx \
+    -o "$T/not.xlsx" "$T/e.xml"
+want_rc 65
+want_fixed "$T/err" "not a validation report"
+[ -e "$T/not.xlsx" ] && bad "a workbook from an episodes file"
 end
 
 finish
