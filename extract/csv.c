@@ -26,7 +26,7 @@
 static int
 layout_item(const char *name, size_t len)
 {
-	for (size_t k = 0; k < ndx_layout_csv_n; k++) {
+	for (size_t k = 0; k < ndx_layout_csv_len(NDX_DATASET_MAX); k++) {
 		const char *code = ndx_items[ndx_layout_csv[k]].code;
 
 		if (strlen(code) == len && strncasecmp(code, name, len) == 0)
@@ -156,6 +156,28 @@ csv_columns_map(struct csv_columns *cols, const struct csvrec *hdr,
 		}
 		seen[item] = i + 1;
 		cols->item[i] = item;
+		if (ndx_items[item].v2)
+			cols->version = 2;
+	}
+	/* outcomes.md §2: any TOP column makes the file version 2, whose
+	 * TOP columns are then all there. */
+	if (cols->version == 0)
+		cols->version = 1;
+	for (size_t k = ndx_layout_csv_n; cols->version == 2 &&
+	    k < ndx_layout_csv_len(2); k++)
+		if (seen[ndx_layout_csv[k]] == 0) {
+			append(&missing, &mlen,
+			    ndx_items[ndx_layout_csv[k]].code,
+			    strlen(ndx_items[ndx_layout_csv[k]].code));
+			nmissing++;
+		}
+	if (missing != NULL) {
+		ndx_error_set(err, NDX_EX_DATAERR, name, hdr->line,
+		    "the header has TOP columns (dataset version 2), but not "
+		    "every one: column%s missing: %s", nmissing > 1 ? "s" : "",
+		    missing);
+		free(missing);
+		goto fail;
 	}
 	for (size_t k = 0; k < ndx_layout_csv_n; k++) {
 		enum ndx_item item = ndx_layout_csv[k];
@@ -163,7 +185,7 @@ csv_columns_map(struct csv_columns *cols, const struct csvrec *hdr,
 		if (seen[item] != 0)
 			continue;
 		if (!mandatory[item]) {
-			cols->absent |= (uint64_t)1 << item;
+			cols->absent |= ndx_item_bit((enum ndx_item)item);
 			continue;
 		}
 		append(&missing, &mlen, ndx_items[item].code,
@@ -216,7 +238,7 @@ csv_row(const struct csv_columns *cols, const struct csvrec *rec,
 			return -1;
 		}
 		if ((len = tidy_span(s, rec->len[i], &lead)) != rec->len[i]) {
-			row->trimmed |= (uint64_t)1 << item;
+			row->trimmed |= ndx_item_bit((enum ndx_item)item);
 			s += lead;
 			s[len] = '\0';
 		}
@@ -224,14 +246,14 @@ csv_row(const struct csv_columns *cols, const struct csvrec *rec,
 			continue;
 		if (item == NDX_PC && tidy_postcode(ds, s, conv[item])) {
 			row->v[item] = conv[item];
-			row->normalised |= (uint64_t)1 << item;
+			row->normalised |= ndx_item_bit((enum ndx_item)item);
 		} else if (!ndx_items[item].is_date)
 			row->v[item] = s;
 		else if (ndx_date_dmy_to_iso(s, conv[item]) == 0)
 			row->v[item] = conv[item];
 		else {
 			row->v[item] = s;
-			row->raw |= (uint64_t)1 << item;
+			row->raw |= ndx_item_bit((enum ndx_item)item);
 		}
 	}
 	return 0;
@@ -240,7 +262,8 @@ csv_row(const struct csv_columns *cols, const struct csvrec *rec,
 int
 csv_read(FILE *fp, const char *name, const struct ndx_dataset *ds,
     const unsigned char mandatory[NDX_NITEMS], struct sorter *sorter,
-    unsigned long long *rows_read, uint64_t *absent, struct ndx_error *err)
+    unsigned long long *rows_read, uint64_t *absent, int *version,
+    struct ndx_error *err)
 {
 	struct csvrec_reader *r;
 	const struct csvrec *rec;
@@ -264,6 +287,7 @@ csv_read(FILE *fp, const char *name, const struct ndx_dataset *ds,
 	if ((rc = csv_columns_map(&cols, rec, mandatory, name, err)) != 0)
 		goto out;
 	*absent = cols.absent;
+	*version = cols.version;
 	if (cols.unknown != NULL)
 		diag_at(name, rec->line, "unknown column%s ignored: %s",
 		    cols.nunknown > 1 ? "s" : "", cols.unknown);

@@ -365,6 +365,25 @@ make_header(const struct extract *x, struct ndx_header *h)
 	    x->kind == EXTRACT_POSTGRESQL ? "postgresql" :
 	    x->kind == EXTRACT_ODBC ? "odbc" : "csv");
 	h->absent = x->absent;
+	h->version = x->version;
+}
+
+/*
+ * A corrections file is of its source's dataset version: rows of another
+ * would go out without items the rest have, or with items they lack.
+ * 0, or -1 with err set (65).
+ */
+static int
+same_version(const struct extract *x, FILE *cin, int cversion,
+    struct ndx_error *err)
+{
+	if (cin == NULL || cversion == x->version)
+		return 0;
+	ndx_error_set(err, NDX_EX_DATAERR, x->corrections, 1, "dataset "
+	    "version %d (TOP columns %s), but the source is version %d: the "
+	    "corrections need the source's columns", cversion, cversion == 2 ?
+	    "present" : "absent", x->version);
+	return -1;
 }
 
 /* Where clients go: the writer, each episode marked when its EPISODID is
@@ -457,6 +476,7 @@ run(struct extract *x)
 	struct watch watch;
 	unsigned long long crows = 0;
 	uint64_t cabsent = 0;
+	int cversion = 0;
 	const char *name;
 	FILE *in = NULL, *cin = NULL;
 	int rc;
@@ -492,14 +512,15 @@ run(struct extract *x)
 		/* The same code paths as an extract, stopped before any row. */
 		if (x->kind == EXTRACT_CSV)
 			rc = csv_read(in, name, ds, mandatory, NULL,
-			    &x->counts.rows_read, &x->absent, &err);
+			    &x->counts.rows_read, &x->absent, &x->version,
+			    &err);
 		else
 			rc = sql_read(x, ds, mandatory, NULL,
-			    &x->counts.rows_read, &err);
+			    &x->counts.rows_read, &x->version, &err);
 		if (rc == 0 && cin != NULL)
 			rc = csv_read(cin, x->corrections, ds, mandatory, NULL,
-			    &crows, &cabsent, &err);
-		if (rc != 0)
+			    &crows, &cabsent, &cversion, &err);
+		if (rc != 0 || same_version(x, cin, cversion, &err) != 0)
 			goto fail;
 		rc = NDX_EX_OK;
 		goto out;
@@ -523,17 +544,17 @@ run(struct extract *x)
 		corr = corrections_new(x->corrections);
 		sorter_filter(sorter, corrections_collect, corr);
 		if (csv_read(cin, x->corrections, ds, mandatory, sorter,
-		    &crows, &cabsent, &err) != 0)
+		    &crows, &cabsent, &cversion, &err) != 0)
 			goto fail;
 		sorter_filter(sorter, corrections_drop, corr);
 	}
 	if (x->kind == EXTRACT_CSV)
 		rc = csv_read(in, name, ds, mandatory, sorter,
-		    &x->counts.rows_read, &x->absent, &err);
+		    &x->counts.rows_read, &x->absent, &x->version, &err);
 	else
 		rc = sql_read(x, ds, mandatory, sorter, &x->counts.rows_read,
-		    &err);
-	if (rc != 0)
+		    &x->version, &err);
+	if (rc != 0 || same_version(x, cin, cversion, &err) != 0)
 		goto fail;
 	/* The last word on reading, however quick it was. */
 	if (x->progress)

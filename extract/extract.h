@@ -26,17 +26,17 @@ struct ndx_client;
 struct ndx_dataset;
 struct ndx_error;
 
-_Static_assert(NDX_NITEMS <= 64, "one raw bit per item");
-
-/* One source row: a client's, an episode's and an intervention's items. */
+/*
+ * One source row: a client's, an episode's and an intervention's or a
+ * TOP's items.  Its sets of items are ndx_item_bit()'s.
+ */
 struct extract_row {
 	long line;			/* source CSV line; 0 when not CSV */
-	uint64_t raw;			/* bit (1 << item): a date kept as
-					   the source text */
-	uint64_t trimmed;		/* bit (1 << item): blanks around the
-					   value were removed (R102) */
-	uint64_t normalised;		/* bit (1 << NDX_PC): the postcode was
-					   put in its normal form (R103) */
+	uint64_t raw;			/* a date kept as the source text */
+	uint64_t trimmed;		/* blanks around the value were
+					   removed (R102) */
+	uint64_t normalised;		/* PC: the postcode was put in its
+					   normal form (R103) */
 	const char *v[NDX_NITEMS];	/* NULL = absent (never "") */
 };
 
@@ -74,8 +74,9 @@ struct extract {
 	int verbose;			/* -v */
 	int progress;			/* --progress */
 	int check;			/* --check: open, read no rows */
-	uint64_t absent;		/* bit (1 << item): an optional column
+	uint64_t absent;		/* ndx_item_bit()s: an optional column
 					   the CSV header lacks (R104) */
+	int version;			/* the dataset's, by the columns */
 	struct extract_counts counts;
 };
 
@@ -97,7 +98,8 @@ struct csv_columns {
 	int *item;		/* per field: enum ndx_item, or -1 (unknown) */
 	char *unknown;		/* unknown names, ", "-separated, or NULL */
 	size_t nunknown;
-	uint64_t absent;	/* bit (1 << item): no column (R104) */
+	uint64_t absent;	/* ndx_item_bit()s: no column (R104) */
+	int version;		/* the dataset's: 2 when it has TOP columns */
 };
 
 int csv_columns_map(struct csv_columns *, const struct csvrec *hdr,
@@ -133,13 +135,14 @@ struct sorter;
 
 /*
  * Reads a whole CSV file into the sorter; rows_read counts its rows,
- * *absent gets the header's csv_columns.absent.
+ * *absent and *version get the header's csv_columns.absent and .version.
  * Prints the warning about unknown columns.  With sorter NULL (--check)
  * only the header is read and checked.
  */
 int csv_read(FILE *fp, const char *name, const struct ndx_dataset *,
     const unsigned char mandatory[NDX_NITEMS], struct sorter *,
-    unsigned long long *rows_read, uint64_t *absent, struct ndx_error *);
+    unsigned long long *rows_read, uint64_t *absent, int *version,
+    struct ndx_error *);
 
 /*
  * External sort (sort.c) by AGNCY, CLIENTID, EPISODID, line, then MODID
@@ -231,10 +234,11 @@ void group_free(struct group *);
  * 78 mapping and database do not match (names the table or column).
  * With x->check the mapping runs as SELECT * FROM (...) LIMIT 0: the
  * database prepares it, checking tables and columns, and no row is read.
+ * *version is the dataset's, by the result's columns, as for a CSV.
  */
 int sql_read(const struct extract *, const struct ndx_dataset *,
     const unsigned char mandatory[NDX_NITEMS], struct sorter *,
-    unsigned long long *rows_read, struct ndx_error *);
+    unsigned long long *rows_read, int *version, struct ndx_error *);
 
 /*
  * What a database backend hands its results to: the column names once,

@@ -99,8 +99,8 @@ struct group {
 	struct vtab evtab;
 	size_t last_ev;
 
-	const char *recent[NDX_NINTERVENTION][RECENT];
-	unsigned nextrecent[NDX_NINTERVENTION];
+	const char *recent[NDX_NITEMS - NDX_INTERVENTION_FIRST][RECENT];
+	unsigned nextrecent[NDX_NITEMS - NDX_INTERVENTION_FIRST];
 };
 
 struct group *
@@ -144,6 +144,13 @@ same_str(const char *a, const char *b)
 	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
 }
 
+/* Whether the source gave item i of row as text that is not a date. */
+static int
+row_raw(const struct extract_row *row, int i)
+{
+	return (row->raw & ndx_item_bit((enum ndx_item)i)) != 0;
+}
+
 /* Whether items [first, last) of row equal v[] and raw of one level. */
 static int
 same_items(const struct extract_row *row, const char *const *v, uint64_t raw,
@@ -151,7 +158,7 @@ same_items(const struct extract_row *row, const char *const *v, uint64_t raw,
 {
 	for (int i = first; i < last; i++)
 		if (!same_str(row->v[i], v[i - first]) ||
-		    (row->raw >> i & 1) != (raw >> (i - first) & 1))
+		    row_raw(row, i) != (int)(raw >> (i - first) & 1))
 			return 0;
 	return 1;
 }
@@ -166,7 +173,7 @@ items_hash(const struct extract_row *row, int first, int last, uint64_t h)
 		if (s != NULL)
 			for (; *s != '\0'; s++)
 				h = (h ^ *s) * 0x100000001b3u;
-		h = (h ^ (s == NULL ? 1u : 2u + (row->raw >> i & 1))) *
+		h = (h ^ (s == NULL ? 1u : 2u + row_raw(row, i))) *
 		    0x100000001b3u;
 	}
 	return h;
@@ -275,7 +282,7 @@ set_items(struct group *g, struct ndx_client *c, struct ndx_episode *e,
 	for (int i = first; i < last; i++)
 		if (row->v[i] != NULL)
 			ndx_row_set(g->arena, c, e, NULL, i, row->v[i],
-			    (int)(row->raw >> i & 1));
+			    (int)row_raw(row, i));
 }
 
 /* The row's client variant, made if new; sets g->last_cv. */
@@ -375,12 +382,12 @@ row_in_period(const struct ndx_period *p, const struct extract_row *r)
 	const char *refld = r->v[NDX_REFLD], *disd = r->v[NDX_DISD];
 	ndx_day rd, dd;
 
-	if (refld == NULL || (r->raw >> NDX_REFLD & 1) ||
+	if (refld == NULL || (r->raw & ndx_item_bit(NDX_REFLD)) ||
 	    ndx_date_parse_iso(refld, &rd) != NDX_DATE_OK)
 		return 1;
 	if (disd == NULL)
 		return ndx_period_has_episode(p, rd, 0, 0);
-	if ((r->raw >> NDX_DISD & 1) ||
+	if ((r->raw & ndx_item_bit(NDX_DISD)) ||
 	    ndx_date_parse_iso(disd, &dd) != NDX_DATE_OK)
 		return 1;
 	return ndx_period_has_episode(p, rd, 1, dd);
@@ -458,11 +465,16 @@ add_row(struct group *g, const struct extract_row *row)
 	iv->line = row->line;
 	iv->trimmed = row->trimmed;
 	iv->normalised = row->normalised;
+	for (int i = NDX_TOP_FIRST; i < NDX_NITEMS; i++)
+		if (row->v[i] != NULL) {
+			ndx_row_make_top(g->arena, iv);
+			break;
+		}
 	for (int i = NDX_INTERVENTION_FIRST; i < NDX_NITEMS; i++)
 		if (row->v[i] != NULL)
 			ndx_row_put(NULL, NULL, iv, i, recent_value(g,
 			    i - NDX_INTERVENTION_FIRST, row->v[i]),
-			    (int)(row->raw >> i & 1));
+			    (int)row_raw(row, i));
 	g->take = g->take || row_in_period(g->period, row);
 	g->run_rows++;
 	g->seq++;

@@ -114,7 +114,7 @@ sql_sink_row(struct sql_sink *k, const char *const *values,
 			return -1;
 		}
 		if ((len = tidy_span(v, lens[i], &lead)) != lens[i]) {
-			row.trimmed |= (uint64_t)1 << item;
+			row.trimmed |= ndx_item_bit((enum ndx_item)item);
 			if (len == 0)
 				continue;
 			memcpy(k->tidy + used, v + lead, len);
@@ -124,13 +124,13 @@ sql_sink_row(struct sql_sink *k, const char *const *values,
 		}
 		if (item == NDX_PC && tidy_postcode(k->ds, v, pc)) {
 			row.v[item] = pc;
-			row.normalised |= (uint64_t)1 << item;
+			row.normalised |= ndx_item_bit((enum ndx_item)item);
 			continue;
 		}
 		row.v[item] = v;
 		if (ndx_items[item].is_date &&
 		    ndx_date_parse_iso(v, &day) == NDX_DATE_SHAPE)
-			row.raw |= (uint64_t)1 << item;
+			row.raw |= ndx_item_bit((enum ndx_item)item);
 	}
 	if (sorter_add(k->sorter, &row, err) != 0)
 		return -1;
@@ -209,7 +209,7 @@ out:
 int
 sql_read(const struct extract *x, const struct ndx_dataset *ds,
     const unsigned char mandatory[NDX_NITEMS], struct sorter *sorter,
-    unsigned long long *rows_read, struct ndx_error *err)
+    unsigned long long *rows_read, int *version, struct ndx_error *err)
 {
 	struct sql_sink k = { 0 };
 	char *found = NULL, *query = NULL;
@@ -253,6 +253,7 @@ sql_read(const struct extract *x, const struct ndx_dataset *ds,
 	else
 		rc = postgresql_run(x->input, query, path, &k, err);
 out:
+	*version = k.mapped ? k.cols.version : 1;
 	if (k.mapped)
 		csv_columns_free(&k.cols);
 	free(k.tidy);

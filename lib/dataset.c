@@ -67,6 +67,9 @@ struct type {
 
 struct item {
 	const struct type *type;
+	int version;		/* of the file that declared it first */
+	unsigned declared;	/* bit 2 (version - 1) + pseudonymised: the
+				   forms that declare it */
 	char *title;		/* the first declaration's documentation */
 	int mandatory;
 	char msg[MSG_MAX];	/* type failure */
@@ -74,8 +77,9 @@ struct item {
 };
 
 struct ndx_dataset {
-	xmlSchemaPtr xsd;
-	struct ndx_form form[2][NDX_NRECORDS];	/* [pseudonymised][record] */
+	xmlSchemaPtr xsd[NDX_DATASET_MAX];	/* [version - 1] */
+	/* [version - 1][pseudonymised][record] */
+	struct ndx_form form[NDX_DATASET_MAX][2][NDX_NRECORDS];
 	struct type **type;
 	size_t ntype;
 	struct item item[NDX_NITEMS];
@@ -94,6 +98,8 @@ struct loader {
 	xmlNodePtr schema;
 	char *tns;		/* targetNamespace */
 	struct ndx_error *err;
+	int version;		/* the dataset version the file describes */
+	size_t type_base;	/* ds->type[type_base...] are this file's */
 };
 
 enum ns_kind { NS_OTHER, NS_XS, NS_TARGET };
@@ -256,16 +262,16 @@ ndx_dataset_ethnic_group_meaning(const struct ndx_dataset *ds,
 }
 
 void *
-ndx_dataset_xsd(const struct ndx_dataset *ds)
+ndx_dataset_xsd(const struct ndx_dataset *ds, int version)
 {
-	return ds->xsd;
+	return ds->xsd[version - 1];
 }
 
 const struct ndx_form *
-ndx_dataset_form(const struct ndx_dataset *ds, int pseudonymised,
-    enum ndx_record rec)
+ndx_dataset_form(const struct ndx_dataset *ds, int version,
+    int pseudonymised, enum ndx_record rec)
 {
-	return &ds->form[pseudonymised != 0][rec];
+	return &ds->form[version - 1][pseudonymised != 0][rec];
 }
 
 const struct ndx_form *
@@ -451,9 +457,12 @@ ndx_dataset_free(struct ndx_dataset *ds)
 
 	if (ds == NULL)
 		return;
-	xmlSchemaFree(ds->xsd);
-	for (i = 0; i < 2 * NDX_NRECORDS; i++)
-		form_free(&ds->form[i / NDX_NRECORDS][i % NDX_NRECORDS]);
+	for (int v = 0; v < NDX_DATASET_MAX; v++) {
+		xmlSchemaFree(ds->xsd[v]);
+		for (i = 0; i < 2 * NDX_NRECORDS; i++)
+			form_free(&ds->form[v][i / NDX_NRECORDS]
+			    [i % NDX_NRECORDS]);
+	}
 	for (i = 0; i < ds->ntype; i++)
 		type_free(ds->type[i]);
 	free(ds->type);
@@ -1002,7 +1011,7 @@ type_get(struct loader *ld, xmlNodePtr at, const char *name)
 	struct type *t;
 	xmlNodePtr st, ct;
 
-	for (size_t i = 0; i < ds->ntype; i++)
+	for (size_t i = ld->type_base; i < ds->ntype; i++)
 		if (strcmp(ds->type[i]->name, name) == 0)
 			return ds->type[i];
 	st = top(ld, "simpleType", name);
@@ -1022,6 +1031,52 @@ type_get(struct loader *ld, xmlNodePtr at, const char *name)
 	ds->type = xreallocarray(ds->type, ds->ntype + 1, sizeof(*ds->type));
 	ds->type[ds->ntype++] = t;
 	return parse_simple(ld, t, st) == 0 ? t : NULL;
+}
+
+/* NULL equals NULL only. */
+static int
+same_text(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/*
+ * Two versions' types for one item say the same: a version 2 file must
+ * judge a version 1 item as version 1 does, and the checker is one.
+ */
+static int
+type_equal(const struct type *a, const struct type *b)
+{
+	if (!same_text(a->name, b->name) || !same_text(a->rule, b->rule) ||
+	    !same_text(a->doc, b->doc) || a->is_date != b->is_date ||
+	    a->has_min != b->has_min || (a->has_min && a->min != b->min) ||
+	    a->minlen != b->minlen || a->maxlen != b->maxlen ||
+	    a->ncode != b->ncode || a->nre != b->nre ||
+	    a->attrs.nattr != b->attrs.nattr)
+		return 0;
+	for (size_t i = 0; i < a->ncode; i++) {
+		const struct code *x = &a->code[i], *y = &b->code[i];
+
+		if (!same_text(x->value, y->value) ||
+		    !same_text(x->meaning, y->meaning) || x->nprop != y->nprop)
+			return 0;
+		for (size_t k = 0; k < 2 * x->nprop; k++)
+			if (!same_text(x->prop[k], y->prop[k]))
+				return 0;
+	}
+	for (size_t i = 0; i < a->nre; i++)
+		if (!same_text(a->pattern[i], b->pattern[i]))
+			return 0;
+	for (size_t i = 0; i < a->attrs.nattr; i++) {
+		const struct ndx_attr_decl *x = &a->attrs.attr[i],
+		    *y = &b->attrs.attr[i];
+
+		if (!same_text(x->name, y->name) || x->type != y->type ||
+		    x->required != y->required ||
+		    !same_text(x->fixed, y->fixed))
+			return 0;
+	}
+	return 1;
 }
 
 static int
@@ -1045,11 +1100,32 @@ declare_item(struct loader *ld, xmlNodePtr el, enum ndx_item item,
 	}
 	if ((t = type_get(ld, el, tname)) == NULL)
 		goto out;
-	if (it->type != NULL && it->type != t) {
-		fail_at(ld, el, "item %s has two types (%s and another)",
-		    ndx_items[item].code, tname);
+	it->declared |= 1u << (2 * (ld->version - 1) + !identifiable);
+	if (it->type != NULL && it->type != t &&
+	    !(it->version < ld->version && type_equal(it->type, t))) {
+		fail_at(ld, el, it->version < ld->version ? "item %s: type "
+		    "%s is not the one dataset version %d gives it" :
+		    "item %s has two types (%s and another)",
+		    ndx_items[item].code, tname, it->version);
 		goto out;
 	}
+	if (it->type != NULL && it->version < ld->version) {
+		/* The earlier version's declaration stands; this one must
+		 * say the same of the item. */
+		if (identifiable) {
+			min = attr(el, "minOccurs");
+			if (it->mandatory != (min == NULL ||
+			    strcmp(min, "0") != 0)) {
+				fail_at(ld, el, "item %s: mandatory in one "
+				    "dataset version and not in another",
+				    ndx_items[item].code);
+				goto out;
+			}
+		}
+		rc = 0;
+		goto out;
+	}
+	it->version = ld->version;
 	if (t->is_date != (int)ndx_items[item].is_date) {
 		fail_at(ld, el, "item %s: the program %s it to be a date",
 		    ndx_items[item].code, t->is_date ? "does not expect" :
@@ -1085,8 +1161,40 @@ out:
 }
 
 static const char *const record_name[NDX_NRECORDS] = {
-	NULL, "client", "episode", "intervention"
+	NULL, "client", "episode", "intervention", "top"
 };
+
+/* The records one record holds, by name (the nesting is the model's). */
+static int
+record_below(int version, enum ndx_record rec, const char *name)
+{
+	switch (rec) {
+	case NDX_REC_ROOT:
+		return strcmp(name, "client") == 0 ? NDX_REC_CLIENT : -1;
+	case NDX_REC_CLIENT:
+		return strcmp(name, "episode") == 0 ? NDX_REC_EPISODE : -1;
+	case NDX_REC_EPISODE:
+		if (strcmp(name, "intervention") == 0)
+			return NDX_REC_INTERVENTION;
+		return version >= 2 && strcmp(name, "top") == 0 ?
+		    NDX_REC_TOP : -1;
+	case NDX_REC_INTERVENTION:
+	case NDX_REC_TOP:
+	case NDX_NRECORDS:
+		break;
+	}
+	return -1;
+}
+
+/* The level of a record's items. */
+static int
+record_level(enum ndx_record rec)
+{
+	return rec == NDX_REC_CLIENT ? NDX_LEVEL_CLIENT :
+	    rec == NDX_REC_EPISODE ? NDX_LEVEL_EPISODE :
+	    rec == NDX_REC_INTERVENTION ? NDX_LEVEL_INTERVENTION :
+	    rec == NDX_REC_TOP ? NDX_LEVEL_TOP : -1;
+}
 
 /* "1" or "0" (minOccurs), "1" or "unbounded" (maxOccurs); absent is 1. */
 static int
@@ -1108,9 +1216,10 @@ occurs(struct loader *ld, xmlNodePtr el, const char *name, const char *alt,
 
 /*
  * Walks a record type: its attributes and its sequence, where item
- * elements are declared and the one other element leads to the record
+ * elements are declared and the other elements lead to the records
  * below.  rec is the record the type describes; the nesting is fixed
- * (root, client, episode, intervention) because the program's model is.
+ * (root, client, episode, then intervention and in version 2 top)
+ * because the program's model is.
  */
 static int
 walk(struct loader *ld, xmlNodePtr ct, int identifiable, enum ndx_record rec)
@@ -1121,11 +1230,11 @@ walk(struct loader *ld, xmlNodePtr ct, int identifiable, enum ndx_record rec)
 	static const char *const el_attrs[] = { "name", "type", "minOccurs",
 	    "maxOccurs", NULL };
 	static const char *const seq_children[] = { "element", NULL };
-	struct ndx_form *f = &ld->ds->form[!identifiable][rec];
+	struct ndx_form *f = &ld->ds->form[ld->version - 1][!identifiable][rec];
 	struct ndx_particle *pt;
 	xmlNodePtr seq, el, sub;
 	char *tname = NULL;
-	int item, records = 0, rc = -1;
+	int item, below, records = 0, rc = -1;
 
 	if (only_attrs(ld, ct, ct_attrs) != 0 ||
 	    only_children(ld, ct, ct_children) != 0 ||
@@ -1164,10 +1273,14 @@ walk(struct loader *ld, xmlNodePtr ct, int identifiable, enum ndx_record rec)
 		pt->unbounded = !pt->unbounded;
 		if ((item = ndx_item_lookup(pt->name)) >= 0) {
 			pt->item = item;
-			if (rec == NDX_REC_ROOT ||
-			    (int)ndx_items[item].level != (int)rec - 1)
+			pt->record = -1;
+			if ((int)ndx_items[item].level != record_level(rec) ||
+			    (ndx_items[item].v2 && ld->version < 2))
 				return fail_at(ld, el, "item %s does not "
 				    "belong in this record", pt->name);
+			if (records > 0)
+				return fail_at(ld, el, "item %s comes after "
+				    "a record", pt->name);
 			if (pt->unbounded)
 				return fail_at(ld, el, "item %s may appear "
 				    "once at most", pt->name);
@@ -1176,12 +1289,13 @@ walk(struct loader *ld, xmlNodePtr ct, int identifiable, enum ndx_record rec)
 			continue;
 		}
 		pt->item = -1;
-		if (rec + 1 >= NDX_NRECORDS || records++ > 0 ||
-		    strcmp(pt->name, record_name[rec + 1]) != 0)
+		if ((below = record_below(ld->version, rec, pt->name)) < 0)
 			return fail_at(ld, el, "element %s is neither an item "
-			    "nor the record <%s>", pt->name,
-			    rec + 1 < NDX_NRECORDS ? record_name[rec + 1] :
-			    "none");
+			    "nor a record of <%s>", pt->name,
+			    rec == NDX_REC_ROOT ? "the root" :
+			    record_name[rec]);
+		pt->record = below;
+		records++;
 		if (qname(ld, el, "type", &tname) != NS_TARGET ||
 		    (sub = top(ld, "complexType", tname)) == NULL) {
 			fail_at(ld, el, "record %s needs a named complex type",
@@ -1190,12 +1304,11 @@ walk(struct loader *ld, xmlNodePtr ct, int identifiable, enum ndx_record rec)
 		}
 		free(tname);
 		tname = NULL;
-		if (walk(ld, sub, identifiable, rec + 1) != 0)
+		if (walk(ld, sub, identifiable, (enum ndx_record)below) != 0)
 			goto out;
 	}
-	if (rec + 1 < NDX_NRECORDS && records == 0)
-		return fail_at(ld, ct, "a record type must hold the record "
-		    "<%s>", record_name[rec + 1]);
+	if (rec < NDX_REC_INTERVENTION && records == 0)
+		return fail_at(ld, ct, "a record type must hold a record");
 	rc = 0;
 out:
 	free(tname);
@@ -1298,8 +1411,11 @@ static int
 undeclared(struct loader *ld, const char *form, int pseudo)
 {
 	for (int i = 0; i < NDX_NITEMS; i++) {
-		if (ld->ds->item[i].type == NULL &&
-		    (int)ndx_items[i].pseudo <= pseudo)
+		if ((int)ndx_items[i].v2 >= ld->version)
+			continue;
+		/* Either form of this version, so far, as the walks go. */
+		if (!(ld->ds->item[i].declared >> (2 * (ld->version - 1)) &
+		    (pseudo ? 3u : 1u)) && (int)ndx_items[i].pseudo <= pseudo)
 			return fail_at(ld, NULL, "item %s is not declared in "
 			    "%s", ndx_items[i].code, form);
 		/* The data dictionary has a title for every column. */
@@ -1319,12 +1435,18 @@ undeclared(struct loader *ld, const char *form, int pseudo)
 static int
 load_ethnic_group(struct loader *ld)
 {
-	const struct type *eth = ld->ds->item[NDX_ETHNIC].type;
+	const struct type *eth = ld->ds->item[NDX_ETHNIC].type, *t;
 	const char *g;
 
-	if ((ld->ds->ethnic_group = type_get(ld, ld->schema,
-	    "EthnicGroup")) == NULL)
+	if ((t = type_get(ld, ld->schema, "EthnicGroup")) == NULL)
 		return -1;
+	if (ld->ds->ethnic_group != NULL) {
+		if (!type_equal(ld->ds->ethnic_group, t))
+			return fail_at(ld, NULL, "type EthnicGroup is not "
+			    "the one dataset version 1 gives");
+		return 0;
+	}
+	ld->ds->ethnic_group = t;
 	if (ld->ds->ethnic_group->ncode == 0)
 		return fail_at(ld, NULL, "type EthnicGroup needs a code list");
 	for (size_t i = 0; i < eth->ncode; i++) {
@@ -1339,9 +1461,10 @@ load_ethnic_group(struct loader *ld)
 
 static int
 load_xsd_doc(struct ndx_dataset *ds, xmlDocPtr doc, const char *path,
-    struct ndx_error *err)
+    int version, struct ndx_error *err)
 {
-	struct loader ld = { ds, path, xmlDocGetRootElement(doc), NULL, err };
+	struct loader ld = { ds, path, xmlDocGetRootElement(doc), NULL, err,
+	    version, ds->ntype };
 	int rc = -1;
 
 	if (ld.schema == NULL || !is_xs(ld.schema, "schema") ||
@@ -1358,7 +1481,8 @@ load_xsd_doc(struct ndx_dataset *ds, xmlDocPtr doc, const char *path,
 	    load_ethnic_group(&ld) != 0)
 		goto out;
 	for (int i = 0; i < NDX_NITEMS; i++)
-		if (item_messages(&ld, i) != 0)
+		if (ds->item[i].version == version &&
+		    item_messages(&ld, i) != 0)
 			goto out;
 	rc = 0;
 out:
@@ -1404,7 +1528,8 @@ discard_error(void *ctx, xmlErrorPtr e)
 }
 
 static int
-load_xsd(struct ndx_dataset *ds, const char *path, struct ndx_error *err)
+load_xsd(struct ndx_dataset *ds, const char *path, int version,
+    struct ndx_error *err)
 {
 	struct schema_errors se = { err, path, 0 };
 	xmlSchemaParserCtxtPtr pctxt = NULL;
@@ -1433,13 +1558,13 @@ load_xsd(struct ndx_dataset *ds, const char *path, struct ndx_error *err)
 		goto out;
 	}
 	xmlSchemaSetParserStructuredErrors(pctxt, schema_error, &se);
-	if ((ds->xsd = xmlSchemaParse(pctxt)) == NULL) {
+	if ((ds->xsd[version - 1] = xmlSchemaParse(pctxt)) == NULL) {
 		if (!se.seen)
 			ndx_error_set(err, NDX_EX_CONFIG, path, 0,
 			    "cannot compile the schema");
 		goto out;
 	}
-	rc = load_xsd_doc(ds, doc, path, err);
+	rc = load_xsd_doc(ds, doc, path, version, err);
 out:
 	xmlSetStructuredErrorFunc(saved_ctx, saved);
 	xmlSchemaFreeParserCtxt(pctxt);
@@ -1630,13 +1755,15 @@ struct ndx_dataset *
 ndx_dataset_load(struct ndx_error *err)
 {
 	struct ndx_dataset *ds = xcalloc(1, sizeof(*ds)), *ret = NULL;
-	char *xsd = NULL, *rules = NULL, *areas = NULL;
+	char *xsd = NULL, *xsd2 = NULL, *rules = NULL, *areas = NULL;
 
 	if ((xsd = datafile("episodes.xsd", err)) == NULL ||
+	    (xsd2 = datafile("episodes-2.xsd", err)) == NULL ||
 	    (rules = datafile("rules.csv", err)) == NULL ||
 	    (areas = datafile("areas.csv", err)) == NULL)
 		goto out;
-	if (load_xsd(ds, xsd, err) != 0 ||
+	if (load_xsd(ds, xsd, 1, err) != 0 ||
+	    load_xsd(ds, xsd2, 2, err) != 0 ||
 	    read_table(ds, rules, "id,severity,title,action", rule_row,
 	    err) != 0 ||
 	    check_rule_refs(ds, rules, err) != 0 ||
@@ -1650,6 +1777,7 @@ ndx_dataset_load(struct ndx_error *err)
 	ds = NULL;
 out:
 	free(xsd);
+	free(xsd2);
 	free(rules);
 	free(areas);
 	ndx_dataset_free(ds);

@@ -100,6 +100,7 @@ struct epxml_reader {
 	size_t nprob, probcap;
 
 	/* libxml2's XSD validator, with EPXML_XSD. */
+	int want_xsd;		/* EPXML_XSD: vx starts at the root */
 	xmlSchemaValidCtxtPtr vx;
 	xmlSchemaSAXPlugPtr plug;
 	xmlSAXHandlerPtr vsax;
@@ -124,8 +125,15 @@ struct epxml_reader {
 };
 
 static const char *const record_name[NDX_NRECORDS] = {
-	"the root", "client", "episode", "intervention"
+	"the root", "client", "episode", "intervention", "top"
 };
+
+/* The record that holds rec. */
+static enum ndx_record
+parent(enum ndx_record rec)
+{
+	return rec == NDX_REC_TOP ? NDX_REC_EPISODE : rec - 1;
+}
 
 static long
 line_now(const struct epxml_reader *r)
@@ -208,7 +216,7 @@ problem(struct epxml_reader *r, enum ndx_record rec, int xsd, int item,
 	p = &r->prob[r->nprob++];
 	memset(p, 0, sizeof(*p));
 	p->episode = rec >= NDX_REC_EPISODE ? (long)r->client->nep - 1 : -1;
-	p->intervention = rec >= NDX_REC_INTERVENTION ?
+	p->intervention = rec >= NDX_REC_INTERVENTION ?	/* or TOP */
 	    (long)cur_episode(r)->niv - 1 : -1;
 	p->item = item;
 	p->xsd = xsd;
@@ -409,7 +417,7 @@ check_attrs(struct epxml_reader *r, const struct ndx_form *f,
  * (1 << item); -1 when a name is not an item of the CSV layout.
  */
 static int
-item_set(const char *s, uint64_t *bits)
+item_set(const char *s, int version, uint64_t *bits)
 {
 	*bits = 0;
 	for (;;) {
@@ -426,12 +434,12 @@ item_set(const char *s, uint64_t *bits)
 		code[n] = '\0';
 		if ((item = ndx_item_lookup(code)) < 0)
 			return -1;
-		for (k = 0; k < ndx_layout_csv_n; k++)
+		for (k = 0; k < ndx_layout_csv_len(version); k++)
 			if (ndx_layout_csv[k] == (enum ndx_item)item)
 				break;
-		if (k == ndx_layout_csv_n)
+		if (k == ndx_layout_csv_len(version))
 			return -1;
-		*bits |= (uint64_t)1 << item;
+		*bits |= ndx_item_bit((enum ndx_item)item);
 		s += n;
 	}
 }
@@ -461,7 +469,8 @@ root_attr(struct epxml_reader *r, const struct ndx_attr_decl *d,
 	};
 
 	if (strcmp(d->name, "absent") == 0) {
-		if (item_set(v->value, &r->header.absent) != 0)
+		if (item_set(v->value, r->header.version, &r->header.absent) !=
+		    0)
 			set_fatal(r, NDX_EX_DATAERR, line_now(r), "root "
 			    "attribute absent names something that is not an "
 			    "item of the CSV layout");
@@ -526,10 +535,11 @@ intervention_attr(struct epxml_reader *r, const struct ndx_attr_decl *d,
 	else if (strcmp(d->name, "normalised") == 0)
 		bits = &iv->normalised;
 	if (bits != NULL) {
-		if (item_set(v->value, bits) != 0)
-			problem(r, NDX_REC_INTERVENTION, 0, -1, "intervention",
-			    "<intervention>'s attribute %s names something "
-			    "that is not an item of the CSV layout", d->name);
+		if (item_set(v->value, r->header.version, bits) != 0)
+			problem(r, r->rec, 0, -1, record_name[r->rec],
+			    "<%s>'s attribute %s names something that is not "
+			    "an item of the CSV layout", record_name[r->rec],
+			    d->name);
 		return;
 	}
 	if (strcmp(d->name, "line") != 0)
@@ -573,7 +583,8 @@ step(struct epxml_reader *r, enum ndx_record rec, const xmlChar *localname)
 		problem(r, rec, 0, f->particle[k].item, name, "<%s> is out of "
 		    "the dataset's order (it comes before <%s>)", name,
 		    f->particle[r->pos[rec]].name);
-		return f->particle[k].item >= 0 ? &f->particle[k] : NULL;
+		/* Read all the same: a record skipped would be rows lost. */
+		return &f->particle[k];
 	}
 	for (size_t j = r->pos[rec]; j < k; j++)
 		if (f->particle[j].min > 0 &&
@@ -610,6 +621,7 @@ static void
 open_record(struct epxml_reader *r, enum ndx_record rec)
 {
 	struct ndx_episode *e;
+	struct ndx_intervention *iv;
 
 	switch (rec) {
 	case NDX_REC_CLIENT:
@@ -624,6 +636,11 @@ open_record(struct epxml_reader *r, enum ndx_record rec)
 	case NDX_REC_INTERVENTION:
 		ndx_episode_add_intervention(r->arena,
 		    cur_episode(r))->xml_line = line_now(r);
+		break;
+	case NDX_REC_TOP:
+		iv = ndx_episode_add_intervention(r->arena, cur_episode(r));
+		iv->xml_line = line_now(r);
+		ndx_row_make_top(r->arena, iv);
 		break;
 	case NDX_REC_ROOT:
 	case NDX_NRECORDS:
@@ -642,6 +659,41 @@ present(const struct epxml_reader *r, int item)
 {
 	return ndx_row_value(r->client, cur_episode(r), cur_intervention(r),
 	    (enum ndx_item)item) != NULL;
+}
+
+/*
+ * The dataset version the root says it is, which decides the form the
+ * rest is judged by.  A value that is no version is judged by version 1's
+ * form, whose fixed dataset="1" then refuses it.
+ */
+static int
+root_version(int nattrs, const xmlChar **attrs)
+{
+	for (int i = 0; i < nattrs; i++) {
+		const xmlChar **a = attrs + 5 * i;
+
+		if (a[2] == NULL && xmlStrEqual(a[0], BAD_CAST "dataset") &&
+		    a[4] - a[3] == 1 && a[3][0] >= '1' &&
+		    a[3][0] <= '0' + NDX_DATASET_MAX)
+			return a[3][0] - '0';
+	}
+	return 1;
+}
+
+/* libxml2's validator, for --xsd, with the schema of the file's version;
+ * it sees every event from the root's start tag on. */
+static int
+start_xsd(struct epxml_reader *r)
+{
+	if ((r->vx = xmlSchemaNewValidCtxt(ndx_dataset_xsd(r->ds,
+	    r->header.version))) == NULL || (r->plug = xmlSchemaSAXPlug(r->vx,
+	    &r->vsax, &r->vdata)) == NULL) {
+		set_fatal(r, NDX_EX_CONFIG, 0, "cannot validate against the "
+		    "dataset schema");
+		return -1;
+	}
+	xmlSchemaSetValidStructuredErrors(r->vx, on_xsd_error, r);
+	return 0;
 }
 
 static void
@@ -672,9 +724,12 @@ start_root(struct epxml_reader *r, const xmlChar *localname,
 	}
 	pseudo = strcmp((const char *)localname, ROOT_PSEUDONYMISED) == 0;
 	r->header.pseudonymised = pseudo;
+	r->header.version = root_version(nattrs, attrs);
+	if (r->want_xsd && start_xsd(r) != 0)
+		return;
 	for (int k = 0; k < NDX_NRECORDS; k++) {
-		const struct ndx_form *f = ndx_dataset_form(r->ds, pseudo,
-		    (enum ndx_record)k);
+		const struct ndx_form *f = ndx_dataset_form(r->ds,
+		    r->header.version, pseudo, (enum ndx_record)k);
 
 		r->form[k] = f;
 		r->pname[k] = xreallocarray(NULL, f->nparticle + 1,
@@ -738,10 +793,10 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 			    "reader's byte scan)");
 			return;
 		}
-		open_record(r, r->rec + 1);
+		open_record(r, (enum ndx_record)pt->record);
 		opened = 1;
 		check_attrs(r, r->form[r->rec], r->rec, -1, name, nattrs,
-		    attrs, r->rec == NDX_REC_INTERVENTION ?
+		    attrs, r->rec >= NDX_REC_INTERVENTION ?
 		    intervention_attr : r->rec == NDX_REC_EPISODE ?
 		    episode_attr : NULL);
 	}
@@ -782,7 +837,7 @@ end_item(struct epxml_reader *r)
 		return;
 	}
 	ndx_row_put(r->client, r->rec >= NDX_REC_EPISODE ? cur_episode(r) :
-	    NULL, r->rec == NDX_REC_INTERVENTION ? cur_intervention(r) : NULL,
+	    NULL, r->rec >= NDX_REC_INTERVENTION ? cur_intervention(r) : NULL,
 	    item, value, r->item_raw);
 }
 
@@ -812,7 +867,7 @@ on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	if (closing) {
 		if (r->rec == NDX_REC_CLIENT)
 			r->client_done = 1;
-		r->rec--;
+		r->rec = parent(r->rec);
 	}
 }
 
@@ -1088,16 +1143,7 @@ epxml_reader_open(const char *path, const struct ndx_dataset *ds, int flags,
 		goto fail;
 	}
 	xmlCtxtUseOptions(r->px, XML_PARSE_NONET);
-	if (flags & EPXML_XSD) {
-		if ((r->vx = xmlSchemaNewValidCtxt(ndx_dataset_xsd(ds))) ==
-		    NULL || (r->plug = xmlSchemaSAXPlug(r->vx, &r->vsax,
-		    &r->vdata)) == NULL) {
-			ndx_error_set(err, NDX_EX_CONFIG, r->name, 0,
-			    "cannot validate against the dataset schema");
-			goto fail;
-		}
-		xmlSchemaSetValidStructuredErrors(r->vx, on_xsd_error, r);
-	}
+	r->want_xsd = (flags & EPXML_XSD) != 0;
 	while (!r->have_root && !r->fatal && !r->finished)
 		feed(r);
 	if (r->fatal) {
@@ -1183,10 +1229,11 @@ epxml_check_values(const struct ndx_dataset *ds, const struct ndx_client *c,
 		    NDX_LEVEL_CLIENT ? 1 : c->nep); i++) {
 			e = ndx_items[item].level == NDX_LEVEL_CLIENT ? NULL :
 			    &c->ep[i];
-			for (size_t j = 0; j < (ndx_items[item].level ==
-			    NDX_LEVEL_INTERVENTION ? e->niv : 1); j++) {
-				iv = ndx_items[item].level ==
-				    NDX_LEVEL_INTERVENTION ? &e->iv[j] : NULL;
+			int row = ndx_items[item].level >=
+			    NDX_LEVEL_INTERVENTION;	/* or TOP */
+
+			for (size_t j = 0; j < (row ? e->niv : 1); j++) {
+				iv = row ? &e->iv[j] : NULL;
 				v = ndx_row_value(c, e, iv, item);
 				if (v == NULL)
 					continue;
@@ -1379,7 +1426,7 @@ put_items_attr(struct epxml_writer *ew, const char *name, uint64_t bits)
 	size_t n = 0;
 
 	for (int i = 0; i < NDX_NITEMS; i++)
-		if (bits >> i & 1)
+		if (bits & ndx_item_bit((enum ndx_item)i))
 			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
 			    n > 0 ? " " : "", ndx_items[i].code);
 	put_attr(ew, name, list);
@@ -1396,7 +1443,7 @@ epxml_writer_open(FILE *fp, const struct ndx_header *h, struct ndx_error *err)
 	ew->pseudonymised = h->pseudonymised;
 	puts_(ew, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<");
 	puts_(ew, h->pseudonymised ? ROOT_PSEUDONYMISED : ROOT_IDENTIFIABLE);
-	put_attr(ew, "dataset", NDX_DATASET_VERSION);
+	put_attr(ew, "dataset", h->version >= 2 ? "2" : "1");
 	put_attr(ew, "asof", h->asof);
 	/* What the header lacks is not written: start="" is not a date. */
 	if (h->period[0] != '\0')
@@ -1510,14 +1557,20 @@ epxml_write_client(struct epxml_writer *ew, const struct ndx_client *c,
 		}
 		econtent = write_items(ew, 3, e->v, e->raw, NDX_EPISODE_FIRST,
 		    NDX_INTERVENTION_FIRST);
-		for (size_t j = 0; j < e->niv; j++) {
-			const struct ndx_intervention *iv = &e->iv[j];
+		/* The interventions, then the TOP rows, as the XSD orders
+		 * them. */
+		for (size_t k = 0; k < 2 * e->niv; k++) {
+			const struct ndx_intervention *iv = &e->iv[k % e->niv];
+			int is_top = k >= e->niv;
+			const char *tag = is_top ? "top" : "intervention";
 			char line[32];
 
+			if ((iv->top != NULL) != is_top)
+				continue;
 			if (!econtent)
 				put(ew, ">", 1);
 			econtent = 1;
-			open_tag(ew, 3, "intervention");
+			open_tag(ew, 3, tag);
 			if (iv->line > 0) {
 				snprintf(line, sizeof(line), "%ld", iv->line);
 				put_attr(ew, "line", line);
@@ -1526,9 +1579,11 @@ epxml_write_client(struct epxml_writer *ew, const struct ndx_client *c,
 				put_items_attr(ew, "trimmed", iv->trimmed);
 			if (!ew->pseudonymised && iv->normalised != 0)
 				put_items_attr(ew, "normalised", iv->normalised);
-			if (write_items(ew, 4, iv->v, iv->raw,
-			    NDX_INTERVENTION_FIRST, NDX_NITEMS))
-				close_tag(ew, 3, "intervention");
+			if (is_top ? write_items(ew, 4, iv->top->v,
+			    iv->top->raw, NDX_TOP_FIRST, NDX_NITEMS) :
+			    write_items(ew, 4, iv->v, iv->raw,
+			    NDX_INTERVENTION_FIRST, NDX_TOP_FIRST))
+				close_tag(ew, 3, tag);
 			else
 				put(ew, "/>", 2);
 		}

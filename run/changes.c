@@ -124,7 +124,8 @@ digest(const struct ndx_client *c, const struct ndx_episode *e,
 		uint64_t h = FNV_BASIS;
 
 		for (int i = NDX_INTERVENTION_FIRST; i < NDX_NITEMS; i++) {
-			const char *v = NDX_I(&e->iv[j], i);
+			const char *v = ndx_row_value(c, e, &e->iv[j],
+			    (enum ndx_item)i);
 
 			h = fnv64(v != NULL ? v : "", h);
 		}

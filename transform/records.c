@@ -113,6 +113,7 @@ line_of(const struct ndx_client *c, const struct ndx_episode *e,
 	case NDX_LEVEL_EPISODE:
 		return e->xml_line;
 	case NDX_LEVEL_INTERVENTION:
+	case NDX_LEVEL_TOP:
 		break;
 	}
 	return iv != NULL ? iv->xml_line : e->xml_line;

@@ -282,7 +282,15 @@ cmp_items(const struct ndx_intervention *x, const struct ndx_intervention *y)
 	for (int i = 0; i < NDX_NINTERVENTION; i++)
 		if ((d = cmp_str(x->v[i], y->v[i])) != 0)
 			return d;
-	return x->raw < y->raw ? -1 : x->raw > y->raw;
+	if (x->raw != y->raw)
+		return x->raw < y->raw ? -1 : 1;
+	/* A TOP row's answers are its items too (dataset version 2). */
+	if (x->top == NULL || y->top == NULL)
+		return (x->top != NULL) - (y->top != NULL);
+	for (int i = 0; i < NDX_NTOP; i++)
+		if ((d = cmp_str(x->top->v[i], y->top->v[i])) != 0)
+			return d;
+	return x->top->raw < y->top->raw ? -1 : x->top->raw > y->top->raw;
 }
 
 /*
@@ -356,7 +364,7 @@ r124(struct rules_ctx *ctx, struct epref *r, struct ivref a, struct ivref b)
 	char items[160] = "", where[40] = "";
 	size_t len = 0;
 
-	for (int i = NDX_MODID + 1; i < NDX_NITEMS; i++)
+	for (int i = NDX_MODID + 1; i < NDX_TOP_FIRST; i++)
 		if (cmp_str(NDX_I(x, i), NDX_I(y, i)) != 0 ||
 		    ((x->raw ^ y->raw) >> (i - NDX_INTERVENTION_FIRST) & 1)) {
 			char bx[32], by[32];

@@ -276,11 +276,11 @@ tidied(struct rules_ctx *ctx, struct ndx_client *c, struct ndx_episode *e,
     struct ndx_intervention *iv)
 {
 	for (int item = 0; item < NDX_NITEMS; item++) {
-		if (iv->trimmed >> item & 1)
+		if (iv->trimmed & ndx_item_bit((enum ndx_item)item))
 			problem_add(ctx, c, e, iv, item, "R102",
 			    "%s had spaces before or after it; they were "
 			    "removed", ndx_items[item].code);
-		if (iv->normalised >> item & 1)
+		if (iv->normalised & ndx_item_bit((enum ndx_item)item))
 			problem_add(ctx, c, e, iv, item, "R103",
 			    "%s was not in capitals with one space before its "
 			    "last three characters; it is sent in that form",

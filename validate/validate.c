@@ -536,7 +536,7 @@ absent_columns(struct validate *v, uint64_t absent, struct ndx_error *err)
 	for (int item = 0; item < NDX_NITEMS; item++) {
 		struct problem p = { 0 };
 
-		if (!(absent >> item & 1))
+		if (!(absent & ndx_item_bit((enum ndx_item)item)))
 			continue;
 		if (rule == NULL) {	/* rules.csv and the code disagree */
 			ndx_error_set(err, NDX_EX_SOFTWARE, "", 0,

@@ -30,12 +30,17 @@ struct ndx_area_la {
 	const char *area;	/* Cleveland */
 };
 
-/* Loads from ndx_datafile(); failures are exit 78 in err. */
+/*
+ * Loads from ndx_datafile(): episodes.xsd (version 1) and episodes-2.xsd
+ * (version 2, which must give every item of version 1 the same type);
+ * failures are exit 78 in err.  An item's checker, code list and title are
+ * one for both versions.
+ */
 struct ndx_dataset *ndx_dataset_load(struct ndx_error *);
 void ndx_dataset_free(struct ndx_dataset *);
 
-/* The compiled XSD (xmlSchemaPtr), for streaming validation. */
-void *ndx_dataset_xsd(const struct ndx_dataset *);
+/* A version's compiled XSD (xmlSchemaPtr), for streaming validation. */
+void *ndx_dataset_xsd(const struct ndx_dataset *, int version);
 
 /* The outcome of checking one value against its item's type. */
 struct ndx_check {
@@ -95,6 +100,7 @@ const char *ndx_dataset_ethnic_group_meaning(const struct ndx_dataset *,
  */
 enum ndx_record {
 	NDX_REC_ROOT, NDX_REC_CLIENT, NDX_REC_EPISODE, NDX_REC_INTERVENTION,
+	NDX_REC_TOP,		/* version 2, beside the interventions */
 	NDX_NRECORDS
 };
 
@@ -113,7 +119,8 @@ struct ndx_attr_decl {
 
 struct ndx_particle {
 	char *name;		/* element name, in the dataset's namespace */
-	int item;		/* enum ndx_item, or -1: the record below */
+	int item;		/* enum ndx_item, or -1: a record below */
+	int record;		/* with item -1, that record's enum ndx_record */
 	int min;		/* 0 or 1 */
 	int unbounded;		/* else at most once */
 };
@@ -128,8 +135,9 @@ struct ndx_form {
 	size_t nattr;
 };
 
+/* A record's form in a dataset version (NDX_DATASET_MIN..MAX). */
 const struct ndx_form *ndx_dataset_form(const struct ndx_dataset *,
-    int pseudonymised, enum ndx_record);
+    int version, int pseudonymised, enum ndx_record);
 /* The attributes an item's element may carry (a date item's raw). */
 const struct ndx_form *ndx_dataset_item_form(const struct ndx_dataset *,
     enum ndx_item);

@@ -7,6 +7,7 @@
  *     <client> AGNCY CLIENTID ... CONSENT
  *       <episode> EPISODID ... DISRSN
  *         <intervention line="N"> MODID ... MODEXIT </intervention>
+ *         <top line="N"> TOPID ... HRISK </top>   (dataset="2" only)
  * Pseudonymised form: root <pseudonymised-episodes>, same namespace, the
  * identifying items replaced as in dataset.md §6.
  *
@@ -35,6 +36,7 @@ struct ndx_header {
 	char end[11];
 	char source[16];	/* "csv", "sqlite", "postgresql", "combined" */
 	int pseudonymised;
+	int version;		/* the dataset's, 1 or 2 (0 is taken as 1) */
 	/* ndx-combine's (pseudonymised form only; "" otherwise): the key id
 	 * of the extracts combined, and each input's agencies and episodes
 	 * left out for CONSENT = N, "D0412,H0227:3 N0852:0". */

@@ -65,17 +65,52 @@ enum ndx_item {
 	NDX_MODST,
 	NDX_MODEND,
 	NDX_MODEXIT,
+	/* TOP (dataset version 2, outcomes.md section 1) */
+	NDX_TOPID,
+	NDX_TOPDATE,
+	NDX_TRSTAGE,
+	NDX_ALCUSE,
+	NDX_ALCUNITS,
+	NDX_OPIUSE,
+	NDX_CRAUSE,
+	NDX_COCAUSE,
+	NDX_AMPHUSE,
+	NDX_CANNUSE,
+	NDX_OTDRGUSE,
+	NDX_IVDRGUSE,
+	NDX_SHARING,
+	NDX_SHOTHEFT,
+	NDX_DRGSELL,
+	NDX_OTHTHEFT,
+	NDX_ASSAULT,
+	NDX_PSYHSTAT,
+	NDX_PHSTAT,
+	NDX_QUALLIFE,
+	NDX_PWORK,
+	NDX_EDUCAT,
+	NDX_ACUTHPBM,
+	NDX_HRISK,
 	NDX_NITEMS
 };
 
 #define NDX_CLIENT_FIRST NDX_AGNCY
 #define NDX_EPISODE_FIRST NDX_EPISODID
 #define NDX_INTERVENTION_FIRST NDX_MODID
+#define NDX_TOP_FIRST NDX_TOPID
 #define NDX_NCLIENT (NDX_EPISODE_FIRST - NDX_CLIENT_FIRST)
 #define NDX_NEPISODE (NDX_INTERVENTION_FIRST - NDX_EPISODE_FIRST)
-#define NDX_NINTERVENTION (NDX_NITEMS - NDX_INTERVENTION_FIRST)
+#define NDX_NINTERVENTION (NDX_TOP_FIRST - NDX_INTERVENTION_FIRST)
+#define NDX_NTOP (NDX_NITEMS - NDX_TOP_FIRST)
 
-enum ndx_level { NDX_LEVEL_CLIENT, NDX_LEVEL_EPISODE, NDX_LEVEL_INTERVENTION };
+/* The dataset versions a file may be (the CSV header, the XML dataset
+ * attribute): 1 is dataset.md, 2 adds TOP (outcomes.md). */
+#define NDX_DATASET_MIN 1
+#define NDX_DATASET_MAX 2
+
+enum ndx_level {
+	NDX_LEVEL_CLIENT, NDX_LEVEL_EPISODE, NDX_LEVEL_INTERVENTION,
+	NDX_LEVEL_TOP
+};
 
 struct ndx_item_info {
 	const char *code;	/* short code, also the XML element name */
@@ -83,6 +118,7 @@ struct ndx_item_info {
 	unsigned is_date : 1;
 	unsigned identifying : 1;	/* [I] in dataset.md: masked in reports */
 	unsigned pseudo : 1;	/* exists only in the pseudonymised form */
+	unsigned v2 : 1;	/* brought by dataset version 2 (TOP) */
 };
 
 extern const struct ndx_item_info ndx_items[NDX_NITEMS];
@@ -90,17 +126,42 @@ extern const struct ndx_item_info ndx_items[NDX_NITEMS];
 /* The item with this short code, or -1. */
 int ndx_item_lookup(const char *code);
 
-/* The CSV layout of dataset.md §1 (input, rejects, commissioner file). */
+/*
+ * The CSV layout of dataset.md §1 (input, rejects, commissioner file) and
+ * the Public Health extract of dataset.md §6, version 1; version 2 adds
+ * the TOP items at the end of each (outcomes.md §2).  The _n are version
+ * 1's; ndx_layout_csv_len() and ndx_layout_public_len() give a version's.
+ */
 extern const enum ndx_item ndx_layout_csv[];
 extern const size_t ndx_layout_csv_n;
-/* The Public Health extract of dataset.md §6. */
 extern const enum ndx_item ndx_layout_public[];
 extern const size_t ndx_layout_public_n;
+size_t ndx_layout_csv_len(int version);
+size_t ndx_layout_public_len(int version);
+
+/*
+ * A source row's set of items (the extract's tidying, a raw date): one
+ * bit for each item of the identifiable form, which are fewer than 64.
+ * The pseudonymised form's derived items have no bit (0).
+ */
+uint64_t ndx_item_bit(enum ndx_item);
 
 /*
  * A value's "raw" bit is set when a source date could not be converted
  * (not DD/MM/YYYY): the value is then the source text, kept for the
  * rejects file, and it is never a valid date.
+ */
+/* A TOP interview's answers (dataset version 2). */
+struct ndx_top {
+	uint64_t raw;		/* bit (item - NDX_TOP_FIRST) */
+	const char *v[NDX_NTOP];
+};
+
+/*
+ * One source row: an intervention, or in dataset version 2 a TOP (top
+ * set, every intervention item absent), or neither (an episode's one row
+ * when it has no intervention and no TOP).  A TOP row is an <top> element
+ * in the episodes XML, written after the episode's <intervention>s.
  */
 struct ndx_intervention {
 	long line;		/* source CSV line, 0 when not from CSV */
@@ -113,6 +174,7 @@ struct ndx_intervention {
 	uint64_t normalised;
 	unsigned mark;		/* the holding program's; 0 when read */
 	const char *v[NDX_NINTERVENTION];
+	struct ndx_top *top;	/* a TOP row's answers, else NULL */
 };
 
 struct ndx_episode {
@@ -141,6 +203,8 @@ struct ndx_client {
 #define NDX_C(c, item) ((c)->v[(item) - NDX_CLIENT_FIRST])
 #define NDX_E(e, item) ((e)->v[(item) - NDX_EPISODE_FIRST])
 #define NDX_I(i, item) ((i)->v[(item) - NDX_INTERVENTION_FIRST])
+/* A TOP item of row i, which must be a TOP row. */
+#define NDX_T(i, item) ((i)->top->v[(item) - NDX_TOP_FIRST])
 
 /* Value of any item for one row (client, episode, intervention). */
 const char *ndx_row_value(const struct ndx_client *,
@@ -153,7 +217,11 @@ void ndx_row_set(struct ndx_arena *, struct ndx_client *,
     struct ndx_episode *, struct ndx_intervention *, enum ndx_item,
     const char *value, int raw);
 
-/* As ndx_row_set, but keeps the pointer: value must live in the arena. */
+/* Makes iv a TOP row (its answers all absent), if it is not one yet. */
+struct ndx_top *ndx_row_make_top(struct ndx_arena *, struct ndx_intervention *);
+
+/* As ndx_row_set, but keeps the pointer: value must live in the arena; a
+ * TOP item is set only on a TOP row (ndx_row_make_top). */
 void ndx_row_put(struct ndx_client *, struct ndx_episode *,
     struct ndx_intervention *, enum ndx_item, const char *value, int raw);
 
@@ -172,7 +240,8 @@ struct ndx_episode *ndx_client_add_episode(struct ndx_arena *,
 struct ndx_intervention *ndx_episode_add_intervention(struct ndx_arena *,
     struct ndx_episode *);
 
-/* An intervention with no items: the row of an episode with none yet. */
+/* A row with no intervention items: the row of an episode with none yet,
+ * or a TOP row. */
 int ndx_intervention_is_empty(const struct ndx_intervention *);
 
 #endif

@@ -49,13 +49,16 @@ test_model_levels_contiguous(void **state)
 	assert_int_equal(NDX_CLIENT_FIRST, 0);
 	assert_true(NDX_CLIENT_FIRST < NDX_EPISODE_FIRST);
 	assert_true(NDX_EPISODE_FIRST < NDX_INTERVENTION_FIRST);
-	assert_true(NDX_INTERVENTION_FIRST < NDX_NITEMS);
-	assert_int_equal(NDX_NCLIENT + NDX_NEPISODE + NDX_NINTERVENTION,
-	    NDX_NITEMS);
+	assert_true(NDX_INTERVENTION_FIRST < NDX_TOP_FIRST);
+	assert_true(NDX_TOP_FIRST < NDX_NITEMS);
+	assert_int_equal(NDX_NCLIENT + NDX_NEPISODE + NDX_NINTERVENTION +
+	    NDX_NTOP, NDX_NITEMS);
+	assert_int_equal(NDX_NTOP, 24);
 	for (int i = 0; i < NDX_NITEMS; i++) {
 		enum ndx_level want = i < NDX_EPISODE_FIRST ?
 		    NDX_LEVEL_CLIENT : i < NDX_INTERVENTION_FIRST ?
-		    NDX_LEVEL_EPISODE : NDX_LEVEL_INTERVENTION;
+		    NDX_LEVEL_EPISODE : i < NDX_TOP_FIRST ?
+		    NDX_LEVEL_INTERVENTION : NDX_LEVEL_TOP;
 
 		if (ndx_items[i].code == NULL)
 			fail_msg("item %d has no code", i);
@@ -67,6 +70,12 @@ test_model_levels_contiguous(void **state)
 	assert_true(NDX_NCLIENT <= 64);
 	assert_true(NDX_NEPISODE <= 64);
 	assert_true(NDX_NINTERVENTION <= 64);
+	assert_true(NDX_NTOP <= 64);
+	/* Version 2 brought the TOP items, and only those. */
+	for (int i = 0; i < NDX_NITEMS; i++)
+		assert_int_equal(ndx_items[i].v2, i >= NDX_TOP_FIRST);
+	assert_string_equal(ndx_items[NDX_TOP_FIRST].code, "TOPID");
+	assert_string_equal(ndx_items[NDX_NITEMS - 1].code, "HRISK");
 	assert_string_equal(ndx_items[NDX_CLIENT_FIRST].code, "AGNCY");
 	assert_string_equal(ndx_items[NDX_EPISODE_FIRST].code, "EPISODID");
 	assert_string_equal(ndx_items[NDX_INTERVENTION_FIRST].code, "MODID");
@@ -95,7 +104,7 @@ test_model_item_flags(void **state)
 {
 	static const enum ndx_item dates[] = { NDX_DOB, NDX_REFLD,
 		NDX_TRIAGED, NDX_PRISREL, NDX_DISD, NDX_REFMODDT, NDX_MODST,
-		NDX_MODEND };
+		NDX_MODEND, NDX_TOPDATE };
 	static const enum ndx_item ident[] = { NDX_CLIENTID, NDX_FINITIAL,
 		NDX_SINITIAL, NDX_DOB, NDX_PC };
 	static const enum ndx_item pseudo[] = { NDX_PSEUDO_CLIENT,
@@ -117,7 +126,7 @@ test_model_item_flags(void **state)
 		nident += ndx_items[i].identifying;
 		npseudo += ndx_items[i].pseudo;
 	}
-	assert_int_equal(ndates, 8);
+	assert_int_equal(ndates, 9);
 	assert_int_equal(nident, 5);
 	assert_int_equal(npseudo, 6);
 }
@@ -154,7 +163,34 @@ test_model_csv_layout(void **state)
 			assert_true(ndx_layout_csv[i - 1] < ndx_layout_csv[i]);
 	}
 	for (int i = 0; i < NDX_NITEMS; i++)
-		assert_int_equal(seen[i], ndx_items[i].pseudo ? 0 : 1);
+		assert_int_equal(seen[i], ndx_items[i].pseudo ||
+		    ndx_items[i].v2 ? 0 : 1);
+	/* Version 2: version 1's, then every TOP item in order. */
+	assert_int_equal(ndx_layout_csv_len(1), 35);
+	assert_int_equal(ndx_layout_csv_len(2), 35 + NDX_NTOP);
+	for (size_t i = 0; i < NDX_NTOP; i++)
+		assert_int_equal(ndx_layout_csv[35 + i], NDX_TOP_FIRST +
+		    (int)i);
+}
+
+/* Each item of the identifiable form has a bit of its own. */
+static void
+test_model_item_bit(void **state)
+{
+	uint64_t all = 0;
+
+	(void)state;
+	for (int i = 0; i < NDX_NITEMS; i++) {
+		uint64_t b = ndx_item_bit((enum ndx_item)i);
+
+		if (ndx_items[i].pseudo) {
+			assert_true(b == 0);
+			continue;
+		}
+		assert_true(b != 0 && (b & (b - 1)) == 0);
+		assert_true((all & b) == 0);
+		all |= b;
+	}
 }
 
 static void
@@ -176,6 +212,13 @@ test_model_public_layout(void **state)
 	for (int i = 0; i < NDX_NITEMS; i++)
 		if (ndx_items[i].pseudo)
 			assert_int_equal(seen[i], 1);
+	/* Version 2: TOPDATE, TRSTAGE and the 21 answers; no TOPID. */
+	assert_int_equal(ndx_layout_public_len(2), 32 + 23);
+	for (size_t i = ndx_layout_public_n; i < ndx_layout_public_len(2);
+	    i++)
+		assert_int_equal(ndx_items[ndx_layout_public[i]].level,
+		    NDX_LEVEL_TOP);
+	assert_int_equal(ndx_layout_public[ndx_layout_public_n], NDX_TOPDATE);
 }
 
 static void
@@ -331,6 +374,7 @@ main(void)
 		T(test_model_item_lookup),
 		T(test_model_item_flags),
 		T(test_model_csv_layout),
+		T(test_model_item_bit),
 		T(test_model_public_layout),
 		T(test_model_row_set_and_raw),
 		T(test_model_row_missing_levels),
