@@ -1274,7 +1274,11 @@ walk(struct loader *ld, xmlNodePtr ct, int identifiable, enum ndx_record rec)
 		if ((item = ndx_item_lookup(pt->name)) >= 0) {
 			pt->item = item;
 			pt->record = -1;
-			if ((int)ndx_items[item].level != record_level(rec) ||
+			/* A TOP row may carry intervention items, for R200
+			 * to reject: the model's row holds both. */
+			if (((int)ndx_items[item].level != record_level(rec) &&
+			    !(rec == NDX_REC_TOP && ndx_items[item].level ==
+			    NDX_LEVEL_INTERVENTION)) ||
 			    (ndx_items[item].v2 && ld->version < 2))
 				return fail_at(ld, el, "item %s does not "
 				    "belong in this record", pt->name);

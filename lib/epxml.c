@@ -1498,21 +1498,19 @@ close_tag(struct epxml_writer *ew, int depth, const char *name)
 	put(ew, ">", 1);
 }
 
-/* Items of one level; returns whether any was written. */
+/* Items of one level; *any says whether the open tag has content yet. */
 static int
 write_items(struct epxml_writer *ew, int depth, const char *const *v,
-    uint64_t raw, int first, int last)
+    uint64_t raw, int first, int last, int *any)
 {
-	int any = 0;
-
 	for (int i = first; i < last; i++) {
 		const char *code = ndx_items[i].code;
 
 		if (v[i - first] == NULL || !in_form(ew, i))
 			continue;
-		if (!any)
+		if (!*any)
 			put(ew, ">", 1);
-		any = 1;
+		*any = 1;
 		open_tag(ew, depth, code);
 		if (raw >> (i - first) & 1)
 			put_attr(ew, "raw", "true");
@@ -1522,7 +1520,7 @@ write_items(struct epxml_writer *ew, int depth, const char *const *v,
 		puts_(ew, code);
 		put(ew, ">", 1);
 	}
-	return any;
+	return *any;
 }
 
 int
@@ -1535,8 +1533,9 @@ epxml_write_client(struct epxml_writer *ew, const struct ndx_client *c,
 		put(ew, ">", 1);
 	ew->nonempty = 1;
 	open_tag(ew, 1, "client");
-	content = write_items(ew, 2, c->v, c->raw, NDX_CLIENT_FIRST,
-	    NDX_EPISODE_FIRST);
+	content = 0;
+	write_items(ew, 2, c->v, c->raw, NDX_CLIENT_FIRST, NDX_EPISODE_FIRST,
+	    &content);
 	for (size_t i = 0; i < c->nep; i++) {
 		const struct ndx_episode *e = &c->ep[i];
 		int econtent;
@@ -1555,8 +1554,9 @@ epxml_write_client(struct epxml_writer *ew, const struct ndx_client *c,
 				put_attr(ew, "sharedline", line);
 			}
 		}
-		econtent = write_items(ew, 3, e->v, e->raw, NDX_EPISODE_FIRST,
-		    NDX_INTERVENTION_FIRST);
+		econtent = 0;
+		write_items(ew, 3, e->v, e->raw, NDX_EPISODE_FIRST,
+		    NDX_INTERVENTION_FIRST, &econtent);
 		/* The interventions, then the TOP rows, as the XSD orders
 		 * them. */
 		for (size_t k = 0; k < 2 * e->niv; k++) {
@@ -1564,6 +1564,7 @@ epxml_write_client(struct epxml_writer *ew, const struct ndx_client *c,
 			int is_top = k >= e->niv;
 			const char *tag = is_top ? "top" : "intervention";
 			char line[32];
+			int rcontent;
 
 			if ((iv->top != NULL) != is_top)
 				continue;
@@ -1579,10 +1580,14 @@ epxml_write_client(struct epxml_writer *ew, const struct ndx_client *c,
 				put_items_attr(ew, "trimmed", iv->trimmed);
 			if (!ew->pseudonymised && iv->normalised != 0)
 				put_items_attr(ew, "normalised", iv->normalised);
-			if (is_top ? write_items(ew, 4, iv->top->v,
-			    iv->top->raw, NDX_TOP_FIRST, NDX_NITEMS) :
-			    write_items(ew, 4, iv->v, iv->raw,
-			    NDX_INTERVENTION_FIRST, NDX_TOP_FIRST))
+			rcontent = 0;
+			/* A TOP row's intervention items too, if any: R200's. */
+			write_items(ew, 4, iv->v, iv->raw,
+			    NDX_INTERVENTION_FIRST, NDX_TOP_FIRST, &rcontent);
+			if (is_top)
+				write_items(ew, 4, iv->top->v, iv->top->raw,
+				    NDX_TOP_FIRST, NDX_NITEMS, &rcontent);
+			if (rcontent)
 				close_tag(ew, 3, tag);
 			else
 				put(ew, "/>", 2);

@@ -125,9 +125,11 @@ episode(const struct pseudo_ctx *x, struct ndx_client *c,
 	int years;
 
 	for (size_t j = 0; j < e->niv; j++)
-		if (e->iv[j].raw != 0)
-			return bad_episode(x, c, e, "an intervention date is "
-			    "not a date", err);
+		if (e->iv[j].raw != 0 || (e->iv[j].top != NULL &&
+		    e->iv[j].top->raw != 0))
+			return bad_episode(x, c, e, e->iv[j].raw != 0 ? "an "
+			    "intervention date is not a date" : "a TOP date "
+			    "is not a date", err);
 	if (e->raw != 0)
 		return bad_episode(x, c, e, "an episode date is not a date",
 		    err);

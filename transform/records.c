@@ -1,5 +1,6 @@
 /*
- * The record-level products: one CSV row per intervention, streamed one
+ * The record-level products: one CSV row per source row (an intervention,
+ * or in dataset version 2 a TOP, whose columns follow), streamed one
  * <client> at a time (the arena is reset after each), so a million rows
  * take the memory of one client.  Their layouts are the dataset's own,
  * ndx_layout_csv and ndx_layout_public in lib/model.c, which the
@@ -42,20 +43,20 @@ enum consent_n {
 
 struct layout {
 	const enum ndx_item *items;
-	const size_t *n;
+	size_t (*len)(int version);	/* the columns of a version */
 	int pseudonymised;		/* the form of episodes it reads */
 	enum consent_n consent_n;
 	const char *wrong_form;		/* when given the other form */
 };
 
 static const struct layout commissioner = {
-	ndx_layout_csv, &ndx_layout_csv_n, 0, CONSENT_N_REDUCE,
+	ndx_layout_csv, ndx_layout_csv_len, 0, CONSENT_N_REDUCE,
 	"pseudonymised episodes: the commissioner file is made from the "
 	"valid identifiable episodes (ndx-validate -o)"
 };
 
 static const struct layout public_health = {
-	ndx_layout_public, &ndx_layout_public_n, 1, CONSENT_N_OMIT,
+	ndx_layout_public, ndx_layout_public_len, 1, CONSENT_N_OMIT,
 	"identifiable episodes: the Public Health extract is made from "
 	"pseudonymised episodes; run ndx-pseudonymise first"
 };
@@ -69,6 +70,7 @@ struct records {
 	struct transform *t;
 	const struct ndx_dataset *ds;
 	const struct layout *lay;
+	size_t ncolumns;		/* of the input's dataset version */
 	const char *name;		/* the input, for messages */
 	FILE *out;
 	unsigned char reduced[NDX_NITEMS];	/* in consent_n_items */
@@ -129,7 +131,7 @@ write_row(struct records *rec, const struct ndx_client *c,
     const struct ndx_episode *e, const struct ndx_intervention *iv,
     int reduced, struct ndx_error *err)
 {
-	size_t n = *rec->lay->n;
+	size_t n = rec->ncolumns;
 
 	for (size_t k = 0; k < n; k++) {
 		enum ndx_item item = rec->lay->items[k];
@@ -347,9 +349,10 @@ records_open(const struct layout *lay, struct transform *t,
 		rec->risk = risk_new(t->ds);
 	/* A person's rows can only be generalised once all are known. */
 	rec->collecting = rec->risk != NULL && t->min_k > 0;
-	for (size_t k = 0; k < *lay->n; k++)
+	rec->ncolumns = lay->len(h->version);
+	for (size_t k = 0; k < rec->ncolumns; k++)
 		rec->field[k] = ndx_items[lay->items[k]].code;
-	if (csvrec_write_row(out, rec->field, *lay->n, 0) != 0) {
+	if (csvrec_write_row(out, rec->field, rec->ncolumns, 0) != 0) {
 		write_failed(err);
 		risk_free(rec->risk);
 		free(rec);

@@ -484,6 +484,102 @@ r123_r124(struct rules_ctx *ctx, struct epref *r, size_t nr,
 	}
 }
 
+static int
+ivref_topid_order(const void *x, const void *y, void *r)
+{
+	const struct ivref *a = x, *b = y;
+	int d = cmp_str(NDX_T(ivref_iv(r, *a), NDX_TOPID),
+	    NDX_T(ivref_iv(r, *b), NDX_TOPID));
+
+	return d != 0 ? d : ivref_pos(*a, *b);
+}
+
+/* " (line N)" of row iv, or "". */
+static const char *
+line_note(const struct ndx_intervention *iv, char buf[40])
+{
+	buf[0] = '\0';
+	if (iv->line > 0)
+		snprintf(buf, 40, " (line %ld)", iv->line);
+	return buf;
+}
+
+/*
+ * R202 over the nr elements r of one EPISODID (dataset version 2): one
+ * start TOP at most, the first in file order standing; and one TOPID
+ * names one TOP, so once a row with a TOPID differs from the first with
+ * it, it and every later one conflict.  An exact duplicate (R123) is not
+ * a second row.
+ */
+static void
+r202(struct rules_ctx *ctx, struct epref *r, size_t nr, struct ivref **buf,
+    size_t *bufcap)
+{
+	struct ivref *v;
+	const struct ndx_intervention *first_start = NULL;
+	char where[40];
+	size_t n = 0;
+
+	for (size_t k = 0; k < nr; k++)
+		for (size_t j = 0; j < r[k].e->niv; j++)
+			n += r[k].e->iv[j].top != NULL;
+	if (n < 2)
+		return;
+	if (n > *bufcap) {
+		*bufcap = n;
+		*buf = xreallocarray(*buf, n, sizeof(**buf));
+	}
+	v = *buf;
+	n = 0;
+	for (size_t k = 0; k < nr; k++)
+		for (size_t j = 0; j < r[k].e->niv; j++) {
+			const struct ndx_intervention *iv = &r[k].e->iv[j];
+
+			if (iv->top == NULL || (iv->mark & MARK_DUPLICATE))
+				continue;
+			v[n].k = (uint32_t)k;
+			v[n].j = (uint32_t)j;
+			n++;
+		}
+	for (size_t m = 0; m < n; m++) {
+		struct ndx_intervention *iv = ivref_iv(r, v[m]);
+
+		if (!same_value(NDX_T(iv, NDX_TRSTAGE), "S"))
+			continue;
+		if (first_start == NULL) {
+			first_start = iv;
+			continue;
+		}
+		problem_add(ctx, r[v[m].k].c, r[v[m].k].e, iv, NDX_TRSTAGE,
+		    "R202", "a second start TOP in this episode: the first is "
+		    "TOPID %s%s", NDX_T(first_start, NDX_TOPID) ?
+		    NDX_T(first_start, NDX_TOPID) : "(none)",
+		    line_note(first_start, where));
+	}
+	qsort_r(v, n, sizeof(*v), ivref_topid_order, r);
+	for (size_t k = 0; k < n;) {
+		const char *topid = NDX_T(ivref_iv(r, v[k]), NDX_TOPID);
+		size_t j = k + 1;
+		int conflict = 0;
+
+		while (j < n && same_value(NDX_T(ivref_iv(r, v[j]),
+		    NDX_TOPID), topid))
+			j++;
+		for (size_t m = k + 1; topid != NULL && m < j; m++) {
+			if (!conflict && cmp_items(ivref_iv(r, v[m]),
+			    ivref_iv(r, v[k])) == 0)
+				continue;
+			conflict = 1;
+			problem_add(ctx, r[v[m].k].c, r[v[m].k].e,
+			    ivref_iv(r, v[m]), NDX_TOPID, "R202",
+			    "another row of this episode%s has TOPID %s with "
+			    "other answers", line_note(ivref_iv(r, v[k]),
+			    where), topid);
+		}
+		k = j;
+	}
+}
+
 /*
  * R125: treatment spans [TRIAGED, DISD] of different episodes of the
  * client that overlap by more than a shared boundary day (a new journey
@@ -606,6 +702,7 @@ rules_group(struct rules_ctx *ctx, struct ndx_client *const *cl, size_t n)
 		r126(ctx, r, i, run_end(r, i, nr));
 		r122(ctx, r, i, run_end(r, i, nr));
 		r123_r124(ctx, r + i, run_end(r, i, nr) - i, &ivbuf, &ivcap);
+		r202(ctx, r + i, run_end(r, i, nr) - i, &ivbuf, &ivcap);
 	}
 	r125(ctx, r, nr);
 

@@ -6,6 +6,7 @@
  * second message about the same wrong value would only confuse.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ndx/date.h"
@@ -264,6 +265,106 @@ rules_episode(struct rules_ctx *ctx, struct ndx_client *c,
 	if (is(OK(NDX_PC), "ZZ99 3VZ") && acc != NULL && !is(acc, "1"))
 		problem_add(ctx, c, e, NULL, NDX_PC, "R071",
 		    "PC is ZZ99 3VZ (no fixed abode) but ACCMNEED is not 1");
+
+	/* The TOP rules of the episode's rows need its start TOP. */
+	ctx->start_top = NULL;
+	ctx->start_top_dated = 0;
+	for (size_t j = 0; j < e->niv && ctx->start_top == NULL; j++)
+		if (e->iv[j].top != NULL &&
+		    is(NDX_T(&e->iv[j], NDX_TRSTAGE), "S")) {
+			ctx->start_top = &e->iv[j];
+			ctx->start_top_dated = date_of(c, e, &e->iv[j],
+			    NDX_TOPDATE, &ctx->start_top_day);
+		}
+}
+
+/* A count of days the TOP gives (0-28), or -1 when absent or invalid. */
+static int
+days_of(const struct rules_ctx *ctx, struct ndx_client *c,
+    struct ndx_episode *e, struct ndx_intervention *iv, enum ndx_item item)
+{
+	const char *v = OK(item);
+
+	return v != NULL ? (int)strtol(v, NULL, 10) : -1;
+}
+
+/* R200-R204 on one TOP row (outcomes.md §3); R202 is cross.c's. */
+static void
+rules_top(struct rules_ctx *ctx, struct ndx_client *c, struct ndx_episode *e,
+    struct ndx_intervention *iv)
+{
+	static const enum ndx_item core[] = { NDX_TOPID, NDX_TOPDATE,
+		NDX_TRSTAGE };
+	const char *stage = OK(NDX_TRSTAGE);
+	ndx_day topdate, triaged, disd;
+	int has_date, has_disd, injecting, sharing;
+	char d1[11], d2[11];
+
+	if (!ndx_intervention_is_empty(iv))
+		problem_add(ctx, c, e, iv, NDX_TOPID, "R200",
+		    "this row gives both intervention items (MODID ...) and "
+		    "TOP items (TOPID ...): a row is one or the other");
+	for (size_t i = 0; i < sizeof(core) / sizeof(core[0]); i++)
+		if (V(core[i]) == NULL)
+			problem_add(ctx, c, e, iv, core[i], "R200",
+			    "%s is missing: a TOP needs TOPID, TOPDATE and "
+			    "TRSTAGE", ndx_items[core[i]].code);
+
+	has_date = date_of(c, e, iv, NDX_TOPDATE, &topdate) &&
+	    OK(NDX_TOPDATE) != NULL;
+	has_disd = date_of(c, e, iv, NDX_DISD, &disd) && OK(NDX_DISD) != NULL;
+	if (has_date && is(stage, "S") && date_of(c, e, iv, NDX_TRIAGED,
+	    &triaged) && (topdate < triaged - 14 || topdate > triaged + 42))
+		problem_add(ctx, c, e, iv, NDX_TOPDATE, "R201",
+		    "a start TOP is dated %s, not from 14 days before to 42 "
+		    "days after TRIAGED %s", dmy(topdate, d1),
+		    dmy(triaged, d2));
+	if (has_date && is(stage, "R")) {
+		if (ctx->start_top != NULL && ctx->start_top_dated &&
+		    topdate <= ctx->start_top_day)
+			problem_add(ctx, c, e, iv, NDX_TOPDATE, "R201",
+			    "a review TOP is dated %s, not after the "
+			    "episode's start TOP (%s)", dmy(topdate, d1),
+			    dmy(ctx->start_top_day, d2));
+		if (has_disd && topdate > disd)
+			problem_add(ctx, c, e, iv, NDX_TOPDATE, "R201",
+			    "a review TOP is dated %s, after DISD %s",
+			    dmy(topdate, d1), dmy(disd, d2));
+	}
+	if (is(stage, "E") || is(stage, "P")) {
+		if (V(NDX_DISD) == NULL)
+			problem_add(ctx, c, e, iv, NDX_TRSTAGE, "R201",
+			    "%s TOP in an episode that is not discharged "
+			    "(DISD is empty)", is(stage, "E") ? "an exit" :
+			    "a post-treatment exit");
+		else if (has_date && has_disd && is(stage, "E") &&
+		    (topdate < disd - 14 || topdate > disd + 14))
+			problem_add(ctx, c, e, iv, NDX_TOPDATE, "R201",
+			    "an exit TOP is dated %s, more than 14 days from "
+			    "DISD %s", dmy(topdate, d1), dmy(disd, d2));
+		else if (has_date && has_disd && is(stage, "P") &&
+		    topdate <= disd)
+			problem_add(ctx, c, e, iv, NDX_TOPDATE, "R201",
+			    "a post-treatment exit TOP is dated %s, not after "
+			    "DISD %s", dmy(topdate, d1), dmy(disd, d2));
+	}
+
+	if ((is(stage, "R") || is(stage, "E")) && ctx->start_top == NULL)
+		problem_add(ctx, c, e, iv, NDX_TRSTAGE, "R203",
+		    "%s TOP in an episode with no start TOP", is(stage, "R") ?
+		    "a review" : "an exit");
+
+	injecting = days_of(ctx, c, e, iv, NDX_IVDRGUSE);
+	sharing = is(OK(NDX_SHARING), "Y");
+	if (iv == ctx->start_top && injecting >= 1 &&
+	    OK(NDX_INJSTAT) != NULL && !is(OK(NDX_INJSTAT), "C"))
+		problem_add(ctx, c, e, iv, NDX_IVDRGUSE, "R204",
+		    "the start TOP reports injecting on %d day%s but INJSTAT "
+		    "is not C (currently injecting)", injecting,
+		    injecting == 1 ? "" : "s");
+	if (sharing && injecting == 0)
+		problem_add(ctx, c, e, iv, NDX_SHARING, "R204",
+		    "SHARING is Y but IVDRGUSE is 0 (no days injected)");
 }
 
 /*
@@ -300,6 +401,10 @@ rules_intervention(struct rules_ctx *ctx, struct ndx_client *c,
 
 	check_items(ctx, c, e, iv, NDX_INTERVENTION_FIRST, NDX_NITEMS);
 	tidied(ctx, c, e, iv);
+	if (iv->top != NULL) {
+		rules_top(ctx, c, e, iv);
+		return;
+	}
 	if (ndx_intervention_is_empty(iv))
 		return;
 	for (size_t i = 0; i < sizeof(core) / sizeof(core[0]); i++)

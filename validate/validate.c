@@ -75,6 +75,7 @@ struct validate {
 	struct form_problem *form;	/* its records' form problems */
 	size_t nform, formcap;
 
+	size_t ncolumns;	/* of the rejects: the input's version's */
 	long counts[NCOUNTS];
 	long *by_rule;
 	struct agencies agencies;	/* episodes read by AGNCY */
@@ -180,18 +181,18 @@ static int
 write_rejects(struct validate *v, const struct ndx_client *c,
     const struct ndx_episode *e, struct ndx_error *err)
 {
-	const char *f[64];
-	char dmy[64][11];
+	const char *f[NDX_NITEMS];
+	char dmy[NDX_NITEMS][11];
 
 	for (size_t j = 0; j < e->niv; j++) {
 		v->counts[ROWS_REJECTED]++;
 		if (v->rej == NULL)
 			continue;
-		for (size_t k = 0; k < ndx_layout_csv_n; k++)
+		for (size_t k = 0; k < v->ncolumns; k++)
 			f[k] = csv_value(c, e, &e->iv[j], ndx_layout_csv[k],
 			    dmy[k]);
-		if (csvrec_write_row(ndx_outfile_fp(v->rej), f,
-		    ndx_layout_csv_n, 1) != 0) {
+		if (csvrec_write_row(ndx_outfile_fp(v->rej), f, v->ncolumns,
+		    1) != 0) {
 			ndx_error_set(err, NDX_EX_IOERR, v->o.rejects_path, 0,
 			    "write error");
 			return -1;
@@ -389,6 +390,7 @@ open_outputs(struct validate *v, const struct ndx_header *h,
 	const char *outs[2 + VALIDATE_REPORTS_MAX];
 	size_t nouts = 0;
 
+	v->ncolumns = ndx_layout_csv_len(h->version);
 	outs[nouts++] = v->o.out_path;
 	outs[nouts++] = v->o.rejects_path;
 	for (size_t r = 0; r < v->o.nreports; r++)
@@ -400,15 +402,15 @@ open_outputs(struct validate *v, const struct ndx_header *h,
 	    err)) == NULL)
 		return -1;
 	if (v->o.rejects_path != NULL) {
-		const char *hdr[64];
+		const char *hdr[NDX_NITEMS];
 
 		if ((v->rej = ndx_outfile_open(v->o.rejects_path, err)) ==
 		    NULL)
 			return -1;
-		for (size_t k = 0; k < ndx_layout_csv_n; k++)
+		for (size_t k = 0; k < v->ncolumns; k++)
 			hdr[k] = ndx_items[ndx_layout_csv[k]].code;
 		if (csvrec_write_row(ndx_outfile_fp(v->rej), hdr,
-		    ndx_layout_csv_n, 0) != 0) {
+		    v->ncolumns, 0) != 0) {
 			ndx_error_set(err, NDX_EX_IOERR, v->o.rejects_path, 0,
 			    "write error");
 			return -1;

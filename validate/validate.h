@@ -55,6 +55,14 @@ struct rules_ctx {
 	 */
 	const char *unknown_rule;
 	struct problem unrecorded;
+	/*
+	 * Set by rules_episode() for rules_intervention() on the episode's
+	 * rows (dataset version 2): its first start TOP, or NULL, and that
+	 * TOP's date when it is a valid one.
+	 */
+	const struct ndx_intervention *start_top;
+	int start_top_dated;
+	ndx_day start_top_day;
 };
 
 /* Dates of one row, parsed once: ok[] is set for valid present dates. */
@@ -76,7 +84,7 @@ void rules_intervention(struct rules_ctx *, struct ndx_client *,
 #define MARK_VALUE_ERR 4u	/* record has an R001/R002/R003/R070 error */
 #define MARK_FORM_ERR 8u	/* record has a form problem (the reader's) */
 
-/* cross.c: rules R121-R125 across the rows of one group. */
+/* cross.c: rules R121-R126 and R202 across the rows of one group. */
 void rules_group(struct rules_ctx *, struct ndx_client *const *clients,
     size_t nclients);
 

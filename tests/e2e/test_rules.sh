@@ -48,8 +48,11 @@ want_rejects() {
 	csv_records "$R/rejects.csv" | cut -f 2- >"$R/rejects.all"
 	if [ -s "$R/rejects.all" ]; then
 		_h=$(head -n 1 "$R/rejects.all")
-		# The layout's header, whatever columns the input had (R104).
-		_w=$(head -n 1 "$DATA/rules/example-pass.csv" | tr ',' '\t')
+		# The layout's header, whatever columns the input had (R104):
+		# the input's dataset version's.
+		_x=$DATA/rules/example-pass.csv
+		head -n 1 "$1" | grep -q TOPID && _x=$DATA/rules/v2-example-pass.csv
+		_w=$(head -n 1 "$_x" | tr ',' '\t')
 		[ "$_h" = "$_w" ] || bad "rejects header is '$_h'"
 	fi
 	sed 1d "$R/rejects.all" | sort >"$R/rejects.got"
@@ -57,13 +60,14 @@ want_rejects() {
 }
 
 # want_counts CSV READ WRITTEN REJECTED DUPLICATES, from the outputs:
-# source rows, <intervention> elements of valid.xml, rows of rejects.csv,
+# source rows, <intervention> and <top> elements of valid.xml, rows of
+# rejects.csv,
 # R123 rows of the report.
 want_counts() {
 	_read=$(data_rows "$1" | wc -l | tr -d ' ')
 	_written=0
 	[ -f "$R/valid.xml" ] &&
-	    _written=$(grep -o '<intervention[ />]' "$R/valid.xml" | wc -l | tr -d ' ')
+	    _written=$(grep -Eo '<(intervention|top)[ />]' "$R/valid.xml" | wc -l | tr -d ' ')
 	_rejected=0
 	[ -s "$R/rejects.csv" ] &&
 	    _rejected=$(data_rows "$R/rejects.csv" | wc -l | tr -d ' ')
@@ -84,7 +88,7 @@ want_masked() {
 	    NR == 1 { for (i = 2; i <= NF; i++) col[$i] = i; next }
 	    {
 		for (c in col)
-			if (c ~ /^(REFLD|TRIAGED|PRISREL|DISD|REFMODDT|MODST|MODEND)$/)
+			if (c ~ /^(REFLD|TRIAGED|PRISREL|DISD|REFMODDT|MODST|MODEND|TOPDATE)$/)
 				other[$col[c]] = 1
 		dob[$col["DOB"]] = 1
 		if ($col["PC"] != "" && $col["PC"] != "ZZ99 3VZ") print $col["PC"]

@@ -1232,6 +1232,184 @@ test_cross_scale_conflicting_rows(void **state)
 	expect_episodes(fx, 1, 1);
 }
 
+/* ------------------------------------------------------ TOP (v2) */
+
+/*
+ * Dataset version 2's rules R200-R204 (outcomes.md §3), over one episode
+ * of TOP rows, the whole per-group pass run.  The episode is triaged on
+ * 2026-07-03 (the base row's date), discharged on disd or open, with one
+ * intervention, M1; each TOP row below is added after it, on the next
+ * CSV line.  Every bound was worked out by hand from the rule: a start
+ * TOP from 2026-06-19 (TRIAGED - 14) to 2026-08-14 (TRIAGED + 42), an
+ * exit from 14 days before DISD to 14 after.
+ */
+struct top_row {
+	const char *topid, *date, *stage;
+	const char *ivdrguse, *sharing;	/* NULL: absent */
+	int with_modid;			/* the row gives MODID too */
+};
+
+#define NTOPS 4
+struct top_case {
+	const char *name;
+	const char *disd;		/* NULL: open */
+	const char *injstat;		/* NULL: the base row's C */
+	struct top_row top[NTOPS];	/* up to a NULL stage and topid */
+	const char *rule;		/* NULL: no problem at all */
+	int field;
+	int on;				/* the TOP row it is on, 0-based */
+	enum ndx_severity severity;
+	int rejected;
+};
+
+static const struct top_case top_cases[] = {
+	{ "valid: S, R, E and P within every bound", "2026-10-01", NULL,
+	    { { "T1", "2026-06-19", "S", "2", "N", 0 },
+	      { "T2", "2026-06-20", "R", "0", "N", 0 },
+	      { "T3", "2026-10-15", "E", NULL, NULL, 0 },
+	      { "T4", "2026-10-02", "P", NULL, NULL, 0 } },
+	    NULL, -1, 0, 0, 0 },
+	{ "valid: a start TOP 42 days after TRIAGED", NULL, NULL,
+	    { { "T1", "2026-08-14", "S", NULL, NULL, 0 } },
+	    NULL, -1, 0, 0, 0 },
+	{ "valid: an exit 14 days before DISD", "2026-10-01", NULL,
+	    { { "T1", "2026-07-03", "S", NULL, NULL, 0 },
+	      { "T2", "2026-09-17", "E", NULL, NULL, 0 } },
+	    NULL, -1, 0, 0, 0 },
+	{ "valid: a review on DISD", "2026-10-01", NULL,
+	    { { "T1", "2026-07-03", "S", NULL, NULL, 0 },
+	      { "T2", "2026-10-01", "R", NULL, NULL, 0 } },
+	    NULL, -1, 0, 0, 0 },
+	{ "R200 TRSTAGE missing", NULL, NULL,
+	    { { "T1", "2026-07-03", "", NULL, NULL, 0 } },
+	    "R200", NDX_TRSTAGE, 0, NDX_SEV_ERROR, 1 },
+	{ "R200 TOPID missing", NULL, NULL,
+	    { { "", "2026-07-03", "S", NULL, NULL, 0 } },
+	    "R200", NDX_TOPID, 0, NDX_SEV_ERROR, 1 },
+	{ "R200 a row with MODID too", NULL, NULL,
+	    { { "T1", "2026-07-03", "S", NULL, NULL, 1 } },
+	    "R200", NDX_TOPID, 0, NDX_SEV_ERROR, 1 },
+	{ "R201 start 15 days before TRIAGED", NULL, NULL,
+	    { { "T1", "2026-06-18", "S", NULL, NULL, 0 } },
+	    "R201", NDX_TOPDATE, 0, NDX_SEV_ERROR, 1 },
+	{ "R201 start 43 days after TRIAGED", NULL, NULL,
+	    { { "T1", "2026-08-15", "S", NULL, NULL, 0 } },
+	    "R201", NDX_TOPDATE, 0, NDX_SEV_ERROR, 1 },
+	{ "R201 review on the start TOP's day", NULL, NULL,
+	    { { "T1", "2026-07-10", "S", NULL, NULL, 0 },
+	      { "T2", "2026-07-10", "R", NULL, NULL, 0 } },
+	    "R201", NDX_TOPDATE, 1, NDX_SEV_ERROR, 1 },
+	{ "R201 review the day after DISD", "2026-10-01", NULL,
+	    { { "T1", "2026-07-03", "S", NULL, NULL, 0 },
+	      { "T2", "2026-10-02", "R", NULL, NULL, 0 } },
+	    "R201", NDX_TOPDATE, 1, NDX_SEV_ERROR, 1 },
+	{ "R201 exit 15 days after DISD", "2026-10-01", NULL,
+	    { { "T1", "2026-07-03", "S", NULL, NULL, 0 },
+	      { "T2", "2026-10-16", "E", NULL, NULL, 0 } },
+	    "R201", NDX_TOPDATE, 1, NDX_SEV_ERROR, 1 },
+	{ "R201 exit in an open episode", NULL, NULL,
+	    { { "T1", "2026-07-03", "S", NULL, NULL, 0 },
+	      { "T2", "2026-10-16", "E", NULL, NULL, 0 } },
+	    "R201", NDX_TRSTAGE, 1, NDX_SEV_ERROR, 1 },
+	{ "R201 post-treatment exit on DISD", "2026-10-01", NULL,
+	    { { "T1", "2026-07-03", "S", NULL, NULL, 0 },
+	      { "T2", "2026-10-01", "P", NULL, NULL, 0 } },
+	    "R201", NDX_TOPDATE, 1, NDX_SEV_ERROR, 1 },
+	{ "R202 two start TOPs", NULL, NULL,
+	    { { "T1", "2026-07-03", "S", NULL, NULL, 0 },
+	      { "T2", "2026-07-04", "S", NULL, NULL, 0 } },
+	    "R202", NDX_TRSTAGE, 1, NDX_SEV_ERROR, 1 },
+	{ "R202 one TOPID, two TOPs", NULL, NULL,
+	    { { "T1", "2026-07-03", "S", NULL, NULL, 0 },
+	      { "T1", "2026-10-03", "R", NULL, NULL, 0 } },
+	    "R202", NDX_TOPID, 1, NDX_SEV_ERROR, 1 },
+	{ "R123, not R202: one TOP twice", NULL, NULL,
+	    { { "T1", "2026-07-03", "S", NULL, NULL, 0 },
+	      { "T1", "2026-07-03", "S", NULL, NULL, 0 } },
+	    "R123", -1, 1, NDX_SEV_WARNING, 0 },
+	{ "R203 a review and no start TOP", NULL, NULL,
+	    { { "T2", "2026-10-03", "R", NULL, NULL, 0 } },
+	    "R203", NDX_TRSTAGE, 0, NDX_SEV_WARNING, 0 },
+	{ "R203 an exit and no start TOP", "2026-10-01", NULL,
+	    { { "T2", "2026-10-03", "E", NULL, NULL, 0 } },
+	    "R203", NDX_TRSTAGE, 0, NDX_SEV_WARNING, 0 },
+	{ "no R203: a post-treatment exit alone", "2026-10-01", NULL,
+	    { { "T2", "2026-10-03", "P", NULL, NULL, 0 } },
+	    NULL, -1, 0, 0, 0 },
+	{ "R204 injecting at start, INJSTAT P", NULL, "P",
+	    { { "T1", "2026-07-03", "S", "1", NULL, 0 } },
+	    "R204", NDX_IVDRGUSE, 0, NDX_SEV_WARNING, 0 },
+	{ "no R204: injecting at a review, INJSTAT P", NULL, "P",
+	    { { "T1", "2026-07-03", "S", "0", NULL, 0 },
+	      { "T2", "2026-10-03", "R", "5", NULL, 0 } },
+	    NULL, -1, 0, 0, 0 },
+	{ "R204 sharing, no days injected", NULL, NULL,
+	    { { "T1", "2026-07-03", "S", "0", "Y", 0 } },
+	    "R204", NDX_SHARING, 0, NDX_SEV_WARNING, 0 },
+	{ "no R204: sharing, injecting not asked", NULL, NULL,
+	    { { "T1", "2026-07-03", "S", NULL, "Y", 0 } },
+	    NULL, -1, 0, 0, 0 },
+};
+
+static void
+top_case(struct fixture *fx, const struct top_case *tc)
+{
+	struct ndx_client *c = client_new(fx);
+	struct ndx_episode *e = episode_add(fx, c, "EP-1", "2026-07-03",
+	    tc->disd);
+	struct ndx_intervention *rows[NTOPS];
+	const struct problems *ps;
+	size_t n = 0;
+
+	if (tc->injstat != NULL) {
+		sete(fx, e, NDX_INJSTAT, tc->injstat);
+		sete(fx, e, NDX_ROUTE, "3");	/* smoked: no R042 */
+	}
+	row_add(fx, e, "M1");
+	for (; n < NTOPS && tc->top[n].stage != NULL; n++) {
+		const struct top_row *t = &tc->top[n];
+		struct ndx_intervention *iv =
+		    ndx_episode_add_intervention(fx->arena, e);
+
+		iv->line = fx->line++;
+		ndx_row_make_top(fx->arena, iv);
+		if (t->with_modid)
+			seti(fx, iv, NDX_MODID, "M9");
+		seti(fx, iv, NDX_TOPID, t->topid);
+		seti(fx, iv, NDX_TOPDATE, t->date);
+		seti(fx, iv, NDX_TRSTAGE, t->stage);
+		seti(fx, iv, NDX_OPIUSE, "10");
+		seti(fx, iv, NDX_PSYHSTAT, "8");
+		seti(fx, iv, NDX_IVDRGUSE, t->ivdrguse);
+		seti(fx, iv, NDX_SHARING, t->sharing);
+	}
+	for (size_t k = 0; k < n; k++)
+		rows[k] = &e->iv[1 + k];
+	ps = run(fx, FULL);
+	if (tc->rule == NULL) {
+		expect_count(ps, 0);
+		expect_episodes(fx, 1, 0);
+		return;
+	}
+	expect_count(ps, 1);
+	assert_int_equal(find(ps, tc->rule, tc->field, c, e,
+	    rows[tc->on])->rule->severity, tc->severity);
+	expect_episodes(fx, 1, tc->rejected);
+}
+
+/* Each case on a fresh group; its name is printed first, so a failure
+ * says which. */
+static void
+test_cross_top_rules(void **state)
+{
+	for (size_t k = 0; k < sizeof(top_cases) / sizeof(top_cases[0]);
+	    k++) {
+		print_message("  TOP case: %s\n", top_cases[k].name);
+		reset(state);
+		top_case(*state, &top_cases[k]);
+	}
+}
+
 int
 main(void)
 {
@@ -1276,6 +1454,7 @@ main(void)
 		T(test_cross_scale_distinct_rows),
 		T(test_cross_scale_duplicate_rows),
 		T(test_cross_scale_conflicting_rows),
+		T(test_cross_top_rules),
 	};
 #undef T
 

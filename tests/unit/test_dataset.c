@@ -462,6 +462,10 @@ test_dataset_rules(void **state)
 		{ "R123", NDX_SEV_WARNING }, { "R124", NDX_SEV_ERROR },
 		{ "R125", NDX_SEV_WARNING }, { "R126", NDX_SEV_ERROR },
 		{ "R130", NDX_SEV_NONE },
+		/* dataset version 2 (outcomes.md §3) */
+		{ "R200", NDX_SEV_ERROR }, { "R201", NDX_SEV_ERROR },
+		{ "R202", NDX_SEV_ERROR }, { "R203", NDX_SEV_WARNING },
+		{ "R204", NDX_SEV_WARNING },
 	};
 	const struct ndx_rule *all, *r;
 	size_t n;
