@@ -368,12 +368,15 @@ read_extract(struct combine *k, struct input *in)
 	struct ndx_error err;
 	char iso[NDX_NITEMS][11];
 	int rc, first = 1;
+	/* All inputs are of one version (check_inputs). */
+	size_t ncols = ndx_layout_public_len(strcmp(in->dataset, "2") == 0 ?
+	    2 : 1);
 
 	while ((rc = csvrec_next(r, &rec, &err)) == 1) {
 		if (first) {
 			first = 0;
-			for (size_t i = 0; i < ndx_layout_public_n; i++)
-				if (rec->nfields != ndx_layout_public_n ||
+			for (size_t i = 0; i < ncols; i++)
+				if (rec->nfields != ncols ||
 				    strcmp(rec->field[i],
 				    ndx_items[ndx_layout_public[i]].code) !=
 				    0) {
@@ -385,16 +388,16 @@ read_extract(struct combine *k, struct input *in)
 				}
 			continue;
 		}
-		if (rec->nfields != ndx_layout_public_n) {
+		if (rec->nfields != ncols) {
 			diag_warnx("%s: %s:%ld: %zu fields, %zu expected",
 			    in->arg, PH_FILE, rec->line, rec->nfields,
-			    ndx_layout_public_n);
+			    ncols);
 			csvrec_close(r);
 			return NDX_EX_DATAERR;
 		}
 		memset(&row, 0, sizeof(row));
 		row.line = (long)++k->rows;
-		for (size_t i = 0; i < ndx_layout_public_n; i++) {
+		for (size_t i = 0; i < ncols; i++) {
 			enum ndx_item item = ndx_layout_public[i];
 			const char *v = rec->field[i];
 
@@ -454,6 +457,7 @@ make_header(const struct combine *k, struct ndx_header *h)
 
 	memset(h, 0, sizeof(*h));
 	h->pseudonymised = 1;
+	h->version = strcmp(f->dataset, "2") == 0 ? 2 : 1;
 	snprintf(h->source, sizeof(h->source), "combined");
 	snprintf(h->keyid, sizeof(h->keyid), "%s", f->key_id);
 	if (strcmp(f->period, "-") != 0)
@@ -564,11 +568,15 @@ write_clients(struct combine *k, struct epxml_writer *w,
 			k->episodes++;
 		}
 		iv = ndx_episode_add_intervention(a, e);
-		for (int i = 0; i < NDX_NITEMS; i++)
-			if (ndx_items[i].level == NDX_LEVEL_INTERVENTION &&
-			    row.v[i] != NULL)
+		for (int i = 0; i < NDX_NITEMS; i++) {
+			if (row.v[i] == NULL)
+				continue;
+			if (ndx_items[i].level == NDX_LEVEL_TOP)
+				ndx_row_make_top(a, iv);
+			if (ndx_items[i].level >= NDX_LEVEL_INTERVENTION)
 				ndx_row_put(NULL, NULL, iv, i,
 				    arena_strdup(a, row.v[i]), 0);
+		}
 		/* The row's values live until the next sorter_next(): keep
 		 * a copy of the ones compared with the next row. */
 		arena_reset(prev_a);

@@ -35,6 +35,7 @@ enum {
 	OPT_AS_OF = 256,
 	OPT_CHECK,
 	OPT_CORRECTIONS,
+	OPT_DATASET,
 	OPT_FROM,
 	OPT_MONTH,
 	OPT_PROGRESS,
@@ -51,6 +52,7 @@ static const struct option longopts[] = {
 	{ "as-of", required_argument, NULL, OPT_AS_OF },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "corrections", required_argument, NULL, OPT_CORRECTIONS },
+	{ "dataset", required_argument, NULL, OPT_DATASET },
 	{ "from", required_argument, NULL, OPT_FROM },
 	{ "help", no_argument, NULL, 'h' },
 	{ "month", required_argument, NULL, OPT_MONTH },
@@ -74,6 +76,7 @@ usage(FILE *fp)
 	    "--from DATE --to DATE]\n"
 	    "           [--source URI [--sql FILE] | FILE] "
 	    "[--corrections FILE]\n"
+	    "           [--dataset 1|2]\n"
 	    "       ndx-extract --check --source URI [--sql FILE]\n"
 	    "       ndx-extract --version\n");
 }
@@ -105,6 +108,11 @@ help(void)
 	    "postgresql: and odbc:\n"
 	    "                     (default: sql/episodes.sql in the data "
 	    "directory)\n"
+	    "  --dataset 1|2      the dataset version the source must give "
+	    "(a CSV's\n"
+	    "                     header says it: TOP columns make it 2); "
+	    "2 takes\n"
+	    "                     sql/episodes-2.sql as the default mapping\n"
 	    "  --month YYYY-MM    the financial year to the end of that "
 	    "month\n"
 	    "  --quarter YYYYQn   a quarter of financial year YYYY/YY+1\n"
@@ -203,6 +211,13 @@ parse_options(struct extract *x, int argc, char **argv)
 			break;
 		case OPT_CORRECTIONS:
 			x->corrections = optarg;
+			break;
+		case OPT_DATASET:
+			if (strcmp(optarg, "1") != 0 &&
+			    strcmp(optarg, "2") != 0)
+				return usage_error("--dataset %s: 1 or 2",
+				    optarg);
+			x->want_version = optarg[0] - '0';
 			break;
 		case OPT_SOURCE:
 			x->source = optarg;
@@ -368,6 +383,21 @@ make_header(const struct extract *x, struct ndx_header *h)
 	h->version = x->version;
 }
 
+/* The source is of the version --dataset asks for: 0, or -1 with err
+ * set (65). */
+static int
+wanted_version(const struct extract *x, const char *name,
+    struct ndx_error *err)
+{
+	if (x->want_version == 0 || x->want_version == x->version)
+		return 0;
+	ndx_error_set(err, NDX_EX_DATAERR, name, 0, "dataset version %d "
+	    "(%s), but --dataset %d was asked for", x->version,
+	    x->version == 2 ? "it has the TOP columns" : "it has no TOP "
+	    "column", x->want_version);
+	return -1;
+}
+
 /*
  * A corrections file is of its source's dataset version: rows of another
  * would go out without items the rest have, or with items they lack.
@@ -520,7 +550,8 @@ run(struct extract *x)
 		if (rc == 0 && cin != NULL)
 			rc = csv_read(cin, x->corrections, ds, mandatory, NULL,
 			    &crows, &cabsent, &cversion, &err);
-		if (rc != 0 || same_version(x, cin, cversion, &err) != 0)
+		if (rc != 0 || same_version(x, cin, cversion, &err) != 0 ||
+		    wanted_version(x, name, &err) != 0)
 			goto fail;
 		rc = NDX_EX_OK;
 		goto out;
@@ -554,7 +585,8 @@ run(struct extract *x)
 	else
 		rc = sql_read(x, ds, mandatory, sorter, &x->counts.rows_read,
 		    &x->version, &err);
-	if (rc != 0 || same_version(x, cin, cversion, &err) != 0)
+	if (rc != 0 || same_version(x, cin, cversion, &err) != 0 ||
+	    wanted_version(x, name, &err) != 0)
 		goto fail;
 	/* The last word on reading, however quick it was. */
 	if (x->progress)

@@ -77,6 +77,7 @@ struct extract {
 	uint64_t absent;		/* ndx_item_bit()s: an optional column
 					   the CSV header lacks (R104) */
 	int version;			/* the dataset's, by the columns */
+	int want_version;		/* --dataset, or 0 */
 	struct extract_counts counts;
 };
 

@@ -29,6 +29,7 @@
 #include "extract.h"
 
 #define SQL_NAME "sql/episodes.sql"
+#define SQL_NAME_2 "sql/episodes-2.sql"	/* --dataset 2 */
 /* A mapping is a page or two of SQL; anything far larger is a mistake. */
 #define SQL_MAX (1024 * 1024)
 
@@ -216,8 +217,10 @@ sql_read(const struct extract *x, const struct ndx_dataset *ds,
 	const char *path = x->sql;
 	int rc = -1;
 
-	if (path == NULL && (path = found = ndx_datafile(SQL_NAME)) == NULL) {
-		ndx_error_set(err, NDX_EX_CONFIG, SQL_NAME, 0,
+	if (path == NULL && (path = found = ndx_datafile(x->want_version ==
+	    2 ? SQL_NAME_2 : SQL_NAME)) == NULL) {
+		ndx_error_set(err, NDX_EX_CONFIG, x->want_version == 2 ?
+		    SQL_NAME_2 : SQL_NAME, 0,
 		    "not found in the data directory (set NDX_DATADIR, or "
 		    "give --sql FILE)");
 		goto out;

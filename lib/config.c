@@ -50,16 +50,17 @@ slot(struct ndx_config *cfg, const char *key, long **line, int *found)
 	static const char *const names[] = { "source", "agency", "area",
 	    "key_file", "passphrase_file", "output_root", "as_of",
 	    "disclosure", "signing_key", "signing_passphrase_file",
-	    "group", "trend" };
+	    "group", "trend", "dataset" };
 	char **slots[] = { &cfg->source, &cfg->agency, &cfg->area,
 	    &cfg->key_file, &cfg->passphrase_file, &cfg->output_root,
 	    &cfg->as_of, &cfg->disclosure, &cfg->signing_key,
-	    &cfg->signing_passphrase_file, &cfg->group, &cfg->trend_text };
+	    &cfg->signing_passphrase_file, &cfg->group, &cfg->trend_text,
+	    &cfg->dataset };
 	long *lines[] = { &cfg->source_line, &cfg->agency_line,
 	    &cfg->area_line, &cfg->key_file_line, &cfg->passphrase_file_line,
 	    &cfg->output_root_line, NULL, &cfg->disclosure_line,
 	    &cfg->signing_key_line, &cfg->signing_passphrase_file_line,
-	    &cfg->group_line, &cfg->trend_line };
+	    &cfg->group_line, &cfg->trend_line, NULL };
 	size_t i;
 
 	*found = 1;
@@ -419,6 +420,12 @@ config_line(struct ndx_config *cfg, struct state *st, char *line, long n,
 			return err->code;
 		}
 	}
+	if (dst == &cfg->dataset && strcmp(val, "1") != 0 &&
+	    strcmp(val, "2") != 0) {
+		ndx_error_set(err, NDX_EX_CONFIG, path, n,
+		    "dataset: '%s' is not a dataset version, 1 or 2", val);
+		return err->code;
+	}
 	if (dst == &cfg->trend_text) {
 		errno = 0;
 		cfg->trend = strtol(val, &end, 10);
@@ -726,6 +733,7 @@ ndx_config_free(struct ndx_config *cfg)
 	free(cfg->as_of);
 	free(cfg->disclosure);
 	free(cfg->trend_text);
+	free(cfg->dataset);
 	free(cfg->signing_key);
 	free(cfg->signing_passphrase_file);
 	free(cfg->group);

@@ -44,6 +44,7 @@
 enum {
 	OPT_ENCRYPT = 256, OPT_FORCE, OPT_PASSPHRASE_FILE, OPT_PERIOD,
 	OPT_VERSION, OPT_AS_OF, OPT_AGENCY, OPT_AREA, OPT_RECIPIENT,
+	OPT_DATASET,
 	OPT_KEY_ID, OPT_CONSENT, OPT_RISK, OPT_MANIFEST_DIR, OPT_OPENPGP,
 	OPT_SIGN, OPT_SIGN_PASS, OPT_SIGNER, OPT_DATAPACKAGE, OPT_DISCLOSURE
 };
@@ -54,6 +55,7 @@ static const char usage_text[] =
     "                [--sign FPR] [--signing-passphrase-file F] "
     "[--period LABEL]\n"
     "                [--as-of YYYY-MM-DD] [--agency LIST] [--area NAME]\n"
+    "                [--dataset 1|2]\n"
     "                [--disclosure METHOD] [--recipient NAME] "
     "[--key-id HEX16] "
     "[--consent-excluded N]\n"
@@ -83,6 +85,7 @@ static const char help_text[] =
     "  --period LABEL        the period (2026-10, 2026Q2), with its dates\n"
     "  --as-of YYYY-MM-DD    the data-cut date\n"
     "  --agency LIST         the data's agency codes, comma-separated\n"
+    "  --dataset 1|2         the data's dataset version (default 1)\n"
     "  --area NAME           the police force area\n"
     "  --recipient NAME      who the archive is for\n"
     "  --disclosure METHOD   a PCC return's disclosure control, for the "
@@ -242,6 +245,7 @@ parse_options(struct pack *p, int argc, char **argv)
 		{ "period", required_argument, NULL, OPT_PERIOD },
 		{ "as-of", required_argument, NULL, OPT_AS_OF },
 		{ "agency", required_argument, NULL, OPT_AGENCY },
+		{ "dataset", required_argument, NULL, OPT_DATASET },
 		{ "area", required_argument, NULL, OPT_AREA },
 		{ "disclosure", required_argument, NULL, OPT_DISCLOSURE },
 		{ "recipient", required_argument, NULL, OPT_RECIPIENT },
@@ -262,6 +266,7 @@ parse_options(struct pack *p, int argc, char **argv)
 	int ch, rc, want, provenance = 0;
 	ndx_day day;
 
+	p->dataset = "1";
 	if (argc > 1 && strcmp(argv[1], "verify") == 0)
 		p->mode = MODE_VERIFY;
 	else if (argc > 1 && strcmp(argv[1], "unpack") == 0)
@@ -302,6 +307,14 @@ parse_options(struct pack *p, int argc, char **argv)
 			}
 			v->as_of = optarg;
 			provenance = 1;
+			break;
+		case OPT_DATASET:
+			if (strcmp(optarg, "1") != 0 &&
+			    strcmp(optarg, "2") != 0) {
+				diag_warnx("--dataset %s: 1 or 2", optarg);
+				return NDX_EX_USAGE;
+			}
+			p->dataset = optarg;
 			break;
 		case OPT_AGENCY:
 			if (!agency_list_ok(optarg)) {
@@ -570,15 +583,22 @@ pack_csv_rows(FILE *fp, const char *path, struct ndx_error *err)
 }
 
 int
-pack_xsd_sha256(char out[NDX_SHA256_HEX + 1])
+pack_xsd_sha256(const char *version, char out[NDX_SHA256_HEX + 1])
 {
 	unsigned long long bytes;
+	const char *name = strcmp(version, "1") == 0 ? "episodes.xsd" :
+	    strcmp(version, "2") == 0 ? "episodes-2.xsd" : NULL;
 	char *xsd;
 	FILE *fp;
 	int rc = 0;
 
-	if ((xsd = ndx_datafile("episodes.xsd")) == NULL) {
-		diag_warnx("episodes.xsd not found (set NDX_DATADIR)");
+	if (name == NULL) {
+		diag_warnx("dataset version %s: ndx has versions 1 and 2",
+		    version);
+		return NDX_EX_DATAERR;
+	}
+	if ((xsd = ndx_datafile(name)) == NULL) {
+		diag_warnx("%s not found (set NDX_DATADIR)", name);
 		return NDX_EX_CONFIG;
 	}
 	if ((fp = fopen(xsd, "rb")) == NULL) {
@@ -678,10 +698,10 @@ set_provenance(struct pack *p)
 {
 	int rc;
 
-	if ((rc = pack_xsd_sha256(p->xsd_sha256)) != 0)
+	if ((rc = pack_xsd_sha256(p->dataset, p->xsd_sha256)) != 0)
 		return rc;
 	p->prov.ndx_version = NDX_VERSION;
-	p->prov.dataset_version = NDX_DATASET_VERSION;
+	p->prov.dataset_version = p->dataset;
 	p->prov.xsd_sha256 = p->xsd_sha256;
 	p->prov.period = p->period;
 	return 0;

@@ -69,6 +69,7 @@ struct pack {
 	struct ndx_provenance prov;	/* --as-of, --agency, ... */
 	char start[11], end[11];	/* from --period */
 	char xsd_sha256[NDX_SHA256_HEX + 1];	/* the installed XSD's */
+	const char *dataset;		/* --dataset: "1" or "2" */
 	struct ndx_risk *risk;		/* --risk */
 	char risk_file[PACK_MAX_RISKS][PACK_RISK_FILE];	/* their FILEs */
 	const char *openpgp[PACK_MAX_SIGNERS];	/* --openpgp */
@@ -118,8 +119,12 @@ void pack_verify_free(struct pack *);
  */
 int pack_load_passphrase(struct pack *, int required);
 void pack_hex(const unsigned char *, char out[NDX_SHA256_HEX + 1]);
-/* SHA-256 of the installed episodes.xsd into out; 0 or an exit code. */
-int pack_xsd_sha256(char out[NDX_SHA256_HEX + 1]);
+/*
+ * SHA-256 of the installed XSD of a dataset version ("1": episodes.xsd,
+ * "2": episodes-2.xsd) into out; 0 or an exit code, told (65 for a
+ * version ndx does not have).
+ */
+int pack_xsd_sha256(const char *version, char out[NDX_SHA256_HEX + 1]);
 /* Data rows of a CSV (records after the header); -1 with err set. */
 long long pack_csv_rows(FILE *fp, const char *name, struct ndx_error *);
 int pack_has_suffix(const char *s, const char *suffix);

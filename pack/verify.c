@@ -855,18 +855,21 @@ check_schema(struct pack *p, const char *path, int *problems)
 	char hex[NDX_SHA256_HEX + 1];
 	int rc;
 
-	if ((rc = pack_xsd_sha256(hex)) != 0)
-		return rc;
-	if (strcmp(p->manifest->dataset_version, NDX_DATASET_VERSION) != 0) {
-		diag_warnx("%s: %s: dataset version %s, but version %s is "
-		    "installed", path, NDX_MANIFEST_NAME,
-		    p->manifest->dataset_version, NDX_DATASET_VERSION);
+	const char *v = p->manifest->dataset_version;
+
+	if (strcmp(v, "1") != 0 && strcmp(v, "2") != 0) {
+		diag_warnx("%s: %s: dataset version %s, but versions 1 and 2 "
+		    "are installed", path, NDX_MANIFEST_NAME, v);
 		++*problems;
+		return 0;
 	}
+	if ((rc = pack_xsd_sha256(v, hex)) != 0)
+		return rc;
 	if (strcmp(p->manifest->xsd_sha256, hex) != 0) {
 		diag_warnx("%s: %s: xsd-sha256 %s, but the installed "
-		    "episodes.xsd has %s", path, NDX_MANIFEST_NAME,
-		    p->manifest->xsd_sha256, hex);
+		    "%s has %s", path, NDX_MANIFEST_NAME,
+		    p->manifest->xsd_sha256, strcmp(v, "1") == 0 ?
+		    "episodes.xsd" : "episodes-2.xsd", hex);
 		++*problems;
 	}
 	return 0;

@@ -495,6 +495,7 @@ run_pass(const struct pass_spec *sp, struct pass_result *res)
 	    &err) != 0)
 		goto out;
 	diag_setprogname("ndx-run");
+	res->version = epxml_reader_header(reader)->version;
 	if (open_stages(&p, epxml_reader_header(reader), &err) != 0) {
 		failed = "the pass's outputs";
 		goto out;

@@ -51,6 +51,7 @@ struct pass_result {
 	struct pass_stage *stage;	/* validate first; free() it */
 	size_t nstage;
 	int rejected;		/* the validator rejected episodes */
+	int version;		/* the episodes' dataset version */
 	const char *failed;	/* the stage that failed, or NULL */
 };
 

@@ -124,6 +124,7 @@ struct run {
 	int check;		/* --check */
 	int progress;		/* standard error is a terminal */
 	int drawn;		/* a progress line is on it, unended */
+	int dataset_version;	/* the extract's, from the pass */
 	const char *config;	/* --config FILE */
 	char bindir[PATH_MAX];	/* where ndx-run and its siblings are */
 	const char *area;	/* the area as areas.csv spells it */
@@ -813,10 +814,15 @@ static void
 check_source(struct run *r)
 {
 	const char *av[] = { "ndx-extract", "--check", "--source",
-	    r->cfg.source, NULL };
+	    r->cfg.source, NULL, NULL, NULL };
 	char scheme[32];
 	pid_t pid;
 	int st, rc;
+
+	if (r->cfg.dataset != NULL) {
+		av[4] = "--dataset";
+		av[5] = r->cfg.dataset;
+	}
 
 	if ((pid = spawn(r, av, r->env_extract, -1)) == -1) {
 		if (r->bad == 0)
@@ -1604,6 +1610,8 @@ one_pass(struct run *r, const char *epi, const char *valid, const char *rej,
 		log_stage(r, res.stage[i].name, res.stage[i].rc,
 		    res.stage[i].seconds, i == 0 && !trend_pass);
 	*rejected = res.rejected;
+	if (!trend_pass)
+		r->dataset_version = res.version;
 out:
 	free(res.stage);
 	free(keys);
@@ -1724,7 +1732,8 @@ pack_jobs(struct run *r, struct job *jobs, const char *asof)
 			    r->cfg.signing_passphrase_file, NULL);
 		job_args(j, "--period", r->period.label, "--as-of", asof,
 		    "--agency", agency, "--area", r->area, "--recipient",
-		    c->name, NULL);
+		    c->name, "--dataset", r->dataset_version >= 2 ? "2" : "1",
+		    NULL);
 		if (c->products & NDX_PRODUCT_PCC_RETURN)
 			job_args(j, "--disclosure", r->cfg.disclosure != NULL ?
 			    r->cfg.disclosure : "suppress", NULL);
@@ -1858,6 +1867,8 @@ pipeline(struct run *r)
 	job_init(&one, "extract", -1);
 	job_args(&one, "ndx-extract", "--source", r->cfg.source, "--as-of",
 	    asof, per, lab, "-o", epi, NULL);
+	if (r->cfg.dataset != NULL)
+		job_args(&one, "--dataset", r->cfg.dataset, NULL);
 	if (r->progress)
 		job_arg(&one, "--progress");
 	rc = run_jobs(r, &one, 1);

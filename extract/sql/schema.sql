@@ -96,7 +96,40 @@ CREATE TABLE intervention (
     exit_code     VARCHAR(64)
 );
 
+-- A Treatment Outcomes Profile interview (dataset version 2): the 28 days
+-- before it, at the start of treatment, at reviews and at exit.  A count
+-- of days or units not asked (or not disclosed) is NULL, never 0.
+CREATE TABLE top_interview (
+    top_id        INTEGER PRIMARY KEY,
+    episode_id    INTEGER NOT NULL REFERENCES episode (episode_id),
+    top_ref       VARCHAR(64),               -- TOPID
+    interview_date DATE,
+    stage         VARCHAR(64),               -- TRSTAGE: S, R, E or P
+    alcohol_days  INTEGER,
+    alcohol_units INTEGER,
+    opiate_days   INTEGER,
+    crack_days    INTEGER,
+    cocaine_days  INTEGER,
+    amphetamine_days INTEGER,
+    cannabis_days INTEGER,
+    other_drug_days INTEGER,
+    injecting_days INTEGER,
+    shared_equipment VARCHAR(64),            -- Y/N
+    shoplifting_days INTEGER,
+    drug_selling_days INTEGER,
+    other_theft   VARCHAR(64),
+    assault       VARCHAR(64),
+    psych_health  INTEGER,                   -- 0 poor .. 20 good
+    phys_health   INTEGER,
+    quality_of_life INTEGER,
+    paid_work_days INTEGER,
+    education_days INTEGER,
+    acute_housing VARCHAR(64),
+    eviction_risk VARCHAR(64)
+);
+
 CREATE INDEX client_agency ON client (agency_code, client_ref);
 CREATE INDEX address_client ON address (client_id, valid_from);
 CREATE INDEX episode_client ON episode (client_id);
 CREATE INDEX intervention_episode ON intervention (episode_id);
+CREATE INDEX top_interview_episode ON top_interview (episode_id);

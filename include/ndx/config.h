@@ -81,6 +81,8 @@ struct ndx_config {
 	char *as_of;		/* as_of: YYYY-MM-DD, or NULL for today */
 	char *disclosure;	/* disclosure: for pcc-return, or NULL */
 	char *trend_text;	/* trend: as written, or NULL */
+	char *dataset;		/* dataset: "1" or "2" (ndx-extract
+				   --dataset), or NULL */
 	long trend;		/* trend: quarters in the PCC return's trend
 				   (metrics.md), 0 when not given */
 	unsigned products;	/* products: enum ndx_product bits (union of
