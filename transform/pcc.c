@@ -191,6 +191,26 @@ index_of(const char *const *list, size_t n, const char *s)
 	return SIZE_MAX;
 }
 
+/* The row of LA code among las (ascending code), or -1. */
+static int
+la_index(const struct ndx_area_la *const *las, size_t nla, const char *code)
+{
+	size_t lo = 0, hi = nla;
+
+	while (code != NULL && lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(code, las[mid]->code);
+
+		if (c == 0)
+			return (int)mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
 /* Setup: the area, the period and the tables' columns. */
 
 static int
@@ -556,12 +576,18 @@ date_of(struct pcc *p, const char *v, ndx_day *d, int *has, long line,
 static int
 is_cj(const struct pcc *p, const struct ndx_episode *ep)
 {
+	return scope_is_cj(p->ds, ep);
+}
+
+int
+scope_is_cj(const struct ndx_dataset *ds, const struct ndx_episode *ep)
+{
 	const char *rfls = NDX_E(ep, NDX_RFLS);
 	const char *cjo = NDX_E(ep, NDX_CJORDER);
 
-	return (rfls != NULL && ndx_dataset_code_prop(p->ds, NDX_RFLS, rfls,
+	return (rfls != NULL && ndx_dataset_code_prop(ds, NDX_RFLS, rfls,
 	    "cj") != NULL) || (cjo != NULL &&
-	    ndx_dataset_code_prop(p->ds, NDX_CJORDER, cjo, "breakdown") !=
+	    ndx_dataset_code_prop(ds, NDX_CJORDER, cjo, "breakdown") !=
 	    NULL);
 }
 
@@ -738,20 +764,7 @@ count_person(struct pcc *p, struct person *q, const struct episode *e)
 static int
 la_find(const struct pcc *p, const char *code)
 {
-	size_t lo = 0, hi = p->nla;
-
-	while (code != NULL && lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(code, p->la[mid]->code);
-
-		if (c == 0)
-			return (int)mid;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return -1;
+	return la_index(p->la, p->nla, code);
 }
 
 /* One <client> element: its episodes, if its LA is in the area. */
@@ -1004,7 +1017,8 @@ build_doc(struct pcc *q, size_t n, const struct ndx_header *h)
 		snprintf(num, sizeof(num), "%d", p->t->threshold);
 		xmlNewProp(root, BAD_CAST "threshold", BAD_CAST num);
 	}
-	xmlNewProp(root, BAD_CAST "dataset", BAD_CAST NDX_DATASET_VERSION);
+	xmlNewProp(root, BAD_CAST "dataset", BAD_CAST (h->version >= 2 ? "2" :
+	    "1"));
 	xmlNewProp(root, BAD_CAST "ndx", BAD_CAST NDX_VERSION);
 	if (n > 1) {
 		snprintf(num, sizeof(num), "%zu", n);
@@ -1184,6 +1198,37 @@ trend_quarters(struct pcc_return *r, struct ndx_period *qs,
 	    h->period[0] != '\0' ? h->period : "no label", r->t->trend,
 	    qs[0].label, qs[n - 1].label, lacks, r->t->trend);
 	return -1;
+}
+
+int
+scope_setup(const struct transform *t, const struct ndx_header *h,
+    struct scope *sc, struct ndx_error *err)
+{
+	struct pcc p;
+
+	memset(&p, 0, sizeof(p));
+	memset(sc, 0, sizeof(*sc));
+	p.t = t;
+	p.ds = t->ds;
+	if (setup_area(&p, err) != 0 || setup_period(&p, h, NULL, err) != 0) {
+		free(p.la);
+		return -1;
+	}
+	sc->start = p.start;
+	sc->end = p.end;
+	memcpy(sc->label, p.label, sizeof(sc->label));
+	memcpy(sc->start_iso, p.start_iso, sizeof(sc->start_iso));
+	memcpy(sc->end_iso, p.end_iso, sizeof(sc->end_iso));
+	sc->area = p.area;
+	sc->la = p.la;
+	sc->nla = p.nla;
+	return 0;
+}
+
+int
+scope_la(const struct scope *sc, const char *code)
+{
+	return la_index(sc->la, sc->nla, code);
 }
 
 struct ndx_filter *

@@ -56,6 +56,8 @@ struct product {
 static const struct product products[] = {
 	{ "commissioner", FMT(FORMAT_CSV), 0, product_commissioner,
 	    product_records_free, NULL },
+	{ "outcomes", FMT(FORMAT_CSV) | FMT(FORMAT_XML) | FMT(FORMAT_HTML), 1,
+	    product_outcomes, product_outcomes_free, NULL },
 	{ "pcc-return", FMT(FORMAT_CSV) | FMT(FORMAT_XML) | FMT(FORMAT_HTML) |
 	    FMT(FORMAT_CSV_WIDE) | FMT(FORMAT_XLSX), 1, product_pcc_return,
 	    product_pcc_free,
@@ -93,6 +95,9 @@ static const char products_text[] =
     "products:\n"
     "  commissioner       valid episodes -> the NDTMS-style submission "
     "CSV\n"
+    "  outcomes           valid episodes of dataset version 2 -> the "
+    "outcome measures\n"
+    "                     of the TOP (csv, xml, html)\n"
     "  pcc-return         valid episodes -> the PCC quarterly return "
     "(csv, xml, html)\n"
     "  public-health      pseudonymised episodes -> the Public Health "
@@ -106,18 +111,21 @@ static const char products_text[] =
     "                     html (the default) or xlsx "
     "(validation-report)\n"
     "  --area NAME        the police force area (schemas/areas.csv); "
-    "pcc-return needs it\n"
-    "  --disclosure M     pcc-return's small-number control: suppress (the "
-    "default:\n"
-    "                     counts below --threshold hidden, then secondary "
-    "suppression),\n"
+    "pcc-return and\n"
+    "                     outcomes need it\n"
+    "  --disclosure M     the small-number control of pcc-return and "
+    "outcomes:\n"
+    "                     suppress (the default: counts below --threshold "
+    "hidden, then\n"
+    "                     secondary suppression),\n"
     "                     round5, nhs, or none (internal use; the output "
     "says so)\n"
     "  --threshold N      the smallest count shown under suppress (default "
     "5)\n"
     "  --month YYYY-MM, --quarter YYYYQn, --from DATE --to DATE\n"
-    "                     pcc-return's period (default: the episodes "
-    "file's own)\n"
+    "                     pcc-return's and outcomes' period (default: the "
+    "episodes\n"
+    "                     file's own)\n"
     "  --trend N          with --quarter: that quarter and the N - 1 "
     "before it\n"
     "  --layout L         pcc-return HTML: report (LAs down) or panel "
@@ -348,7 +356,7 @@ parse_options(struct transform *t, int argc, char **argv,
 		return bad_usage("--product is required");
 	if ((p = product_lookup(t->product)) == NULL)
 		return bad_usage("--product %s: not a product (commissioner, "
-		    "pcc-return, public-health, validation-report)",
+		    "outcomes, pcc-return, public-health, validation-report)",
 		    t->product);
 	if (format == NULL)
 		t->format = (enum format)(ffs((int)p->formats) - 1);
@@ -364,7 +372,12 @@ parse_options(struct transform *t, int argc, char **argv,
 		return bad_usage("--trend is of quarters: give --quarter");
 	if (!p->aggregate && (aggregate_opt || t->has_period))
 		return bad_usage("--area, --disclosure, --threshold and "
-		    "periods are for --product pcc-return, not %s", p->name);
+		    "periods are for --product pcc-return or outcomes, not %s",
+		    p->name);
+	if (p->open == product_outcomes && (t->trend > 0 ||
+	    t->layout != LAYOUT_REPORT || t->html != NULL))
+		return bad_usage("--trend, --layout and --html are for "
+		    "--product pcc-return, not outcomes");
 	if (t->html != NULL && (!p->aggregate || t->format == FORMAT_HTML))
 		return bad_usage("--html is for --product pcc-return with "
 		    "--format csv or xml");

@@ -116,6 +116,32 @@ struct ndx_filter *product_public_health(struct transform *,
     const struct ndx_header *h, FILE *out, struct ndx_error *);
 void product_records_free(struct ndx_filter *);
 
+/*
+ * The area and the period of an aggregate, set up as the PCC return sets
+ * up its own (pcc.c): --area and its LAs in ascending code, the period
+ * asked for (which the file must cover) or the file's.
+ */
+struct ndx_area_la;
+struct ndx_episode;
+struct scope {
+	ndx_day start, end;
+	char label[32], start_iso[11], end_iso[11];
+	const char *area;		/* areas.csv's spelling */
+	const struct ndx_area_la **la;	/* ascending code; free() it */
+	size_t nla;
+};
+int scope_setup(const struct transform *, const struct ndx_header *,
+    struct scope *, struct ndx_error *);
+/* The LA's row in the scope, or -1 (outside the area). */
+int scope_la(const struct scope *, const char *code);
+/* A CJ episode (metrics.md): a CJ referral source or requirement. */
+int scope_is_cj(const struct ndx_dataset *, const struct ndx_episode *);
+
+/* outcomes.c: outcomes.md §4, of dataset version 2. */
+struct ndx_filter *product_outcomes(struct transform *,
+    const struct ndx_header *h, FILE *out, struct ndx_error *);
+void product_outcomes_free(struct ndx_filter *);
+
 /* pcc.c: measures of metrics.md with disclosure control. */
 struct ndx_filter *product_pcc_return(struct transform *,
     const struct ndx_header *h, FILE *out, struct ndx_error *);

@@ -11,6 +11,7 @@
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:p="urn:ndx:pcc:1">
+  <xsl:include href="csv-field.xsl"/>
   <xsl:output method="text" encoding="UTF-8"/>
 
   <!-- long (metrics.md's layout) or wide (- -format csv-wide) -->
@@ -110,36 +111,4 @@
     </xsl:for-each>
   </xsl:template>
 
-  <xsl:template name="field">
-    <xsl:param name="s"/>
-    <xsl:choose>
-      <xsl:when test="contains($s, ',') or contains($s, '&quot;') or
-                      contains($s, '&#10;') or contains($s, '&#13;')">
-        <xsl:text>"</xsl:text>
-        <xsl:call-template name="double-quotes">
-          <xsl:with-param name="s" select="$s"/>
-        </xsl:call-template>
-        <xsl:text>"</xsl:text>
-      </xsl:when>
-      <xsl:otherwise>
-        <xsl:value-of select="$s"/>
-      </xsl:otherwise>
-    </xsl:choose>
-  </xsl:template>
-
-  <xsl:template name="double-quotes">
-    <xsl:param name="s"/>
-    <xsl:choose>
-      <xsl:when test="contains($s, '&quot;')">
-        <xsl:value-of select="substring-before($s, '&quot;')"/>
-        <xsl:text>""</xsl:text>
-        <xsl:call-template name="double-quotes">
-          <xsl:with-param name="s" select="substring-after($s, '&quot;')"/>
-        </xsl:call-template>
-      </xsl:when>
-      <xsl:otherwise>
-        <xsl:value-of select="$s"/>
-      </xsl:otherwise>
-    </xsl:choose>
-  </xsl:template>
 </xsl:stylesheet>
