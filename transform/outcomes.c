@@ -362,6 +362,12 @@ build_doc(struct outcomes *o)
 	return doc;
 }
 
+xmlDocPtr
+outcomes_doc(struct ndx_filter *f)
+{
+	return build_doc((struct outcomes *)f);
+}
+
 static int
 outcomes_end(struct ndx_filter *f, struct ndx_error *err)
 {

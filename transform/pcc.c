@@ -1099,6 +1099,9 @@ struct pcc_return {
 	FILE *out;
 	struct pcc *q;
 	size_t n;
+	/* Dataset version 2: the outcome measures of the period, whose HAT
+	 * cohort the HTML reports beside the hat measure (issue 14). */
+	struct ndx_filter *outcomes;
 };
 
 static int
@@ -1110,7 +1113,8 @@ return_client(struct ndx_filter *f, struct ndx_client *c,
 	for (size_t i = 0; i < r->n; i++)
 		if (pcc_client(&r->q[i], c, err) != 0)
 			return -1;
-	return 0;
+	return r->outcomes != NULL ?
+	    r->outcomes->client(r->outcomes, c, err) : 0;
 }
 
 static int
@@ -1129,6 +1133,13 @@ return_end(struct ndx_filter *f, struct ndx_error *err)
 		totals(&r->q[i]);
 	}
 	doc = build_doc(r->q, r->n, &r->h);
+	if (r->outcomes != NULL) {
+		xmlDocPtr od = outcomes_doc(r->outcomes);
+
+		xmlAddChild(xmlDocGetRootElement(doc), xmlDocCopyNode(
+		    xmlDocGetRootElement(od), doc, 1));
+		xmlFreeDoc(od);
+	}
 	rc = write_doc(&r->q[r->n - 1], doc, r->out, err);
 	/* The same figures, rendered once more: one computation, two files. */
 	if (rc == 0 && t->html_fp != NULL &&
@@ -1150,6 +1161,7 @@ product_pcc_free(struct ndx_filter *f)
 	for (size_t i = 0; r->q != NULL && i < r->n; i++)
 		pcc_free(&r->q[i]);
 	free(r->q);
+	product_outcomes_free(r->outcomes);
 	free(r);
 }
 
@@ -1262,6 +1274,9 @@ product_pcc_return(struct transform *t, const struct ndx_header *h,
 		    setup_tables(p, err) != 0)
 			goto fail;
 	}
+	if (h->version >= 2 &&
+	    (r->outcomes = product_outcomes(t, h, NULL, err)) == NULL)
+		goto fail;
 	free(qs);
 	return &r->filter;
 fail:

@@ -141,6 +141,9 @@ int scope_is_cj(const struct ndx_dataset *, const struct ndx_episode *);
 struct ndx_filter *product_outcomes(struct transform *,
     const struct ndx_header *h, FILE *out, struct ndx_error *);
 void product_outcomes_free(struct ndx_filter *);
+/* The outcomes document of what the filter was given so far (the PCC
+ * return's HAT section); the caller frees it. */
+struct _xmlDoc *outcomes_doc(struct ndx_filter *);
 
 /* pcc.c: measures of metrics.md with disclosure control. */
 struct ndx_filter *product_pcc_return(struct transform *,

@@ -11,6 +11,8 @@
 # versions.  Version 1's data is what it was: the same fixtures give the
 # same rows whether or not TOP interviews are made beside them.
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/e2e/browser.sh
+. "$E2E/browser.sh"
 
 Q=2026Q2
 "$BIN/ndx-pseudonymise" keygen "$T/key"
@@ -105,6 +107,22 @@ for a in "$R"/ndx-*.zip; do
 	run ndx-pack verify --passphrase-file "$T/pass" "$a"
 	want_rc 0
 done
+# The PCC return's HTML has the HAT cohort's section (issue 14, item 4):
+# engagement and retention, street drug use, psychosocial outcomes and
+# offending; its CSV is metrics.md's, as for version 1.
+H=$R/ph/pcc-return.html
+for s in 'id="hat-cohort"' 'Engagement and retention' 'Street drug use' \
+    'Psychosocial outcomes' 'Offending' 'days used illicit opiates' \
+    'days used crack' "client's rating of psychological health" \
+    'days shoplifting' 'Dataset version'; do
+	want_fixed "$H" "$s"
+done
+cut -d, -f4 "$R/ph/pcc-return.csv" | sort -u | tr '\n' ' ' >"$T/measures"
+want_fixed "$T/measures" "cj_in_treatment"
+grep -q 'OPIUSE' "$R/ph/pcc-return.csv" && bad "TOP rows in the PCC return's CSV"
+if browser_ready; then
+	browser_shot "$H" "$T/pcc.png"
+fi
 end
 
 begin "a version 2 CSV through every program"

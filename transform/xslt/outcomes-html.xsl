@@ -220,7 +220,7 @@
     <xsl:param name="max"/>
     <xsl:param name="what"/>
     <xsl:variable name="row-h" select="2 * $o-bar-h + $o-gap"/>
-    <xsl:variable name="height" select="count($its) * $row-h + 40"/>
+    <xsl:variable name="height" select="count($its) * $row-h + 46"/>
     <xsl:variable name="hidden"
         select="count($its/o:statistic[starts-with(@name, 'mean')]/o:value[@area_code = 'TOTAL'][. = '*' or . = ''])"/>
     <xsl:if test="$its">
@@ -232,6 +232,7 @@
             <xsl:value-of select="$what"/>
             <xsl:text>)</xsl:text>
           </title>
+          <g transform="translate(0,6)">
           <xsl:for-each select="$its">
             <xsl:variable name="y" select="(position() - 1) * $row-h"/>
             <xsl:variable name="s"
@@ -265,6 +266,7 @@
           <rect class="latest" x="{$o-label-w + 110}" y="{$ly}" width="12"
               height="12"/>
           <text x="{$o-label-w + 128}" y="{$ly + 11}">at the latest TOP</text>
+          </g>
         </svg>
         <figcaption>
           <xsl:text>The force area's means (</xsl:text>

@@ -38,7 +38,12 @@
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:p="urn:ndx:pcc:1"
-    exclude-result-prefixes="p">
+    xmlns:o="urn:ndx:outcomes:1"
+    exclude-result-prefixes="p o">
+
+  <!-- Dataset version 2: the HAT cohort's outcomes, laid out as the
+       outcome measures' own page lays a cohort out. -->
+  <xsl:include href="outcomes-html.xsl"/>
 
   <xsl:output method="html" encoding="UTF-8" indent="yes"
       doctype-system="about:legacy-compat"/>
@@ -83,6 +88,9 @@
         </title>
         <style>
           <xsl:call-template name="style"/>
+          <xsl:if test="o:outcomes">
+            <xsl:call-template name="outcomes-table-style"/>
+          </xsl:if>
         </style>
       </head>
       <body>
@@ -177,14 +185,81 @@
                   </a>
                 </li>
               </xsl:for-each>
+              <xsl:if test="o:outcomes">
+                <li><a href="#hat-cohort">The heroin-assisted treatment
+                  cohort: engagement, drug use, health and
+                  offending</a></li>
+              </xsl:if>
             </ol>
           </nav>
         </header>
         <main>
           <xsl:apply-templates select="p:measure"/>
+          <xsl:apply-templates select="o:outcomes" mode="hat"/>
         </main>
       </body>
     </html>
+  </xsl:template>
+
+  <!--
+    The HAT cohort's monitoring in the structure of the pilot's
+    evaluation: engagement and retention (the hat measure's force area
+    row), street drug use, psychosocial outcomes and offending (the
+    Treatment Outcomes Profile: each item's change from the start TOP to
+    the latest TOP of the period, for the episodes of the cohort).
+  -->
+  <xsl:template match="o:outcomes" mode="hat">
+    <xsl:variable name="hat"
+        select="/p:pcc-return/p:measure[@name = 'hat']/p:row[@total]"/>
+    <xsl:variable name="c" select="o:cohort[@name = 'hat']"/>
+    <section class="measure hat-cohort" id="hat-cohort">
+      <h2>The heroin-assisted treatment cohort</h2>
+      <p class="what">The pilot's monitoring for the quarter, in the
+        order of its evaluation.  Engagement and retention count people
+        in heroin-assisted treatment (an intervention of type 97); the
+        outcomes compare each episode's start Treatment Outcomes Profile
+        (TOP) with its latest review or exit TOP dated in the quarter.
+        Days are of the 28 before the interview; ratings run from 0
+        (poor) to 20 (good).  Figures are under the disclosure control
+        stated above.</p>
+      <h3>Engagement and retention</h3>
+      <table class="outcomes">
+        <thead>
+          <tr>
+            <th scope="col">In treatment</th>
+            <th scope="col">New starts</th>
+            <th scope="col">Ended</th>
+            <th scope="col">Ended as planned</th>
+            <th scope="col">Retained at the end</th>
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            <td><xsl:value-of select="$hat/p:value[@breakdown = 'in_treatment']"/></td>
+            <td><xsl:value-of select="$hat/p:value[@breakdown = 'new_starts']"/></td>
+            <td><xsl:value-of select="$hat/p:value[@breakdown = 'ended']"/></td>
+            <td><xsl:value-of select="$hat/p:value[@breakdown = 'ended_planned']"/></td>
+            <td><xsl:value-of select="$hat/p:value[@breakdown = 'retained_at_end']"/></td>
+          </tr>
+        </tbody>
+      </table>
+      <xsl:for-each select="$c">
+        <h3>Street drug use</h3>
+        <xsl:call-template name="outcomes-change">
+          <xsl:with-param name="codes"
+              select="' OPIUSE CRAUSE COCAUSE IVDRGUSE '"/>
+        </xsl:call-template>
+        <h3>Psychosocial outcomes</h3>
+        <xsl:call-template name="outcomes-change">
+          <xsl:with-param name="codes"
+              select="' PSYHSTAT PHSTAT QUALLIFE '"/>
+        </xsl:call-template>
+        <h3>Offending</h3>
+        <xsl:call-template name="outcomes-change">
+          <xsl:with-param name="codes" select="' SHOTHEFT DRGSELL '"/>
+        </xsl:call-template>
+      </xsl:for-each>
+    </section>
   </xsl:template>
 
   <xsl:template name="rule">
