@@ -37,7 +37,8 @@ enum {
 	SEEN_PASS = 1 << 2,
 	SEEN_OPENPGP = 1 << 3,
 	SEEN_MIN_K = 1 << 4,
-	SEEN_FORMAT = 1 << 5
+	SEEN_FORMAT = 1 << 5,
+	SEEN_COHORT = 1 << 6
 };
 
 /*
@@ -244,6 +245,7 @@ recipient_key(struct state *st, const char *key, char *val, long n,
 		{ "products", SEEN_PRODUCTS }, { "key_file", SEEN_KEY },
 		{ "passphrase_file", SEEN_PASS }, { "openpgp", SEEN_OPENPGP },
 		{ "min_k", SEEN_MIN_K }, { "format", SEEN_FORMAT },
+		{ "cohort", SEEN_COHORT },
 	};
 	struct ndx_recipient *r = st->cur;
 	const char *bad = NULL;
@@ -318,6 +320,15 @@ recipient_key(struct state *st, const char *key, char *val, long n,
 				return err->code;
 			}
 		return 0;
+	case SEEN_COHORT:
+		if (strcmp(val, "all") != 0 && strcmp(val, "hat") != 0 &&
+		    strcmp(val, "cj") != 0) {
+			ndx_error_set(err, NDX_EX_CONFIG, st->path, n,
+			    "cohort: '%s' is not all, hat or cj", val);
+			return err->code;
+		}
+		return (r->cohort = strdup(val)) == NULL ?
+		    oom(err, st->path, n) : 0;
 	case SEEN_MIN_K:
 		errno = 0;
 		r->min_k = strtol(val, &end, 10);
@@ -631,11 +642,19 @@ config_finish(struct ndx_config *cfg, struct state *st,
 			return err->code;
 		}
 		if (!(r->products & NDX_PRODUCT_PUBLIC_HEALTH) &&
-		    (r->key_file != NULL || r->min_k != 0)) {
+		    (r->key_file != NULL || r->min_k != 0 ||
+		    r->cohort != NULL)) {
 			ndx_error_set(err, NDX_EX_CONFIG, path, r->line,
 			    "[recipient %s]: %s only with public-health",
 			    r->name, r->key_file != NULL ? "key_file" :
-			    "min_k");
+			    r->min_k != 0 ? "min_k" : "cohort");
+			return err->code;
+		}
+		if (r->cohort != NULL && r->min_k != 0) {
+			ndx_error_set(err, NDX_EX_CONFIG, path, r->line,
+			    "[recipient %s]: cohort and min_k together (an "
+			    "evaluators' extract is not generalised)",
+			    r->name);
 			return err->code;
 		}
 		if (r->passphrase_file != NULL && r->nopenpgp > 0) {
@@ -742,6 +761,7 @@ ndx_config_free(struct ndx_config *cfg)
 		free(cfg->recipients[i].name);
 		free(cfg->recipients[i].key_file);
 		free(cfg->recipients[i].passphrase_file);
+		free(cfg->recipients[i].cohort);
 		free_list(cfg->recipients[i].openpgp,
 		    cfg->recipients[i].nopenpgp);
 	}

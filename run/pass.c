@@ -332,6 +332,8 @@ open_stages(struct pass *p, const struct ndx_header *h, struct ndx_error *err)
 		/* min_k's second reading is of the pseudonymised file. */
 		s->t.input = sp->keys[sp->ph[i].key].xml;
 		s->t.min_k = sp->ph[i].min_k;
+		s->t.cohort = sp->ph[i].cohort != NULL ?
+		    outcomes_cohort(sp->ph[i].cohort) + 1 : 0;
 		if (stage_product(p, s, product_public_health,
 		    product_records_free, sp->ph[i].csv, NULL,
 		    sp->ph[i].summary, &ph, err) != 0)

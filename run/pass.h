@@ -19,6 +19,7 @@ struct pass_ph {
 	const char *stage;	/* "transform-public-health-NAME" */
 	const char *csv, *summary;
 	long min_k;		/* 0: none */
+	const char *cohort;	/* all, hat or cj (outcomes.md §5), or NULL */
 	size_t key;		/* in pass_spec.keys */
 };
 

@@ -1581,6 +1581,7 @@ one_pass(struct run *r, const char *epi, const char *valid, const char *rej,
 		    "public-health.csv"));
 		ph[sp.nph].summary = rc_->summary;
 		ph[sp.nph].min_k = rc_->cfg->min_k;
+		ph[sp.nph].cohort = rc_->cfg->cohort;
 		ph[sp.nph++].key = (size_t)rc_->pseudo;
 	}
 	sp.keys = keys;

@@ -30,9 +30,16 @@
 #define NOTICE_OFF "not for publication: disclosure control off"
 #define MODAL_HAT "97"
 
-enum cohort { COH_ALL, COH_HAT, COH_CJ, NCOHORTS };
-
 static const char *const cohort_name[NCOHORTS] = { "all", "hat", "cj" };
+
+int
+outcomes_cohort(const char *name)
+{
+	for (int c = 0; c < NCOHORTS; c++)
+		if (strcmp(name, cohort_name[c]) == 0)
+			return c;
+	return -1;
+}
 
 /* The items measured, in outcomes.md §1's order: days, then ratings. */
 static const enum ndx_item items[] = {
@@ -111,9 +118,9 @@ later(const struct ndx_intervention *a, ndx_day da,
 	return strcmp(ib, ia) > 0;
 }
 
-/* A MODAL 97 intervention in treatment in the period (metrics.md). */
+/* A MODAL 97 intervention in treatment in [start, end] (metrics.md). */
 static int
-hat_in_treatment(const struct outcomes *o, const struct ndx_episode *e)
+hat_in_treatment(const struct ndx_episode *e, ndx_day start, ndx_day end)
 {
 	for (size_t j = 0; j < e->niv; j++) {
 		const struct ndx_intervention *iv = &e->iv[j];
@@ -123,8 +130,8 @@ hat_in_treatment(const struct outcomes *o, const struct ndx_episode *e)
 		if (modal == NULL || strcmp(modal, MODAL_HAT) != 0 ||
 		    !day_of(NDX_I(iv, NDX_MODST), &st))
 			continue;
-		if (st <= o->sc.end && (!day_of(NDX_I(iv, NDX_MODEND), &en) ||
-		    en >= o->sc.start))
+		if (st <= end && (!day_of(NDX_I(iv, NDX_MODEND), &en) ||
+		    en >= start))
 			return 1;
 	}
 	return 0;
@@ -161,9 +168,13 @@ add_pair(struct outcomes *o, int cohort, size_t la,
 	}
 }
 
-static void
-count_episode(struct outcomes *o, const struct ndx_client *c,
-    const struct ndx_episode *e, size_t la)
+/*
+ * Whether e is a pair of [start, end]: its start TOP in *s and its latest
+ * review or exit TOP dated in the period in *l.
+ */
+static int
+pair_of(const struct ndx_episode *e, ndx_day from, ndx_day to,
+    const struct ndx_intervention **s, const struct ndx_intervention **l)
 {
 	const struct ndx_intervention *start = NULL, *latest = NULL;
 	ndx_day dl = 0;
@@ -182,20 +193,41 @@ count_episode(struct outcomes *o, const struct ndx_client *c,
 			continue;
 		}
 		if ((strcmp(stage, "R") != 0 && strcmp(stage, "E") != 0) ||
-		    !day_of(NDX_T(iv, NDX_TOPDATE), &d) || d < o->sc.start ||
-		    d > o->sc.end)
+		    !day_of(NDX_T(iv, NDX_TOPDATE), &d) || d < from || d > to)
 			continue;
 		if (latest == NULL || later(latest, dl, iv, d)) {
 			latest = iv;
 			dl = d;
 		}
 	}
-	(void)c;
-	if (start == NULL || latest == NULL)
+	*s = start;
+	*l = latest;
+	return start != NULL && latest != NULL;
+}
+
+int
+outcomes_in_cohort(const struct ndx_dataset *ds, const struct ndx_episode *e,
+    ndx_day start, ndx_day end, int cohort)
+{
+	const struct ndx_intervention *s, *l;
+
+	if (!pair_of(e, start, end, &s, &l))
+		return 0;
+	return cohort == COH_ALL || (cohort == COH_HAT &&
+	    hat_in_treatment(e, start, end)) || (cohort == COH_CJ &&
+	    scope_is_cj(ds, e));
+}
+
+static void
+count_episode(struct outcomes *o, const struct ndx_episode *e, size_t la)
+{
+	const struct ndx_intervention *start, *latest;
+
+	if (!pair_of(e, o->sc.start, o->sc.end, &start, &latest))
 		return;
 	o->pairs++;
 	add_pair(o, COH_ALL, la, start, latest);
-	if (hat_in_treatment(o, e))
+	if (hat_in_treatment(e, o->sc.start, o->sc.end))
 		add_pair(o, COH_HAT, la, start, latest);
 	if (scope_is_cj(o->t->ds, e))
 		add_pair(o, COH_CJ, la, start, latest);
@@ -212,7 +244,7 @@ outcomes_client(struct ndx_filter *f, struct ndx_client *c,
 	if (la < 0)
 		return 0;	/* outside the area */
 	for (size_t i = 0; i < c->nep; i++)
-		count_episode(o, c, &c->ep[i], (size_t)la);
+		count_episode(o, &c->ep[i], (size_t)la);
 	return 0;
 }
 

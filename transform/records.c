@@ -31,6 +31,7 @@
 #include "ndx/filter.h"
 #include "ndx/model.h"
 #include "ndx/ndx.h"
+#include "ndx/strmap.h"
 #include "risk.h"
 #include "transform.h"
 
@@ -85,6 +86,11 @@ struct records {
 					   from the input read again */
 	long first;			/* the episodes the stream gave */
 	long episodes, rows, consent_excluded;
+	/* --cohort: the persons (PSEUDO_CLIENT) with an episode in it, from
+	 * the first reading; the second writes their rows only. */
+	struct ndx_strmap *cohort;
+	ndx_day cohort_start, cohort_end;	/* the file's period */
+	long cohort_excluded;		/* episodes of other persons */
 };
 
 /* The values risk.c takes, in the order of enum risk_value. */
@@ -210,14 +216,41 @@ generalise_client(struct records *rec, const struct ndx_client *c)
 	}
 }
 
+/*
+ * --cohort's first reading: the client's person, if an episode of the
+ * client is in the cohort (outcomes.md §5).  An episode without consent
+ * makes no one a member: what the extract may not carry, it may not let
+ * be inferred either.
+ */
+static void
+cohort_collect(struct records *rec, const struct ndx_client *c)
+{
+	const char *pseudo = NDX_C(c, NDX_PSEUDO_CLIENT);
+
+	if (consent_of(c) != 'Y')
+		return;
+	for (size_t i = 0; pseudo != NULL && i < c->nep; i++)
+		if (outcomes_in_cohort(rec->ds, &c->ep[i], rec->cohort_start,
+		    rec->cohort_end, rec->t->cohort - 1)) {
+			ndx_strmap_put(rec->cohort, pseudo);
+			return;
+		}
+}
+
 static int
 write_client(struct records *rec, const struct ndx_client *c,
     struct ndx_error *err)
 {
 	int consent = consent_of(c);
+	const char *pseudo = NDX_C(c, NDX_PSEUDO_CLIENT);
 
 	if (consent == 'N' && rec->lay->consent_n == CONSENT_N_OMIT) {
 		rec->consent_excluded += (long)c->nep;
+		return 0;
+	}
+	if (rec->cohort != NULL && (pseudo == NULL ||
+	    ndx_strmap_get(rec->cohort, pseudo) == NULL)) {
+		rec->cohort_excluded += (long)c->nep;
 		return 0;
 	}
 	if (rec->risk != NULL && consent == 'Y') {
@@ -255,7 +288,9 @@ records_client(struct ndx_filter *f, struct ndx_client *c,
 
 	if (!rec->collecting)
 		return write_client(rec, c, err);
-	if (consent_of(c) == 'Y')
+	if (rec->cohort != NULL)
+		cohort_collect(rec, c);
+	else if (consent_of(c) == 'Y')
 		collect_client(rec, c);
 	rec->first += (long)c->nep;
 	return 0;
@@ -275,9 +310,12 @@ write_generalised(struct records *rec, struct ndx_error *err)
 	size_t nprobs;
 	int more;
 
-	risk_measure(rec->risk, rec->t->min_k, &rec->t->risk);
+	/* --cohort measures the persons it writes, as it writes them. */
+	if (rec->cohort == NULL) {
+		risk_measure(rec->risk, rec->t->min_k, &rec->t->risk);
+		rec->generalise = 1;
+	}
 	rec->collecting = 0;
-	rec->generalise = 1;
 	if ((r = transform_reread(rec->t, err)) == NULL)
 		return -1;
 	arena = arena_new();
@@ -296,10 +334,12 @@ write_generalised(struct records *rec, struct ndx_error *err)
 		return -1;
 	/* A file rewritten between the readings would publish persons the
 	 * first never measured. */
-	if (rec->episodes + rec->consent_excluded != rec->first) {
+	if (rec->episodes + rec->consent_excluded + rec->cohort_excluded !=
+	    rec->first) {
 		ndx_error_set(err, NDX_EX_IOERR, rec->name, 0, "changed while "
 		    "it was read: %ld episodes, then %ld", rec->first,
-		    rec->episodes + rec->consent_excluded);
+		    rec->episodes + rec->consent_excluded +
+		    rec->cohort_excluded);
 		return -1;
 	}
 	return 0;
@@ -347,8 +387,31 @@ records_open(const struct layout *lay, struct transform *t,
 		rec->reduced[consent_n_items[k]] = 1;
 	if (lay == &public_health)
 		rec->risk = risk_new(t->ds);
-	/* A person's rows can only be generalised once all are known. */
-	rec->collecting = rec->risk != NULL && t->min_k > 0;
+	/* A person's rows can only be generalised once all are known, and
+	 * a cohort's persons once every client has been seen. */
+	rec->collecting = rec->risk != NULL && (t->min_k > 0 ||
+	    t->cohort > 0);
+	if (rec->risk != NULL && t->cohort > 0) {
+		if (ndx_date_parse_iso(h->start, &rec->cohort_start) !=
+		    NDX_DATE_OK || ndx_date_parse_iso(h->end,
+		    &rec->cohort_end) != NDX_DATE_OK) {
+			ndx_error_set(err, NDX_EX_DATAERR, rec->name, 0, "the "
+			    "episodes file records no period: --cohort takes "
+			    "the cohort's pairs in the extract's period");
+			risk_free(rec->risk);
+			free(rec);
+			return NULL;
+		}
+		if (h->version < 2) {
+			ndx_error_set(err, NDX_EX_DATAERR, rec->name, 0,
+			    "dataset version 1: a cohort is of TOP pairs, "
+			    "which version 2 brought (outcomes.md)");
+			risk_free(rec->risk);
+			free(rec);
+			return NULL;
+		}
+		rec->cohort = ndx_strmap_new();
+	}
 	rec->ncolumns = lay->len(h->version);
 	for (size_t k = 0; k < rec->ncolumns; k++)
 		rec->field[k] = ndx_items[lay->items[k]].code;
@@ -369,6 +432,7 @@ product_records_free(struct ndx_filter *f)
 	if (rec == NULL)
 		return;
 	risk_free(rec->risk);
+	ndx_strmap_free(rec->cohort);
 	free(rec);
 }
 

@@ -87,9 +87,9 @@ static const char usage_text[] =
     "--quarter YYYYQn |\n"
     "                      --from DATE --to DATE] [--trend N]\n"
     "                     [--layout report|panel] [--min-k N] "
-    "[--summary FILE]\n"
-    "                     [--html FILE] [--rejects FILE] [--changes FILE]\n"
-    "                     [-o FILE] [FILE | -]\n";
+    "[--cohort C]\n"
+    "                     [--summary FILE] [--html FILE] [--rejects FILE]\n"
+    "                     [--changes FILE] [-o FILE] [FILE | -]\n";
 
 static const char products_text[] =
     "products:\n"
@@ -133,6 +133,12 @@ static const char products_text[] =
     "  --min-k N          generalise the public-health extract so no "
     "person has fewer\n"
     "                     than N alike\n"
+    "  --cohort C         public-health of dataset version 2: only the "
+    "persons with an\n"
+    "                     episode of cohort all, hat or cj "
+    "(outcomes.md), every row\n"
+    "                     of their episodes (the evaluators' "
+    "extract)\n"
     "  --html FILE        pcc-return as csv or xml: the HTML too, from the "
     "same reading\n"
     "  --summary FILE     public-health: the extract's counts and "
@@ -221,10 +227,11 @@ parse_options(struct transform *t, int argc, char **argv,
 	enum { OPT_AREA = 256, OPT_DISCLOSURE, OPT_FORMAT, OPT_FROM,
 		OPT_HTML, OPT_LAYOUT, OPT_MIN_K, OPT_MONTH, OPT_PRODUCT,
 		OPT_QUARTER, OPT_REJECTS, OPT_SUMMARY, OPT_THRESHOLD, OPT_TO,
-		OPT_TREND, OPT_VERSION, OPT_CHANGES };
+		OPT_TREND, OPT_VERSION, OPT_CHANGES, OPT_COHORT };
 	static const struct option longopts[] = {
 		{ "area", required_argument, NULL, OPT_AREA },
 		{ "changes", required_argument, NULL, OPT_CHANGES },
+		{ "cohort", required_argument, NULL, OPT_COHORT },
 		{ "disclosure", required_argument, NULL, OPT_DISCLOSURE },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "from", required_argument, NULL, OPT_FROM },
@@ -302,6 +309,12 @@ parse_options(struct transform *t, int argc, char **argv,
 				return bad_usage("--trend %s: %s (1 to %d)",
 				    optarg, errstr, NDX_TREND_MAX);
 			aggregate_opt = 1;
+			break;
+		case OPT_COHORT:
+			if ((k = outcomes_cohort(optarg)) < 0)
+				return bad_usage("--cohort %s: not a cohort "
+				    "(all, hat, cj)", optarg);
+			t->cohort = k + 1;
 			break;
 		case OPT_MIN_K:
 			t->min_k = (long)ndx_strtonum(optarg, 1, MIN_K_MAX,
@@ -389,10 +402,13 @@ parse_options(struct transform *t, int argc, char **argv,
 	    t->format != FORMAT_XLSX))
 		return bad_usage("--rejects is for --product validation-report "
 		    "--format xlsx");
-	if ((t->min_k > 0 || t->summary != NULL) &&
+	if ((t->min_k > 0 || t->summary != NULL || t->cohort > 0) &&
 	    p->open != product_public_health)
-		return bad_usage("--min-k and --summary are for --product "
-		    "public-health, not %s", p->name);
+		return bad_usage("--min-k, --summary and --cohort are for "
+		    "--product public-health, not %s", p->name);
+	if (t->min_k > 0 && t->cohort > 0)
+		return bad_usage("--min-k and --cohort: an evaluators' "
+		    "extract is not generalised (outcomes.md §5)");
 	if (t->summary != NULL && strcmp(t->summary, "-") == 0 &&
 	    (t->output == NULL || strcmp(t->output, "-") == 0))
 		return bad_usage("--summary - and the extract cannot both go "
@@ -656,7 +672,8 @@ transform_main(int argc, char **argv)
 	/* The input is opened first: a missing or wrong one touches no
 	 * output. */
 	if (p->open != NULL) {
-		if (t.min_k > 0 && prepare_rereading(&t, &err) != 0)
+		if ((t.min_k > 0 || t.cohort > 0) &&
+		    prepare_rereading(&t, &err) != 0)
 			goto fail;
 		if ((reader = epxml_reader_open(t.reread_stdin &&
 		    strcmp(t.input, "-") != 0 ? "-" : t.input, t.ds, 0,

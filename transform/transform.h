@@ -52,6 +52,8 @@ struct transform {
 	const char *output;		/* -o; NULL = standard output */
 	const char *input;		/* operand; "-" = standard input */
 	long min_k;			/* --min-k (public-health); 0 none */
+	int cohort;			/* --cohort (public-health): enum
+					   cohort + 1, 0 none */
 	const char *summary;		/* --summary FILE (public-health) */
 	const char *html;		/* --html FILE (pcc-return) */
 	const char *rejects;		/* --rejects FILE (validation-report
@@ -138,6 +140,13 @@ int scope_la(const struct scope *, const char *code);
 int scope_is_cj(const struct ndx_dataset *, const struct ndx_episode *);
 
 /* outcomes.c: outcomes.md §4, of dataset version 2. */
+enum cohort { COH_ALL, COH_HAT, COH_CJ, NCOHORTS };
+/* A cohort's name ("all", "hat", "cj") as enum cohort, or -1. */
+int outcomes_cohort(const char *name);
+/* Whether e is a pair of [start, end] (a start TOP and a review or exit
+ * TOP dated in it) of the cohort (outcomes.md §4 and §5). */
+int outcomes_in_cohort(const struct ndx_dataset *, const struct ndx_episode *,
+    ndx_day start, ndx_day end, int cohort);
 struct ndx_filter *product_outcomes(struct transform *,
     const struct ndx_header *h, FILE *out, struct ndx_error *);
 void product_outcomes_free(struct ndx_filter *);

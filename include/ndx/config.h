@@ -54,6 +54,8 @@ struct ndx_recipient {
 	char **openpgp;		/* full fingerprints to encrypt to */
 	size_t nopenpgp;
 	long min_k;		/* --min-k for public-health, or 0 */
+	char *cohort;		/* --cohort for public-health (all, hat,
+				   cj: outcomes.md §5), or NULL */
 	enum ndx_format format;
 	long line;		/* where the section (or products) is */
 	long key_file_line;	/* lines of those keys (0: not given; a */

@@ -4,8 +4,12 @@ worked out from ../shared/spec/outcomes.md §4 (and metrics.md's terms)
 alone, without ndx's code: the file is read with Python's own XML parser.
 
 usage: outcomes_expect.py AREAS.csv AREA LABEL START END EPISODES.xml
+       outcomes_expect.py --persons COHORT START END PSEUDONYMISED.xml
 
-Prints the long CSV layout without disclosure control: for every cohort
+The second form prints the persons (PSEUDO_CLIENT) of the evaluators'
+extract of a cohort (§5), those with a consenting episode of it (the
+extract has no row without consent, dataset.md R130), one a line,
+sorted; the first prints the long CSV layout without disclosure control: for every cohort
 (all, hat, cj), item, statistic and area row (the LAs in code order, then
 TOTAL), a mean empty where there are no pairs.
 """
@@ -41,7 +45,58 @@ def mean(total, n):
     return str(q)
 
 
+def pair(e, start, end):
+    """The start TOP and the latest review or exit TOP in the period."""
+    tops = e["top"]
+    starts = [t for t in tops if t.get("TRSTAGE") == "S"]
+    later = [t for t in tops if t.get("TRSTAGE") in ("R", "E") and
+             start <= t.get("TOPDATE", "") <= end]
+    if not starts or not later:
+        return None
+    return starts[0], max(later, key=lambda t: (t["TOPDATE"],
+                                                t.get("TOPID", "")))
+
+
+def cohorts(e, start, end):
+    """The cohorts of a pair episode: all, and hat and cj where it is."""
+    row = e["row"]
+    hat = any(i.get("MODAL") == "97" and "MODST" in i and
+              i["MODST"] <= end and ("MODEND" not in i or
+                                     i["MODEND"] >= start)
+              for i in e["iv"])
+    cj = row.get("RFLS") in CJ_RFLS or row.get("CJORDER") in CJ_ORDER
+    return [c for c, m in (("all", True), ("hat", hat), ("cj", cj)) if m]
+
+
+def episodes_of(path):
+    for client in ET.parse(path).getroot().iter(NS + "client"):
+        ci = items(client)
+        for ep in client.iter(NS + "episode"):
+            yield ci, {
+                "la": ci.get("LA", ""),
+                "row": items(ep),
+                "iv": [items(i) for i in ep.iter(NS + "intervention")],
+                "top": [items(t) for t in ep.iter(NS + "top")],
+            }
+
+
+def persons():
+    cohort, start, end, path = sys.argv[2:6]
+    out = set()
+    for ci, e in episodes_of(path):
+        # Without consent, no row of the episode is in the extract.
+        if ci.get("CONSENT") == "N":
+            continue
+        if pair(e, start, end) and cohort in cohorts(e, start, end):
+            out.add(ci["PSEUDO_CLIENT"])
+    for p in sorted(out):
+        print(p)
+
+
 def main():
+    if sys.argv[1] == "--persons":
+        persons()
+        return
     areas, area, label, start, end, extract = sys.argv[1:7]
     las = {}
     with open(areas, newline="") as f:
@@ -49,39 +104,16 @@ def main():
             if r["area"].lower() == area.lower():
                 las[r["la"]] = r["name"]
                 area = r["area"]
-    episodes = []
-    for client in ET.parse(extract).getroot().iter(NS + "client"):
-        la = items(client).get("LA", "")
-        if la not in las:
-            continue
-        for ep in client.iter(NS + "episode"):
-            episodes.append({
-                "la": la,
-                "row": items(ep),
-                "iv": [items(i) for i in ep.iter(NS + "intervention")],
-                "top": [items(t) for t in ep.iter(NS + "top")],
-            })
+    episodes = [e for _, e in episodes_of(extract) if e["la"] in las]
     # cell[(cohort, item, la)] = [pairs, users, abstinent, reduced,
     # improved, sum_start, sum_latest]
     cell = {}
     for e in episodes:
-        tops = e["top"]
-        starts = [t for t in tops if t.get("TRSTAGE") == "S"]
-        later = [t for t in tops if t.get("TRSTAGE") in ("R", "E") and
-                 start <= t.get("TOPDATE", "") <= end]
-        if not starts or not later:
+        p = pair(e, start, end)
+        if p is None:
             continue
-        s = starts[0]
-        l = max(later, key=lambda t: (t["TOPDATE"], t.get("TOPID", "")))
-        row = e["row"]
-        hat = any(i.get("MODAL") == "97" and "MODST" in i and
-                  i["MODST"] <= end and
-                  ("MODEND" not in i or i["MODEND"] >= start)
-                  for i in e["iv"])
-        cj = row.get("RFLS") in CJ_RFLS or row.get("CJORDER") in CJ_ORDER
-        for cohort, member in (("all", True), ("hat", hat), ("cj", cj)):
-            if not member:
-                continue
+        s, l = p
+        for cohort in cohorts(e, start, end):
             for item in DAYS + RATINGS:
                 if item not in s or item not in l:
                     continue

@@ -16,6 +16,7 @@
 
 Q=2026Q2
 "$BIN/ndx-pseudonymise" keygen "$T/key"
+"$BIN/ndx-pseudonymise" keygen "$T/eval-key"
 printf 'the team passphrase\n' >"$T/pass"
 chmod 600 "$T/pass"
 
@@ -76,6 +77,12 @@ passphrase_file = $T/pass
 products = public-health, pcc-return
 key_file = $T/key
 passphrase_file = $T/pass
+
+[recipient evaluators]
+products = public-health
+cohort = hat
+key_file = $T/eval-key
+passphrase_file = $T/pass
 CONF
 	mkdir -p "$T/out-$1"
 	chmod 700 "$T/out-$1"
@@ -123,6 +130,17 @@ grep -q 'OPIUSE' "$R/ph/pcc-return.csv" && bad "TOP rows in the PCC return's CSV
 if browser_ready; then
 	browser_shot "$H" "$T/pcc.png"
 fi
+# The evaluators' extract: the HAT cohort's persons under a key of their
+# own, so none of its pseudonyms is the Public Health team's.
+E=$R/evaluators/public-health.csv
+[ "$(sed 1d "$E" | wc -l)" -gt 0 ] || bad "the evaluators' extract is empty"
+sed 1d "$E" | cut -d, -f1 | sort -u >"$T/eval-persons"
+sed 1d "$PH" | cut -d, -f1 | sort -u >"$T/ph-persons"
+comm -12 "$T/eval-persons" "$T/ph-persons" >"$T/both"
+want_empty "$T/both" "pseudonyms shared by the two keys"
+[ "$(wc -l <"$T/eval-persons")" -lt "$(wc -l <"$T/ph-persons")" ] ||
+    bad "the evaluators' extract is not restricted"
+want_fixed "$R/evaluators/MANIFEST" "recipient evaluators"
 end
 
 begin "a version 2 CSV through every program"
@@ -155,6 +173,7 @@ end
 begin "ndx-combine: version 2, and never two versions"
 conf c2 "csv:$T/v2.csv"
 sed -i 's/^agency = .*/agency = N0852/' "$T/c2.conf"
+sed -i '/^\[recipient evaluators\]/,$d' "$T/c2.conf"
 awk -F, 'NR == 1 || $1 == "\"N0852\""' "$T/v2.csv" >"$T/n0852.csv"
 sed -i "s|^source = .*|source = csv:$T/n0852.csv|" "$T/c2.conf"
 run ndx-run --config "$T/c2.conf" --quarter $Q

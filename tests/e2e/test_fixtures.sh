@@ -29,7 +29,9 @@ fixtures() {
 # the report in $W/report.csv; ndx-validate must exit RC.
 validate() {
 	rm -f "$W/report.csv"
-	run_to "$W/episodes.xml" ndx-extract --source "$1" --as-of "$UNTIL"
+	# shellcheck disable=SC2086 # empty, or --dataset N
+	run_to "$W/episodes.xml" ndx-extract --source "$1" --as-of "$UNTIL" \
+	    ${DATASET:+--dataset $DATASET}
 	want_rc 0
 	want_empty "$T/err" "ndx-extract stderr"
 	run ndx-validate --report "$W/report.csv" -o "$W/valid.xml" \
@@ -255,6 +257,32 @@ want_fixed "$W/rules" "R001 R002 R003 R010 R020 R021 R030 R031 R032 R040 \
 R041 R050 R060 R062 R070 R101 R123 R124 R125 "
 end
 
+# Dataset version 2: TOP interviews, clean, and broken exactly as listed
+# (R200-R204 among the rest) without a change to version 1's rows.
+begin dataset2-clean
+rm -f "$W/t.db"
+fixtures --dataset 2 --seed 6 --clients 500 --target "sqlite:$W/t.db"
+DATASET=2 want_clean "sqlite:$W/t.db"
+want_fixed "$W/episodes.xml" "<top"
+end
+
+begin dataset2-errors
+rm -f "$W/t.db" "$W/v1.db"
+fixtures --dataset 2 --seed 4 --clients 700 --errors 0.3 \
+    --errors-list "$W/list3.csv" --target "sqlite:$W/t.db"
+DATASET=2 want_listed "sqlite:$W/t.db" "$W/list3.csv"
+list_keys "$W/list3.csv" | cut -d , -f 5 | sort -u | tr '\n' ' ' >"$W/rules"
+for r in R200 R201 R202 R204 R003 R125; do
+	want_fixed "$W/rules" "$r "
+done
+# Version 1's breakages are the same with TOP data beside them.
+fixtures --seed 4 --clients 700 --errors 0.3 --errors-list "$W/list1.csv" \
+    --target "sqlite:$W/v1.db"
+list_keys "$W/list1.csv" >"$W/l1"
+list_keys "$W/list3.csv" | grep -v ',R20[0-4],' >"$W/l3"
+want_same "$W/l3" "$W/l1" "version 1's problems"
+end
+
 # Broken data is the clean data with the listed changes: same episodes.
 begin errors-keep-clean-data
 rm -f "$W/clean.db" "$W/e.db"
@@ -328,6 +356,19 @@ want_fixed "$W/pglist.csv" "Not injected on a PostgreSQL target: R002"
 list_keys "$W/pglist.csv" | grep ',R002,' >"$W/r002" || :
 want_empty "$W/r002" "R002 listed for PostgreSQL"
 want_listed "$URI" "$W/pglist.csv"
+end
+
+# Dataset version 2 from a real server: sql/episodes-2.sql's union of
+# interventions and TOP interviews, the same episodes as from SQLite.
+begin pg-dataset2
+rm -f "$W/t2.db"
+fixtures --replace --dataset 2 --seed 12 --clients 300 --target "$URI"
+fixtures --dataset 2 --seed 12 --clients 300 --target "sqlite:$W/t2.db"
+DATASET=2 validate "$URI" 0
+want_fixed "$W/episodes.xml" 'dataset="2"'
+sed '2s/ source="postgresql"/ source="sqlite"/' "$W/episodes.xml" >"$W/pg2.xml"
+DATASET=2 validate "sqlite:$W/t2.db" 0
+want_same "$W/pg2.xml" "$W/episodes.xml" "version 2 from postgresql: and sqlite:"
 end
 
 begin pg-keyvalue

@@ -100,6 +100,33 @@ awk -F, 'NR == FNR { if ($6 == "pairs") p[$2 "," $4 "," $5] = $7; next }
 want_empty "$T/bad" "means"
 end
 
+begin "the evaluators' extract: --cohort"
+for c in all hat cj; do
+	python3 "$E2E/outcomes_expect.py" --persons $c 2026-07-01 2026-09-30 \
+	    "$T/p.xml" >"$T/want-$c"
+	run ndx-transform --product public-health --cohort $c -o "$T/c-$c.csv" \
+	    "$T/p.xml"
+	want_rc 0
+	sed 1d "$T/c-$c.csv" | cut -d, -f1 | tr -d '"' | sort -u >"$T/got-$c"
+	want_same "$T/got-$c" "$T/want-$c" "persons of cohort $c"
+	head -n 1 "$T/c-$c.csv" | grep -q ',TOPDATE,TRSTAGE,' ||
+	    bad "cohort $c: no TOP columns"
+done
+[ -s "$T/want-hat" ] || bad "test data: an empty HAT cohort"
+# Every row of the cohort's persons: their rows in the full extract.
+run ndx-transform --product public-health -o "$T/full.csv" "$T/p.xml"
+want_rc 0
+awk -F, 'NR == FNR { want["\"" $1 "\""]; next }
+    FNR == 1 || $1 in want' "$T/want-hat" "$T/full.csv" >"$T/full-hat.csv"
+want_same "$T/c-hat.csv" "$T/full-hat.csv" "the HAT persons' rows"
+run ndx-transform --product public-health --cohort hat --min-k 5 "$T/p.xml"
+want_rc 64
+run ndx-transform --product public-health --cohort nonesuch "$T/p.xml"
+want_rc 64
+run ndx-transform --product commissioner --cohort hat "$T/f.xml"
+want_rc 64
+end
+
 begin "version 1 is refused"
 valid "$DATA/rules/example-pass.csv" "$T/v1.xml" || bad "example-pass"
 run ndx-transform --product outcomes --area Cleveland "$T/v1.xml"
