@@ -58,7 +58,7 @@ grep -q ',[1-4]$' "$T/out" && bad "a count from 1 to 4 is shown"
 end
 
 begin "a fixture's quarter against outcomes_expect.py"
-"$BIN/ndx-fixtures" --dataset 2 --seed 3 --clients 2500 --until 2026-10-31 \
+"$BIN/ndx-fixtures" --dataset 2 --seed 5 --clients 800 --until 2026-10-31 \
     --target "csv:$T/f.csv" 2>/dev/null || bad "ndx-fixtures failed"
 valid "$T/f.csv" "$T/f.xml" || bad "the fixture is not valid"
 "$BIN/ndx-pseudonymise" keygen "$T/key"
