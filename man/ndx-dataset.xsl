@@ -18,10 +18,11 @@
   <xsl:key name="simple" match="/xs:schema/xs:simpleType" use="@name"/>
   <xsl:key name="complex" match="/xs:schema/xs:complexType" use="@name"/>
 
-  <xsl:variable name="records" select="'|client|episode|intervention|'"/>
+  <xsl:variable name="records"
+      select="'|client|episode|intervention|top|'"/>
 
   <xsl:template match="/xs:schema">
-    <xsl:text>.\" Generated from episodes.xsd by man/ndx-dataset.xsl: edit those.
+    <xsl:text>.\" Generated from episodes-2.xsd by man/ndx-dataset.xsl: edit those.
 .Dd December 3, 2026
 .Dt NDX-DATASET 5
 .Os
@@ -33,13 +34,19 @@
 .Sh DESCRIPTION
 The dataset ndx reads from a provider's case-management system, checks
 and passes on: clients, their treatment episodes, and the interventions
-within each episode.
+within each episode; version 2 adds the Treatment Outcomes Profile (TOP)
+interviews of each episode.
 Its machine-readable form is
-.Pa episodes.xsd ,
-installed with ndx; this page is made from it.
+.Pa episodes.xsd
+(version 1) and
+.Pa episodes-2.xsd
+(version 2, version 1's items and the TOP's), installed with ndx; this
+page is made from the latter.
 .Pp
 In the CSV layout (input and the commissioner submission) the header is
-the items' short codes in the order below, one row per intervention;
+the items' short codes in the order below, one row per intervention (in
+version 2 also one per TOP, after the intervention items; a file with
+any TOP column is version 2);
 dates are DD/MM/YYYY (YYYY-MM-DD in the episodes XML) and an empty value
 is not recorded.
 .Em Mandatory
@@ -56,6 +63,19 @@ never appear in a pseudonymised output.
     <xsl:apply-templates select="key('complex', 'Episode')"/>
     <xsl:text>.Ss Intervention items&#10;</xsl:text>
     <xsl:apply-templates select="key('complex', 'Intervention')"/>
+    <xsl:text>.Ss TOP items (dataset version 2)
+A TOP row gives TOPID, TOPDATE and TRSTAGE (rule R200) and any of the
+answers; an answer left empty was not asked or not disclosed, never 0.
+</xsl:text>
+    <xsl:text>.Bl -tag -width Ds&#10;</xsl:text>
+    <xsl:for-each select="key('complex', 'Top')/xs:sequence/xs:element[
+        not(@name = key('complex', 'Intervention')/xs:sequence/
+        xs:element/@name)]">
+      <xsl:call-template name="item">
+        <xsl:with-param name="mandatory" select="false()"/>
+      </xsl:call-template>
+    </xsl:for-each>
+    <xsl:text>.El&#10;</xsl:text>
     <xsl:text>.Ss Items of the pseudonymised form only
 Derived by
 .Xr ndx-pseudonymise 1
@@ -88,8 +108,9 @@ receives a generalised extract, in which ETHNIC is one of these groups:
     </xsl:call-template>
     <xsl:text>.Sh FILES
 .Bl -tag -width Ds
-.It Pa episodes.xsd
-the dataset's types and code lists, in the data directory
+.It Pa episodes.xsd , Pa episodes-2.xsd
+the dataset's types and code lists, versions 1 and 2, in the data
+directory
 .Pf ( Ev NDX_DATADIR ,
 or
 .Pa share/ndx

@@ -42,8 +42,8 @@ done
 
 # --- ndx-dataset(5), made from the XSD: every item and every code of it
 
-begin "ndx-dataset.5 lists every item and code of episodes.xsd"
-XSD=$TOP/schemas/episodes.xsd
+begin "ndx-dataset.5 lists every item and code of episodes-2.xsd"
+XSD=$TOP/schemas/episodes-2.xsd
 sed -n 's/^\.It Sy \([A-Z0-9_]*\)$/\1/p' "$BIN/ndx-dataset.5" | sort -u \
     >"$T/page-items"
 grep -o '<xs:element name="[A-Z0-9_]*"' "$XSD" |
