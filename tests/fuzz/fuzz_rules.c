@@ -37,7 +37,9 @@
  *            bytes are read and ignored), which makes it a group
  *   episode  one byte per episode item (NDX_NEPISODE), then a byte b
  *            giving (b + 1) % 5 interventions
- *   interv.  one byte per intervention item (NDX_NINTERVENTION)
+ *   interv.  one byte per intervention item (NDX_NINTERVENTION); the
+ *            group is of dataset version 1: no TOP row (R200-R204 are
+ *            tests/unit/test_cross.c's and tests/data/rules')
  *
  * An item byte b is: 0 after a record of the same level, that record's
  * value; else entry (b + first) % n of the item's palette of n.  Palettes:
@@ -180,7 +182,8 @@ load_palettes(void)
 	char *lower;
 
 	for (int item = 0; item < NDX_NITEMS; item++) {
-		if (ndx_items[item].is_date)
+		/* Version 1's rows: the TOP's items have no palette. */
+		if (ndx_items[item].is_date || ndx_items[item].v2)
 			continue;
 		if ((codes = ndx_dataset_codes(ds, (enum ndx_item)item,
 		    &n)) == NULL) {
@@ -367,7 +370,7 @@ decode(struct decoder *d, struct group *g)
 				iv->xml_line = xml_line++;
 				iv->line = g->no_lines ? 0 : line++;
 				decode_items(d, c, e, iv,
-				    NDX_INTERVENTION_FIRST, NDX_NITEMS,
+				    NDX_INTERVENTION_FIRST, NDX_TOP_FIRST,
 				    NDX_LEVEL_INTERVENTION);
 			}
 		}
@@ -667,7 +670,7 @@ check_group(const struct group *g, const struct rules_ctx *ctx)
 			    NDX_EPISODE_FIRST, NDX_INTERVENTION_FIRST);
 			for (size_t j = 0; j < e->niv; j++)
 				check_own_items(ps, ctx->asof, c, e, &e->iv[j],
-				    NDX_INTERVENTION_FIRST, NDX_NITEMS);
+				    NDX_INTERVENTION_FIRST, NDX_TOP_FIRST);
 		}
 	}
 	check_marks(g, ctx);
@@ -973,7 +976,7 @@ encode_group(struct encoder *en, FILE *fp, struct ndx_client *const *cl,
 				putc((int)(niv + MAX_IVS) % (MAX_IVS + 1), fp);
 			for (size_t j = 0; j < niv; j++)
 				encode_items(en, fp, cl[k], e, &e->iv[j],
-				    NDX_INTERVENTION_FIRST, NDX_NITEMS,
+				    NDX_INTERVENTION_FIRST, NDX_TOP_FIRST,
 				    NDX_LEVEL_INTERVENTION);
 		}
 	}
@@ -1017,7 +1020,7 @@ differences(const struct group *g, struct ndx_client *const *cl, size_t ncl)
 			for (size_t j = 0; j < eb->niv; j++)
 				n += differ(a, ea, &ea->iv[j], b, eb,
 				    &eb->iv[j], NDX_INTERVENTION_FIRST,
-				    NDX_NITEMS);
+				    NDX_TOP_FIRST);
 		}
 	}
 	return n;
