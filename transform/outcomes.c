@@ -27,7 +27,6 @@
 #include "transform.h"
 
 #define OUTCOMES_NS "urn:ndx:outcomes:1"
-#define NOTICE_OFF "not for publication: disclosure control off"
 #define MODAL_HAT "97"
 
 static const char *const cohort_name[NCOHORTS] = { "all", "hat", "cj" };
@@ -351,13 +350,6 @@ add_item(struct outcomes *o, xmlNodePtr parent, xmlNsPtr ns, int cohort,
 	free(shown);
 }
 
-static const char *
-disclosure_text(enum disclosure d)
-{
-	return d == DISCLOSURE_ROUND5 ? "round5" : d == DISCLOSURE_NHS ?
-	    "nhs" : d == DISCLOSURE_NONE ? "none" : "suppress";
-}
-
 static xmlDocPtr
 build_doc(struct outcomes *o)
 {
@@ -376,9 +368,10 @@ build_doc(struct outcomes *o)
 		xmlNewProp(root, BAD_CAST "asof", BAD_CAST o->h.asof);
 	xmlNewProp(root, BAD_CAST "area", BAD_CAST o->sc.area);
 	xmlNewProp(root, BAD_CAST "disclosure",
-	    BAD_CAST disclosure_text(o->t->disclosure));
+	    BAD_CAST transform_disclosure_name(o->t->disclosure));
 	if (o->t->disclosure == DISCLOSURE_NONE)
-		xmlNewProp(root, BAD_CAST "notice", BAD_CAST NOTICE_OFF);
+		xmlNewProp(root, BAD_CAST "notice",
+		    BAD_CAST TRANSFORM_NOTICE_OFF);
 	snprintf(num, sizeof(num), "%d", o->t->threshold);
 	xmlNewProp(root, BAD_CAST "threshold", BAD_CAST num);
 	xmlNewProp(root, BAD_CAST "dataset", BAD_CAST "2");

@@ -50,7 +50,6 @@
 #include "transform.h"
 
 #define PCC_NS "urn:ndx:pcc:1"
-#define NOTICE_OFF "not for publication: disclosure control off"
 
 /* Codes metrics.md names one by one rather than as a dataset property. */
 #define RFLS_PRISON "13"
@@ -885,22 +884,6 @@ totals(struct pcc *p)
 /* The document */
 
 static const char *
-disclosure_name(enum disclosure d)
-{
-	switch (d) {
-	case DISCLOSURE_SUPPRESS:
-		return "suppress";
-	case DISCLOSURE_ROUND5:
-		return "round5";
-	case DISCLOSURE_NHS:
-		return "nhs";
-	case DISCLOSURE_NONE:
-		break;
-	}
-	return "none";
-}
-
-static const char *
 kind_name(enum suppress_kind k)
 {
 	return k == SUPPRESS_TOTAL ? "total" : k == SUPPRESS_RATE ? "rate" :
@@ -1010,9 +993,10 @@ build_doc(struct pcc *q, size_t n, const struct ndx_header *h)
 		xmlNewProp(root, BAD_CAST "asof", BAD_CAST h->asof);
 	xmlNewProp(root, BAD_CAST "area", BAD_CAST p->area);
 	xmlNewProp(root, BAD_CAST "disclosure",
-	    BAD_CAST disclosure_name(p->t->disclosure));
+	    BAD_CAST transform_disclosure_name(p->t->disclosure));
 	if (p->t->disclosure == DISCLOSURE_NONE)
-		xmlNewProp(root, BAD_CAST "notice", BAD_CAST NOTICE_OFF);
+		xmlNewProp(root, BAD_CAST "notice",
+		    BAD_CAST TRANSFORM_NOTICE_OFF);
 	if (p->t->disclosure == DISCLOSURE_SUPPRESS) {
 		snprintf(num, sizeof(num), "%d", p->t->threshold);
 		xmlNewProp(root, BAD_CAST "threshold", BAD_CAST num);
@@ -1127,7 +1111,7 @@ return_end(struct ndx_filter *f, struct ndx_error *err)
 
 	/* The CSV header is fixed by metrics.md: say it here as well. */
 	if (t->disclosure == DISCLOSURE_NONE)
-		diag_warnx("%s", NOTICE_OFF);
+		diag_warnx("%s", TRANSFORM_NOTICE_OFF);
 	for (size_t i = 0; i < r->n; i++) {
 		fold_people(&r->q[i]);
 		totals(&r->q[i]);

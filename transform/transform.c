@@ -588,6 +588,12 @@ transform_disclosure(const char *name)
 	    sizeof(disclosure_names[0]));
 }
 
+const char *
+transform_disclosure_name(enum disclosure d)
+{
+	return disclosure_names[d];
+}
+
 int
 transform_write_summary(const struct transform *t, FILE *fp, struct ndx_error *err)
 {

@@ -29,8 +29,11 @@ enum disclosure {
 	DISCLOSURE_NONE
 };
 
-/* --disclosure's name as enum disclosure, or -1. */
+/* --disclosure's name as enum disclosure, or -1; and back. */
 int transform_disclosure(const char *name);
+const char *transform_disclosure_name(enum disclosure);
+/* What an aggregate under --disclosure none says of itself. */
+#define TRANSFORM_NOTICE_OFF "not for publication: disclosure control off"
 #define TRANSFORM_THRESHOLD_DEFAULT 5	/* --threshold */
 
 enum format { FORMAT_CSV, FORMAT_XML, FORMAT_HTML, FORMAT_CSV_WIDE,

@@ -259,6 +259,37 @@ struct ivref {
 	uint32_t k, j;
 };
 
+/*
+ * The rows of the nr elements r that keep() keeps (NULL: all) into *buf,
+ * grown to hold every row, in file order; how many.  Fewer than two rows
+ * in all are counted and not collected: no pair rule needs them, and most
+ * episodes have one row.
+ */
+static size_t
+row_refs(const struct epref *r, size_t nr, struct ivref **buf,
+    size_t *bufcap, int (*keep)(const struct ndx_intervention *))
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < nr; k++)
+		n += r[k].e->niv;
+	if (n < 2)
+		return n;
+	if (n > *bufcap) {
+		*bufcap = n;
+		*buf = xreallocarray(*buf, n, sizeof(**buf));
+	}
+	n = 0;
+	for (size_t k = 0; k < nr; k++)
+		for (size_t j = 0; j < r[k].e->niv; j++)
+			if (keep == NULL || keep(&r[k].e->iv[j])) {
+				(*buf)[n].k = (uint32_t)k;
+				(*buf)[n].j = (uint32_t)j;
+				n++;
+			}
+	return n;
+}
+
 /* The row a of the run of episode elements r. */
 static struct ndx_intervention *
 ivref_iv(const struct epref *r, struct ivref a)
@@ -394,22 +425,9 @@ r123_r124(struct rules_ctx *ctx, struct epref *r, size_t nr,
 	uint32_t *grp;
 	size_t n = 0, ndups = 0, dupcap = 0;
 
-	for (size_t k = 0; k < nr; k++)
-		n += r[k].e->niv;
-	if (n < 2)
+	if ((n = row_refs(r, nr, buf, bufcap, NULL)) < 2)
 		return;
-	if (n > *bufcap) {
-		*bufcap = n;
-		*buf = xreallocarray(*buf, n, sizeof(**buf));
-	}
 	v = *buf;
-	n = 0;
-	for (size_t k = 0; k < nr; k++)
-		for (size_t j = 0; j < r[k].e->niv; j++) {
-			v[n].k = (uint32_t)k;
-			v[n].j = (uint32_t)j;
-			n++;
-		}
 
 	/* R123: within one episode as the rows say it, equal items are
 	 * duplicates; the first in file order is kept.  An EPISODID has few
@@ -504,6 +522,13 @@ line_note(const struct ndx_intervention *iv, char buf[40])
 	return buf;
 }
 
+/* A TOP row that is not an exact duplicate (R123) of an earlier one. */
+static int
+top_kept(const struct ndx_intervention *iv)
+{
+	return iv->top != NULL && !(iv->mark & MARK_DUPLICATE);
+}
+
 /*
  * R202 over the nr elements r of one EPISODID (dataset version 2): one
  * start TOP at most, the first in file order standing; and one TOPID
@@ -520,27 +545,9 @@ r202(struct rules_ctx *ctx, struct epref *r, size_t nr, struct ivref **buf,
 	char where[40];
 	size_t n = 0;
 
-	for (size_t k = 0; k < nr; k++)
-		for (size_t j = 0; j < r[k].e->niv; j++)
-			n += r[k].e->iv[j].top != NULL;
-	if (n < 2)
+	if ((n = row_refs(r, nr, buf, bufcap, top_kept)) < 2)
 		return;
-	if (n > *bufcap) {
-		*bufcap = n;
-		*buf = xreallocarray(*buf, n, sizeof(**buf));
-	}
 	v = *buf;
-	n = 0;
-	for (size_t k = 0; k < nr; k++)
-		for (size_t j = 0; j < r[k].e->niv; j++) {
-			const struct ndx_intervention *iv = &r[k].e->iv[j];
-
-			if (iv->top == NULL || (iv->mark & MARK_DUPLICATE))
-				continue;
-			v[n].k = (uint32_t)k;
-			v[n].j = (uint32_t)j;
-			n++;
-		}
 	for (size_t m = 0; m < n; m++) {
 		struct ndx_intervention *iv = ivref_iv(r, v[m]);
 

@@ -376,6 +376,8 @@ static void
 tidied(struct rules_ctx *ctx, struct ndx_client *c, struct ndx_episode *e,
     struct ndx_intervention *iv)
 {
+	if ((iv->trimmed | iv->normalised) == 0)
+		return;		/* nearly every row: no item to look up */
 	for (int item = 0; item < NDX_NITEMS; item++) {
 		if (iv->trimmed & ndx_item_bit((enum ndx_item)item))
 			problem_add(ctx, c, e, iv, item, "R102",
