@@ -27,6 +27,7 @@
 
 #include "ndx/arena.h"
 #include "ndx/diag.h"
+#include "ndx/epxml.h"
 #include "ndx/model.h"
 #include "ndx/ndx.h"
 
@@ -75,6 +76,8 @@ struct group {
 	void *arg;
 	struct extract_counts *counts;
 	struct ndx_arena *arena;	/* the group's elements and values */
+	struct ndx_arena *spare;	/* the next part's (emit_part) */
+	int parted;		/* cv[0] has gone out in part (emit_part) */
 
 	int open;		/* a group is under way */
 	const char *agncy, *clientid;	/* its key */
@@ -115,6 +118,7 @@ group_new(const struct ndx_period *period,
 	g->arg = arg;
 	g->counts = counts;
 	g->arena = arena_new();
+	g->spare = arena_new();
 	return g;
 }
 
@@ -124,6 +128,7 @@ group_free(struct group *g)
 	if (g == NULL)
 		return;
 	arena_free(g->arena);
+	arena_free(g->spare);
 	free(g->cv);
 	free(g->cvtab.slot);
 	free(g->touched);
@@ -490,6 +495,45 @@ by_first_row(const void *pa, const void *pb)
 	return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
+/*
+ * A client whose rows agree on its items is written a part at a time
+ * once it has EPXML_PART_EPISODES episodes (lib/epxml.h), so that one of
+ * a million episodes is held a part at a time: the part goes out, and the
+ * group goes on in the other arena with the client's items and key alone.
+ * Called between runs.  0, or -1 with err set.
+ */
+static int
+emit_part(struct group *g, struct ndx_error *err)
+{
+	struct ndx_client *c = g->cv[0].c, *next;
+	struct ndx_arena *t;
+
+	if (g->ncv != 1 || c->nep < EPXML_PART_EPISODES)
+		return 0;
+	c->part |= NDX_PART_MORE;
+	if (g->emit(g->arg, c, err) != 0)
+		return -1;
+	next = arena_alloc(g->spare, sizeof(*next));
+	memset(next, 0, sizeof(*next));
+	next->xml_line = c->xml_line;
+	next->raw = c->raw;
+	next->part = NDX_PART_CONT;
+	for (int i = 0; i < NDX_NCLIENT; i++)
+		if (c->v[i] != NULL)
+			next->v[i] = arena_strdup(g->spare, c->v[i]);
+	g->agncy = g->agncy ? arena_strdup(g->spare, g->agncy) : NULL;
+	g->clientid = g->clientid ? arena_strdup(g->spare, g->clientid) :
+	    NULL;
+	arena_reset(g->arena);
+	t = g->arena;
+	g->arena = g->spare;
+	g->spare = t;
+	g->cv[0].c = next;
+	g->parted = 1;
+	forget_recent(g);
+	return 0;
+}
+
 /* Writes the current group and forgets it. */
 static int
 flush(struct group *g, struct ndx_error *err)
@@ -503,10 +547,13 @@ flush(struct group *g, struct ndx_error *err)
 		g->counts->clients_written++;
 		g->counts->rows_written += g->kept;
 	}
-	qsort(g->cv, g->ncv, sizeof(*g->cv), by_first_row);
+	/* A client gone out in part keeps its place: it is open. */
+	qsort(g->cv + g->parted, g->ncv - (size_t)g->parted, sizeof(*g->cv),
+	    by_first_row);
 	for (size_t k = 0; k < g->ncv && rc == 0; k++)
 		rc = g->emit(g->arg, g->cv[k].c, err);
 	g->open = 0;
+	g->parted = 0;
 	g->ncv = 0;
 	g->seq = 0;
 	g->kept = 0;
@@ -547,6 +594,8 @@ group_row(struct group *g, const struct extract_row *row,
 		run_begin(g, row);
 	} else if (str_cmp(row->v[NDX_EPISODID], g->episodid) != 0) {
 		run_end(g);
+		if (emit_part(g, err) != 0)
+			return -1;
 		run_begin(g, row);
 	}
 	add_row(g, row);

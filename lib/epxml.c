@@ -17,7 +17,10 @@
  * input is fed only up to the end of the next tag that closes a child of
  * the root (a byte scan finds it): each chunk completes one client at most,
  * and everything a client holds is allocated in the arena of the call that
- * returns it.
+ * returns it.  With EPXML_PARTS, once a client has had EPXML_PART_EPISODES
+ * children the scan stops at the end of each child as well, and the parser
+ * ends a part at the end of an episode: the part is the chunk's last
+ * event, so the next part starts with the next chunk.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -95,6 +98,19 @@ struct epxml_reader {
 	struct ndx_arena *arena;
 	struct ndx_client *client;
 	int client_done;
+	/* EPXML_PARTS: the client's children closed (items, episodes, any
+	 * other element), as the parser and the scan count them, and the
+	 * parser's count when the last part ended: from then on, once there
+	 * have been a part's worth, the scan stops at every child's end.
+	 * part_more: the client returned last goes on. */
+	int parts;
+	unsigned long children, scan_children, cut_children;
+	int part_more;
+	/* The client items of a part returned, for the next part: the
+	 * caller's arena may be reset in between. */
+	long cont_line;
+	uint64_t cont_raw;
+	char *cont_v[NDX_NCLIENT];
 	unsigned flawed[NDX_NRECORDS];	/* open record has a problem */
 	struct epxml_problem *prob;
 	size_t nprob, probcap;
@@ -842,6 +858,26 @@ end_item(struct epxml_reader *r)
 }
 
 static void
+forget_client_items(struct epxml_reader *r)
+{
+	for (int i = 0; i < NDX_NCLIENT; i++) {
+		free(r->cont_v[i]);
+		r->cont_v[i] = NULL;
+	}
+}
+
+static void
+keep_client_items(struct epxml_reader *r)
+{
+	forget_client_items(r);
+	r->cont_line = r->client->xml_line;
+	r->cont_raw = r->client->raw;
+	for (int i = 0; i < NDX_NCLIENT; i++)
+		if (r->client->v[i] != NULL)
+			r->cont_v[i] = xstrdup(r->client->v[i]);
+}
+
+static void
 on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
     const xmlChar *uri)
 {
@@ -851,6 +887,8 @@ on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 
 	if (r->fatal)
 		return;
+	if (depth == 2)
+		r->children++;
 	if (r->skip > 0) {
 		if (depth + 1 == r->skip)
 			r->skip = 0;
@@ -865,8 +903,19 @@ on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	if (r->vsax != NULL && !r->fatal)
 		r->vsax->endElementNs(r->vdata, localname, prefix, uri);
 	if (closing) {
-		if (r->rec == NDX_REC_CLIENT)
+		if (r->rec == NDX_REC_CLIENT) {
 			r->client_done = 1;
+			r->children = r->cut_children = 0;
+		} else if (r->rec == NDX_REC_EPISODE && r->parts &&
+		    r->client->nep >= EPXML_PART_EPISODES) {
+			/* A part's episodes are among the children since the
+			 * last cut, so the scan stopped the chunk here. */
+			r->client_done = 1;
+			r->client->part |= NDX_PART_MORE;
+			r->part_more = 1;
+			r->cut_children = r->children;
+			keep_client_items(r);
+		}
 		r->rec = parent(r->rec);
 	}
 }
@@ -986,12 +1035,21 @@ scan(struct epxml_reader *r, const unsigned char *p, size_t n)
 			else if (c == '\'')
 				r->scan = S_SQUOTE;
 			else if (c == '>') {
+				int closed = r->scan_end_tag ||
+				    r->scan_prev == '/';
+
 				r->scan = S_TEXT;
 				if (r->scan_end_tag)
 					r->scan_depth--;
 				else if (r->scan_prev != '/')
 					r->scan_depth++;
-				if (r->scan_depth == 1)
+				if (r->scan_depth == 1) {
+					r->scan_children = 0;
+					return i + 1;
+				}
+				if (closed && r->scan_depth == 2 &&
+				    ++r->scan_children - r->cut_children >=
+				    EPXML_PART_EPISODES && r->parts)
 					return i + 1;
 				break;
 			} else if (++r->scan_attrs > ATTRIBUTES_MAX) {
@@ -1116,6 +1174,7 @@ epxml_reader_open(const char *path, const struct ndx_dataset *ds, int flags,
 
 	r->ds = ds;
 	r->item = -1;
+	r->parts = (flags & EPXML_PARTS) != 0;
 	if (path == NULL || strcmp(path, "-") == 0) {
 		r->fd = STDIN_FILENO;
 		r->name = xstrdup("standard input");
@@ -1182,10 +1241,28 @@ epxml_reader_close(struct epxml_reader *r)
 		close(r->fd);
 	for (int k = 0; k < NDX_NRECORDS; k++)
 		free(r->pname[k]);
+	forget_client_items(r);
 	free(r->prob);
 	free(r->text);
 	free(r->name);
 	free(r);
+}
+
+/* The next part of the client kept, in arena a: its items, none of its
+ * episodes yet. */
+static struct ndx_client *
+continue_client(struct epxml_reader *r, struct ndx_arena *a)
+{
+	struct ndx_client *next = arena_alloc(a, sizeof(*next));
+
+	memset(next, 0, sizeof(*next));
+	next->xml_line = r->cont_line;
+	next->raw = r->cont_raw;
+	next->part = NDX_PART_CONT;
+	for (int i = 0; i < NDX_NCLIENT; i++)
+		if (r->cont_v[i] != NULL)
+			next->v[i] = arena_strdup(a, r->cont_v[i]);
+	return next;
 }
 
 int
@@ -1197,7 +1274,8 @@ epxml_reader_next(struct epxml_reader *r, struct ndx_arena *a,
 	*probs = NULL;
 	*nprobs = 0;
 	r->nprob = 0;
-	r->client = NULL;
+	r->client = r->part_more ? continue_client(r, a) : NULL;
+	r->part_more = 0;
 	r->client_done = 0;
 	r->arena = a;
 	while (!r->client_done && !r->fatal && !r->finished)
@@ -1300,6 +1378,7 @@ struct epxml_writer {
 	int pseudonymised;
 	int failed;
 	int nonempty;	/* a client written: the root's start tag is closed */
+	int part_content;	/* a client in parts: its start tag closed */
 	size_t n;
 	char buf[WRITER_BUFSIZE];
 };
@@ -1529,13 +1608,17 @@ epxml_write_client(struct epxml_writer *ew, const struct ndx_client *c,
 {
 	int content;
 
-	if (!ew->nonempty)
-		put(ew, ">", 1);
-	ew->nonempty = 1;
-	open_tag(ew, 1, "client");
-	content = 0;
-	write_items(ew, 2, c->v, c->raw, NDX_CLIENT_FIRST, NDX_EPISODE_FIRST,
-	    &content);
+	if (c->part & NDX_PART_CONT)
+		content = ew->part_content;
+	else {
+		if (!ew->nonempty)
+			put(ew, ">", 1);
+		ew->nonempty = 1;
+		open_tag(ew, 1, "client");
+		content = 0;
+		write_items(ew, 2, c->v, c->raw, NDX_CLIENT_FIRST,
+		    NDX_EPISODE_FIRST, &content);
+	}
 	for (size_t i = 0; i < c->nep; i++) {
 		const struct ndx_episode *e = &c->ep[i];
 		int econtent;
@@ -1597,7 +1680,9 @@ epxml_write_client(struct epxml_writer *ew, const struct ndx_client *c,
 		else
 			put(ew, "/>", 2);
 	}
-	if (content)
+	if (c->part & NDX_PART_MORE)
+		ew->part_content = content;
+	else if (content)
 		close_tag(ew, 1, "client");
 	else
 		put(ew, "/>", 2);

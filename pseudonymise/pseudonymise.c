@@ -295,7 +295,8 @@ filter_client(struct ndx_filter *f, struct ndx_client *c,
 		snprintf(err->file, sizeof(err->file), "%s", pf->out_name);
 		goto out;
 	}
-	pf->clients++;
+	if (!(c->part & NDX_PART_CONT))
+		pf->clients++;
 	pf->episodes += (long)c->nep;
 	pf->rows += rows_of(c);
 	rc = pf->next != NULL ? pf->next->client(pf->next, c, err) : 0;
@@ -363,7 +364,8 @@ static int
 open_files(struct pseudonymise *p, struct ndx_error *err)
 {
 	if ((p->ds = ndx_dataset_load(err)) == NULL ||
-	    (p->reader = epxml_reader_open(p->input, p->ds, 0, err)) == NULL)
+	    (p->reader = epxml_reader_open(p->input, p->ds, EPXML_PARTS,
+	    err)) == NULL)
 		return -1;
 	if (ndx_outputs_distinct(p->input_name, &p->out_path, 1, err) != 0 ||
 	    (p->out = ndx_outfile_open(p->out_path, err)) == NULL ||

@@ -139,7 +139,8 @@ each_episode(const char *path, const struct ndx_dataset *ds,
     void (*fn)(struct changes *, const struct ndx_client *,
     const struct ndx_episode *), struct changes *ch, struct ndx_error *err)
 {
-	struct epxml_reader *rd = epxml_reader_open(path, ds, 0, err);
+	struct epxml_reader *rd = epxml_reader_open(path, ds,
+	    EPXML_PARTS, err);
 	struct ndx_arena *a = arena_new();
 	const struct epxml_problem *probs;
 	struct ndx_client *c;

@@ -576,9 +576,9 @@ transform_reread(struct transform *t, struct ndx_error *err)
 			    "cannot read it again: %s", strerror(errno));
 			return NULL;
 		}
-		return epxml_reader_open("-", t->ds, 0, err);
+		return epxml_reader_open("-", t->ds, EPXML_PARTS, err);
 	}
-	return epxml_reader_open(t->input, t->ds, 0, err);
+	return epxml_reader_open(t->input, t->ds, EPXML_PARTS, err);
 }
 
 int
@@ -682,8 +682,8 @@ transform_main(int argc, char **argv)
 		    prepare_rereading(&t, &err) != 0)
 			goto fail;
 		if ((reader = epxml_reader_open(t.reread_stdin &&
-		    strcmp(t.input, "-") != 0 ? "-" : t.input, t.ds, 0,
-		    &err)) == NULL)
+		    strcmp(t.input, "-") != 0 ? "-" : t.input, t.ds,
+		    EPXML_PARTS, &err)) == NULL)
 			goto fail;
 		if (p->aggregate && !t.has_period &&
 		    period_of_file(&t, reader, &err) != 0)

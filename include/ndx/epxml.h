@@ -78,15 +78,23 @@ struct epxml_reader;
 /*
  * path "-" or NULL reads standard input.  ds judges the records' form; with
  * flags EPXML_XSD libxml2's XSD validator runs as well, in the same pass.
+ * With EPXML_PARTS a <client> of more than EPXML_PART_EPISODES episodes
+ * comes in parts of that many (struct ndx_client's part; the last part
+ * may have none): for a caller whose work on a client is done episode by
+ * episode, so that a client of a million episodes is held a part at a
+ * time.  The writer takes the parts as they come and writes the element
+ * whole.
  */
 #define EPXML_XSD 0x1
+#define EPXML_PARTS 0x2
+#define EPXML_PART_EPISODES 1024
 struct epxml_reader *epxml_reader_open(const char *path,
     const struct ndx_dataset *ds, int flags, struct ndx_error *err);
 const struct ndx_header *epxml_reader_header(const struct epxml_reader *);
 /*
- * Reads the next <client> into *out (allocated in arena).  probs/nprobs
- * receive its records' form problems, at most one per record from each
- * judge; they live until the next call.  Returns 1, 0 at the end of the
+ * Reads the next <client>, or part of one, into *out (allocated in
+ * arena).  probs/nprobs receive its records' form problems, at most one
+ * per record from each judge; they live until the next call.  Returns 1, 0 at the end of the
  * document, -1 on an error that stops the run: not well-formed, a DOCTYPE,
  * a problem with the root or outside any client (65); a read error (74).
  */
@@ -104,7 +112,9 @@ int epxml_check_values(const struct ndx_dataset *, const struct ndx_client *,
 
 struct epxml_writer;
 
-/* fp is borrowed; the writer never closes it. */
+/* fp is borrowed; the writer never closes it.  A client in parts is
+ * written as one element: every part in turn, the element left open
+ * while the part says NDX_PART_MORE. */
 struct epxml_writer *epxml_writer_open(FILE *fp, const struct ndx_header *,
     struct ndx_error *err);
 int epxml_write_client(struct epxml_writer *, const struct ndx_client *,

@@ -190,10 +190,20 @@ struct ndx_episode {
 	size_t niv, ivcap;
 };
 
+/*
+ * A <client> element of many episodes may come in parts (a reader opened
+ * with EPXML_PARTS), so that what is held is a part, not the element: each
+ * part carries the element's client items and the next of its episodes.
+ * A whole element has part 0.
+ */
+#define NDX_PART_MORE 1u	/* the element goes on in the next part */
+#define NDX_PART_CONT 2u	/* this part goes on from the previous one */
+
 struct ndx_client {
 	long xml_line;
 	uint64_t raw;		/* bit (item - NDX_CLIENT_FIRST) */
 	unsigned mark;		/* the holding program's; 0 when read */
+	unsigned part;		/* NDX_PART_*, 0 for a whole element */
 	const char *v[NDX_NCLIENT];
 	struct ndx_episode *ep;
 	size_t nep, epcap;
