@@ -20,6 +20,7 @@
 
 #include "ndx/diag.h"
 #include "ndx/ndx.h"
+#include "ndx/outfile.h"
 
 #include "extract.h"
 
@@ -166,44 +167,22 @@ tmp_error(struct ndx_error *err, int code, const char *what)
 	    strerror(errno));
 }
 
-/*
- * tmpfile(3) in glibc ignores $TMPDIR, and a large sort belongs where the
- * user put the space for it, so the file is made here: unnamed where the
- * file system allows, else created and unlinked at once.
- */
 static FILE *
 tmp_open(struct ndx_error *err)
 {
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
 	FILE *fp;
 	int fd;
 
-	if (dir == NULL || *dir == '\0')
-		dir = P_tmpdir;
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR ||
-	    errno == EINVAL)) {
-		if ((size_t)snprintf(path, sizeof(path), "%s/ndx-extract.XXXXXX",
-		    dir) >= sizeof(path)) {
-			errno = ENAMETOOLONG;
-			goto fail;
-		}
-		if ((fd = mkostemp(path, O_CLOEXEC)) >= 0)
-			unlink(path);
-	}
-	if (fd < 0)
-		goto fail;
+	if ((fd = ndx_tmpfd("the sort", err)) < 0)
+		return NULL;
 	if ((fp = fdopen(fd, "w+")) == NULL) {
 		close(fd);
-		goto fail;
+		ndx_error_set(err, NDX_EX_OSERR, "", 0, "temporary file: %s",
+		    strerror(errno));
+		return NULL;
 	}
 	setvbuf(fp, NULL, _IOFBF, SORTER_IOBUF);
 	return fp;
-fail:
-	ndx_error_set(err, NDX_EX_CANTCREAT, dir, 0,
-	    "cannot create a temporary file: %s", strerror(errno));
-	return NULL;
 }
 
 struct sorter *

@@ -383,3 +383,27 @@ ndx_outfile_abort(struct ndx_outfile *o)
 	}
 	outfile_release(o);
 }
+
+int
+ndx_tmpfd(const char *what, struct ndx_error *err)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[PATH_MAX];
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR ||
+	    errno == EINVAL)) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/.ndx.XXXXXX",
+		    dir) >= sizeof(path))
+			errno = ENAMETOOLONG;
+		else if ((fd = mkostemp(path, O_CLOEXEC)) >= 0)
+			unlink(path);
+	}
+	if (fd < 0)
+		ndx_error_set(err, NDX_EX_CANTCREAT, dir, 0, "cannot create "
+		    "a temporary file for %s: %s", what, strerror(errno));
+	return fd;
+}

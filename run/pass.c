@@ -491,8 +491,8 @@ run_pass(const struct pass_spec *sp, struct pass_result *res)
 	diag_setprogname("ndx-validate");
 	if ((p.ds = ndx_dataset_load(&err)) == NULL ||
 	    (p.v = validate_new(&o, p.ds, &err)) == NULL ||
-	    (reader = epxml_reader_open(sp->episodes, p.ds, 0, &err)) ==
-	    NULL ||
+	    (reader = epxml_reader_open(sp->episodes, p.ds, EPXML_PARTS,
+	    &err)) == NULL ||
 	    validate_begin(p.v, epxml_reader_header(reader), &p.tee,
 	    &err) != 0)
 		goto out;

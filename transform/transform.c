@@ -455,25 +455,12 @@ period_of_file(struct transform *t, const struct epxml_reader *r,
 static int
 spool(struct transform *t, int in, const char *name, struct ndx_error *err)
 {
-	const char *dir = getenv("TMPDIR");
-	char path[4096], buf[65536];
+	char buf[65536];
 	ssize_t n, w;
 	int fd;
 
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC,
-	    0600)) < 0) {
-		/* A file system without O_TMPFILE: a name, at once gone. */
-		snprintf(path, sizeof(path), "%s/ndx-transform.XXXXXX", dir);
-		if ((fd = mkostemp(path, O_CLOEXEC)) < 0) {
-			ndx_error_set(err, NDX_EX_CANTCREAT, dir, 0, "cannot "
-			    "create a temporary file for --min-k: %s",
-			    strerror(errno));
-			return -1;
-		}
-		unlink(path);
-	}
+	if ((fd = ndx_tmpfd("--min-k's second reading", err)) < 0)
+		return -1;
 	for (;;) {
 		if ((n = read(in, buf, sizeof(buf))) < 0) {
 			if (errno == EINTR)
@@ -490,7 +477,7 @@ spool(struct transform *t, int in, const char *name, struct ndx_error *err)
 					w = 0;
 					continue;
 				}
-				ndx_error_set(err, NDX_EX_IOERR, dir, 0,
+				ndx_error_set(err, NDX_EX_IOERR, "", 0,
 				    "cannot write the temporary file for "
 				    "--min-k: %s", strerror(errno));
 				goto fail;

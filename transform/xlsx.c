@@ -30,6 +30,7 @@
 
 #include "ndx/date.h"
 #include "ndx/ndx.h"
+#include "ndx/outfile.h"
 #include "transform.h"
 
 #define NS_PCC "urn:ndx:pcc:1"
@@ -293,11 +294,8 @@ xlsx_open(lxw_workbook **wbp, int *fdp, int constant_memory,
 
 	if (dir == NULL || *dir == '\0')
 		dir = "/tmp";
-	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0) {
-		ndx_error_set(err, NDX_EX_CANTCREAT, dir, 0, "cannot create "
-		    "the workbook's temporary file: %s", strerror(errno));
+	if ((fd = ndx_tmpfd("the workbook", err)) < 0)
 		return -1;
-	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	opt.tmpdir = (char *)dir;
 	opt.constant_memory = constant_memory ? LXW_TRUE : LXW_FALSE;

@@ -42,15 +42,7 @@ same_identity(const char *a, const char *b, int item)
  * postcode shows only its shape (A a letter, 9 a digit), which is enough
  * to see "TS13QY" from "TS1 3QY" and no more.
  */
-#define LINES_SHOWN 4
-
-/* The first CSV lines of an element's rows, and how many rows have one. */
-struct lines {
-	long line[LINES_SHOWN];
-	size_t n, total;
-};
-
-static void
+void
 lines_add(struct lines *l, const struct ndx_episode *e)
 {
 	for (size_t j = 0; j < e->niv; j++)
@@ -58,9 +50,7 @@ lines_add(struct lines *l, const struct ndx_episode *e)
 			l->line[l->n++] = e->iv[j].line;
 }
 
-/* "line 4", "lines 4, 9, 12", "lines 4, 9, 12, 15 and 3 more"; "" when
- * the rows have no CSV line (a database source). */
-static void
+void
 say_lines(char *buf, size_t size, const struct lines *l)
 {
 	size_t len;
@@ -84,16 +74,6 @@ episode_lines(const struct ndx_episode *e, char *buf, size_t size)
 	struct lines l = { .n = 0 };
 
 	lines_add(&l, e);
-	say_lines(buf, size, &l);
-}
-
-static void
-client_lines(const struct ndx_client *c, char *buf, size_t size)
-{
-	struct lines l = { .n = 0 };
-
-	for (size_t i = 0; i < c->nep; i++)
-		lines_add(&l, &c->ep[i]);
 	say_lines(buf, size, &l);
 }
 
@@ -130,33 +110,62 @@ say_differs(char *msg, size_t size, int item, const char *a,
 		    where_a, sb, where_b[0] ? " on " : "", where_b);
 }
 
-static void
-r121(struct rules_ctx *ctx, struct ndx_client *const *cl, size_t n)
+size_t
+r121_find(struct ndx_client *const *cl, const struct lines *lines, size_t n,
+    struct r121_finding out[R121_ITEMS])
 {
-	static const enum ndx_item identity[] = { NDX_FINITIAL, NDX_SINITIAL,
-		NDX_DOB, NDX_SEX };
-	int conflict = 0;
+	static const enum ndx_item identity[R121_ITEMS] = { NDX_FINITIAL,
+		NDX_SINITIAL, NDX_DOB, NDX_SEX };
+	size_t nout = 0;
 
-	for (size_t k = 0; k < sizeof(identity) / sizeof(identity[0]); k++)
+	for (size_t k = 0; k < R121_ITEMS; k++)
 		for (size_t j = 1; j < n; j++) {
 			int item = identity[k];
-
-			char la[96], lb[96], msg[260];
+			char la[96], lb[96], msg[R121_DIFFERS];
 
 			if (same_identity(NDX_C(cl[0], item),
 			    NDX_C(cl[j], item), item))
 				continue;
-			client_lines(cl[0], la, sizeof(la));
-			client_lines(cl[j], lb, sizeof(lb));
+			say_lines(la, sizeof(la), &lines[0]);
+			say_lines(lb, sizeof(lb), &lines[j]);
 			say_differs(msg, sizeof(msg), item, NDX_C(cl[0], item),
 			    la, NDX_C(cl[j], item), lb);
-			problem_add(ctx, cl[j], NULL, NULL, item, "R121",
-			    "rows of this client disagree: %s. Every episode "
-			    "of the client is rejected", msg);
-			conflict = 1;
+			out[nout].element = j;
+			out[nout].item = item;
+			memcpy(out[nout].differs, msg, sizeof(msg));
+			nout++;
 			break;
 		}
-	if (conflict)
+	return nout;
+}
+
+void
+r121_report(struct rules_ctx *ctx, struct ndx_client *c,
+    const struct r121_finding *f)
+{
+	problem_add(ctx, c, NULL, NULL, f->item, "R121", "rows of this client "
+	    "disagree: %s. Every episode of the client is rejected",
+	    f->differs);
+}
+
+static void
+r121(struct rules_ctx *ctx, struct ndx_client *const *cl, size_t n)
+{
+	struct r121_finding found[R121_ITEMS];
+	struct lines *lines;
+	size_t nfound;
+
+	if (n < 2)
+		return;
+	lines = xcalloc(n, sizeof(*lines));
+	for (size_t j = 0; j < n; j++)
+		for (size_t i = 0; i < cl[j]->nep; i++)
+			lines_add(&lines[j], &cl[j]->ep[i]);
+	nfound = r121_find(cl, lines, n, found);
+	free(lines);
+	for (size_t k = 0; k < nfound; k++)
+		r121_report(ctx, cl[found[k].element], &found[k]);
+	if (nfound > 0)
 		for (size_t i = 0; i < n; i++)
 			cl[i]->mark |= MARK_REJECTED;
 }
@@ -594,11 +603,13 @@ r202(struct rules_ctx *ctx, struct epref *r, size_t nr, struct ivref **buf,
  * episode, on the one that starts later, naming the earlier episode that
  * reaches furthest into it.
  */
-struct span {
-	struct ndx_client *c;
-	struct ndx_episode *e;
-	ndx_day start, end;
-};
+static int
+valid_date(const struct ndx_episode *e, enum ndx_item item, ndx_day *d)
+{
+	if (e->raw >> (item - NDX_EPISODE_FIRST) & 1)
+		return 0;
+	return ndx_date_parse_iso(NDX_E(e, item), d) == NDX_DATE_OK;
+}
 
 static int
 span_order(const void *x, const void *y)
@@ -607,15 +618,19 @@ span_order(const void *x, const void *y)
 
 	if (a->start != b->start)
 		return a->start < b->start ? -1 : 1;
-	return cmp_str(NDX_E(a->e, NDX_EPISODID), NDX_E(b->e, NDX_EPISODID));
+	return cmp_str(a->episodid, b->episodid);
 }
 
-static int
-valid_date(const struct ndx_episode *e, enum ndx_item item, ndx_day *d)
+int
+r125_span(const struct ndx_episode *e, struct span *sp)
 {
-	if (e->raw >> (item - NDX_EPISODE_FIRST) & 1)
+	if (!valid_date(e, NDX_TRIAGED, &sp->start))
 		return 0;
-	return ndx_date_parse_iso(NDX_E(e, item), d) == NDX_DATE_OK;
+	sp->end = INT32_MAX;
+	if (NDX_E(e, NDX_DISD) != NULL && !valid_date(e, NDX_DISD, &sp->end))
+		return 0;
+	sp->episodid = NDX_E(e, NDX_EPISODID);
+	return 1;
 }
 
 static int
@@ -628,71 +643,112 @@ overlap(const struct span *a, const struct span *b)
  * Sorted by start, an episode overlaps an earlier one exactly when the
  * furthest end seen so far passes its start; so one pass finds them all.
  * Only an episode of no length (TRIAGED = DISD) needs a second look, as
- * the furthest-reaching one may start on the same day and not count.
+ * the furthest-reaching one may start on the same day and not count: its
+ * hit is then the first span that starts before that day and is still
+ * open on it.  Spans closed by a day stay closed for every later one, so
+ * the first open span is found by a pointer that only moves on (a
+ * thousand episodes of no length on one day cost a thousand steps, not
+ * half a million).
  */
-static void
-r125(struct rules_ctx *ctx, struct epref *r, size_t n)
+void
+r125_sweep(struct span *s, size_t ns, void (*found)(void *,
+    const struct span *, const struct span *), void *arg)
 {
-	struct span *s = xreallocarray(NULL, n ? n : 1, sizeof(*s));
-	size_t ns = 0, far = 0;
+	size_t far = 0, day_first = 0, open = 0;
 
-	/* One span per EPISODID: its first element (variants are R122). */
-	for (size_t i = 0; i < n; i = run_end(r, i, n)) {
-		struct span *sp = &s[ns];
-
-		if (!valid_date(r[i].e, NDX_TRIAGED, &sp->start))
-			continue;
-		sp->end = INT32_MAX;
-		if (NDX_E(r[i].e, NDX_DISD) != NULL &&
-		    !valid_date(r[i].e, NDX_DISD, &sp->end))
-			continue;
-		sp->c = r[i].c;
-		sp->e = r[i].e;
-		ns++;
-	}
 	if (ns > 1)
 		qsort(s, ns, sizeof(*s), span_order);
 	for (size_t k = 1; k < ns; k++) {
 		const struct span *hit = NULL;
 
+		if (s[k].start != s[k - 1].start)
+			day_first = k;
 		if (s[far].end > s[k].start) {
 			if (overlap(&s[far], &s[k]))
 				hit = &s[far];
-			else
-				for (size_t j = 0; j < k && hit == NULL; j++)
-					if (overlap(&s[j], &s[k]))
-						hit = &s[j];
+			else {
+				while (open < day_first &&
+				    s[open].end <= s[k].start)
+					open++;
+				if (open < day_first)
+					hit = &s[open];
+			}
 		}
-		if (hit != NULL) {
-			char t1[11], t2[11], t3[11] = "", la[96];
-
-			ndx_date_format_dmy(s[k].start, t1);
-			ndx_date_format_dmy(hit->start, t2);
-			if (hit->end != INT32_MAX)
-				ndx_date_format_dmy(hit->end, t3);
-			episode_lines(hit->e, la, sizeof(la));
-			problem_add(ctx, s[k].c, s[k].e, NULL, NDX_TRIAGED,
-			    "R125", "this episode, TRIAGED %s, overlaps episode "
-			    "%s of the same client at this agency (%s%sTRIAGED "
-			    "%s, %s%s)", t1, NDX_E(hit->e, NDX_EPISODID) ?
-			    NDX_E(hit->e, NDX_EPISODID) : "(none)", la,
-			    la[0] ? ", " : "", t2, t3[0] ? "DISD " : "still open",
-			    t3);
-		}
+		if (hit != NULL)
+			found(arg, &s[k], hit);
 		if (s[k].end > s[far].end)
 			far = k;
 	}
+}
+
+void
+r125_say(char *msg, size_t size, ndx_day start, const struct span *hit,
+    const struct lines *hit_lines)
+{
+	char t1[11], t2[11], t3[11] = "", la[96];
+
+	ndx_date_format_dmy(start, t1);
+	ndx_date_format_dmy(hit->start, t2);
+	if (hit->end != INT32_MAX)
+		ndx_date_format_dmy(hit->end, t3);
+	say_lines(la, sizeof(la), hit_lines);
+	snprintf(msg, size, "this episode, TRIAGED %s, overlaps episode %s of "
+	    "the same client at this agency (%s%sTRIAGED %s, %s%s)", t1,
+	    hit->episodid ? hit->episodid : "(none)", la, la[0] ? ", " : "",
+	    t2, t3[0] ? "DISD " : "still open", t3);
+}
+
+struct r125_group {
+	struct rules_ctx *ctx;
+	struct epref *r;
+};
+
+static void
+r125_found(void *arg, const struct span *later, const struct span *hit)
+{
+	struct r125_group *g = arg;
+	struct lines l = { .n = 0 };
+	char msg[300];
+
+	lines_add(&l, g->r[hit->ref].e);
+	r125_say(msg, sizeof(msg), later->start, hit, &l);
+	problem_add(g->ctx, g->r[later->ref].c, g->r[later->ref].e, NULL,
+	    NDX_TRIAGED, "R125", "%s", msg);
+}
+
+/* R125 over the group: one span per EPISODID, its first element's
+ * (variants are R122). */
+static void
+r125(struct rules_ctx *ctx, struct epref *r, size_t n)
+{
+	struct span *s = xreallocarray(NULL, n ? n : 1, sizeof(*s));
+	struct r125_group g = { ctx, r };
+	size_t ns = 0;
+
+	for (size_t i = 0; i < n; i = run_end(r, i, n))
+		if (r125_span(r[i].e, &s[ns])) {
+			s[ns].ref = i;
+			ns++;
+		}
+	r125_sweep(s, ns, r125_found, &g);
 	free(s);
 }
 
 void
 rules_group(struct rules_ctx *ctx, struct ndx_client *const *cl, size_t n)
 {
+	r121(ctx, cl, n);
+	rules_runs(ctx, cl, n, 1);
+}
+
+void
+rules_runs(struct rules_ctx *ctx, struct ndx_client *const *cl, size_t n,
+    int with_r125)
+{
 	struct epref *r;
 	struct ivref *ivbuf = NULL;
 	size_t nr = 0, ivcap = 0;
 
-	r121(ctx, cl, n);
 	for (size_t a = 0; a < n; a++)
 		nr += cl[a]->nep;
 	r = xreallocarray(NULL, nr ? nr : 1, sizeof(*r));
@@ -711,7 +767,8 @@ rules_group(struct rules_ctx *ctx, struct ndx_client *const *cl, size_t n)
 		r123_r124(ctx, r + i, run_end(r, i, nr) - i, &ivbuf, &ivcap);
 		r202(ctx, r + i, run_end(r, i, nr) - i, &ivbuf, &ivcap);
 	}
-	r125(ctx, r, nr);
+	if (with_r125)
+		r125(ctx, r, nr);
 
 	/* Rejection spreads from a client element to its episodes, then
 	 * from any element of an EPISODID to all of them. */

@@ -123,6 +123,8 @@ problem_add(struct rules_ctx *ctx, struct ndx_client *c, struct ndx_episode *e,
 	p->field = field;
 	p->field_name = field >= 0 ? ndx_items[field].code : "";
 	p->rule = rule;
+	p->episodid = e != NULL ? NDX_E(e, NDX_EPISODID) : NULL;
+	p->modid = iv != NULL ? NDX_I(iv, NDX_MODID) : NULL;
 	if (iv != NULL) {
 		p->line = iv->line;
 		p->xml_line = iv->xml_line;

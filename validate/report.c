@@ -129,8 +129,8 @@ report_problem(struct report *r, const struct problem *p)
 	/* A problem of the whole file (R104) has no record. */
 	f[1] = p->c ? NDX_C(p->c, NDX_AGNCY) : NULL;
 	f[2] = p->c ? NDX_C(p->c, NDX_CLIENTID) : NULL;
-	f[3] = p->e ? NDX_E(p->e, NDX_EPISODID) : NULL;
-	f[4] = p->iv ? NDX_I(p->iv, NDX_MODID) : NULL;
+	f[3] = p->episodid;
+	f[4] = p->modid;
 	f[5] = p->field_name;
 	f[6] = p->rule->id;
 	f[7] = severity_name(p->rule->severity);

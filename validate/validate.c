@@ -36,11 +36,15 @@ enum count {
 	ROWS_WRITTEN, ROWS_REJECTED, DUPLICATES, NCOUNTS
 };
 
-/* A form problem of the reader's, and which client of the group it is in. */
+/* A form problem of the reader's, and which client of the group it is in
+ * (its episode counted within that client, not the reader's part). */
 struct form_problem {
 	size_t client;
+	size_t order;		/* as the reader found them */
 	struct epxml_problem p;
 };
+
+struct large;
 
 struct validate {
 	struct validate_options o;
@@ -74,6 +78,11 @@ struct validate {
 	size_t ngroup, groupcap;
 	struct form_problem *form;	/* its records' form problems */
 	size_t nform, formcap;
+
+	/* The current group is large: an element of it came in parts, and
+	 * the group is spooled and judged a chunk at a time (judge_large). */
+	struct large *large;
+	int in_large;
 
 	size_t ncolumns;	/* of the rejects: the input's version's */
 	long counts[NCOUNTS];
@@ -135,12 +144,13 @@ same_group(const struct ndx_client *a, const struct ndx_client *b)
  * ndx found none in that record: both judges' verdicts then reject it.
  */
 static void
-form_problems(struct validate *v)
+form_problems(struct validate *v, struct ndx_client *const *cl,
+    const struct form_problem *form, size_t nform)
 {
 	for (int xsd = 0; xsd <= 1; xsd++)
-		for (size_t k = 0; k < v->nform; k++) {
-			const struct epxml_problem *xp = &v->form[k].p;
-			struct ndx_client *c = v->group[v->form[k].client];
+		for (size_t k = 0; k < nform; k++) {
+			const struct epxml_problem *xp = &form[k].p;
+			struct ndx_client *c = cl[form[k].client];
 			struct ndx_episode *e = xp->episode >= 0 ?
 			    &c->ep[xp->episode] : NULL;
 			struct ndx_intervention *iv = e != NULL &&
@@ -159,7 +169,7 @@ form_problems(struct validate *v)
 			    "does not match the dataset schema: ",
 			    xp->message);
 			if (xp->item < 0)
-				p->field_name = arena_strdup(v->group_arena,
+				p->field_name = arena_strdup(v->ctx.arena,
 				    xp->element);
 		}
 }
@@ -202,16 +212,14 @@ write_rejects(struct validate *v, const struct ndx_client *c,
 }
 
 /*
- * Writes the valid part of one client element, initials upper-cased.
- * The element is filtered in place: the group is dropped once written,
- * and a copy would hold a client of a million rows twice.  0, or -1
- * with err set.
+ * The valid part of one client element (or of a chunk of one), counted:
+ * the element is filtered in place, since the group is dropped once
+ * written and a copy would hold a client of a million rows twice.
  */
-static int
-write_valid(struct validate *v, struct ndx_client *c, struct ndx_error *err)
+static void
+keep_valid(struct validate *v, struct ndx_client *c)
 {
 	size_t nep = 0;
-	static const enum ndx_item initials[] = { NDX_FINITIAL, NDX_SINITIAL };
 
 	for (size_t i = 0; i < c->nep; i++) {
 		struct ndx_episode *e = &c->ep[i];
@@ -236,8 +244,15 @@ write_valid(struct validate *v, struct ndx_client *c, struct ndx_error *err)
 		c->ep[nep++] = *e;
 	}
 	c->nep = nep;
-	if (c->nep == 0)
-		return 0;
+}
+
+/* Writes c, initials upper-cased, and passes it on: 0, or -1 with err
+ * set. */
+static int
+write_client(struct validate *v, struct ndx_client *c, struct ndx_error *err)
+{
+	static const enum ndx_item initials[] = { NDX_FINITIAL, NDX_SINITIAL };
+
 	for (size_t k = 0; k < 2; k++) {
 		const char *s = NDX_C(c, initials[k]);
 
@@ -254,6 +269,13 @@ write_valid(struct validate *v, struct ndx_client *c, struct ndx_error *err)
 		return -1;
 	}
 	return v->next != NULL ? v->next->client(v->next, c, err) : 0;
+}
+
+static int
+write_valid(struct validate *v, struct ndx_client *c, struct ndx_error *err)
+{
+	keep_valid(v, c);
+	return c->nep > 0 ? write_client(v, c, err) : 0;
 }
 
 /* A problem into the summary's counts and every report: 0, or -1 with
@@ -289,7 +311,7 @@ process_group(struct validate *v, struct ndx_error *err)
 				    &c->ep[i].iv[j]);
 		}
 	}
-	form_problems(v);
+	form_problems(v, v->group, v->form, v->nform);
 	rules_group(&v->ctx, v->group, v->ngroup);
 	if (v->ctx.unknown_rule != NULL) {
 		/* rules.csv and the code disagree: a bug (problem_add). */
@@ -327,6 +349,26 @@ process_group(struct validate *v, struct ndx_error *err)
 	return 0;
 }
 
+/* A form problem of the reader's in client element k of the group, its
+ * episode the offset-th and after of the element's. */
+static void
+add_form(struct validate *v, size_t k, size_t offset,
+    const struct epxml_problem *xp)
+{
+	struct form_problem *f;
+
+	if (v->nform == v->formcap) {
+		v->formcap = v->formcap ? v->formcap * 2 : 16;
+		v->form = xreallocarray(v->form, v->formcap, sizeof(*v->form));
+	}
+	f = &v->form[v->nform];
+	f->client = k;
+	f->order = v->nform++;
+	f->p = *xp;
+	if (f->p.episode >= 0)
+		f->p.episode += (long)offset;
+}
+
 /*
  * Takes c, just read into v->scratch, into the group without copying
  * what is large: the first client of a group brings its arena along (the
@@ -361,14 +403,8 @@ add_to_group(struct validate *v, struct ndx_client *c,
 		c = ndx_client_copy(v->group_arena, c);
 		arena_reset(v->scratch);
 	}
-	if (v->nform + nprobs > v->formcap) {
-		v->formcap = (v->nform + nprobs) * 2;
-		v->form = xreallocarray(v->form, v->formcap, sizeof(*v->form));
-	}
-	for (size_t k = 0; k < nprobs; k++) {
-		v->form[v->nform].client = v->ngroup;
-		v->form[v->nform++].p = probs[k];
-	}
+	for (size_t k = 0; k < nprobs; k++)
+		add_form(v, v->ngroup, 0, &probs[k]);
 	v->group[v->ngroup++] = c;
 }
 
@@ -559,6 +595,529 @@ absent_columns(struct validate *v, uint64_t absent, struct ndx_error *err)
 	return 0;
 }
 
+/* ------------------------------------------------------- large groups */
+
+/*
+ * A group one of whose elements comes in parts (more than
+ * EPXML_PART_EPISODES episodes) is not held: its episodes go to a spool
+ * as they are read, with what the rules across the group need of each
+ * (its EPISODID, R125's span, its rows' lines) and of each element (its
+ * client items and lines, for R121).  At the group's end R121 and R125 are
+ * decided on that, and the episodes come back from the spool a chunk at a
+ * time, each chunk holding whole EPISODIDs, to be judged as the whole
+ * group would be: the same problems, rejections, outputs and order.
+ * What that needs is that each EPISODID's elements are next to one another
+ * in one client element, as ndx-extract writes them; a group where they
+ * are not is read back from the spool whole and judged as any other.
+ */
+#define NO_HIT UINT32_MAX
+
+struct large_episode {
+	struct span span;	/* span.episodid is its EPISODID */
+	uint32_t element;
+	uint32_t hit;		/* R125: the episode it overlaps, or NO_HIT */
+	int has_span;		/* the first of its EPISODID, with dates */
+	struct lines lines;
+};
+
+struct large_element {
+	struct ndx_client *c;	/* its client items, no episodes */
+	size_t first, nep;	/* its episodes in ep[] */
+	struct lines lines;
+	long line;		/* its first CSV line: a client problem's */
+	unsigned mark;		/* its client's, once its first chunk is judged */
+	int r121;		/* its R121 finding, or -1 */
+	int opened;		/* its <client> is begun in -o */
+};
+
+struct large {
+	struct spool *spool;
+	struct ndx_arena *arena;	/* elements' items, EPISODIDs */
+	struct ndx_arena *chunk;	/* the chunk being judged */
+	struct large_episode *ep;
+	size_t nep, epcap;
+	struct large_element *el;
+	size_t nel, elcap;
+	struct r121_finding found[R121_ITEMS];
+	size_t nfound;
+	/* The group's problems, kept with copies of what the report shows,
+	 * to be sorted and reported at its end. */
+	struct problem *kept;
+	size_t nkept, keptcap;
+	struct ndx_arena *kept_arena;
+	struct ndx_client *who;		/* AGNCY and CLIENTID of them all */
+	const char *last_from[3], *last_to[3];
+	long episodes, episodes_rejected;
+};
+
+static struct large *
+large_new(struct ndx_error *err)
+{
+	struct large *L = xcalloc(1, sizeof(*L));
+
+	if ((L->spool = spool_open(err)) == NULL) {
+		free(L);
+		return NULL;
+	}
+	L->arena = arena_new();
+	L->chunk = arena_new();
+	L->kept_arena = arena_new();
+	return L;
+}
+
+static void
+large_free(struct large *L)
+{
+	if (L == NULL)
+		return;
+	spool_close(L->spool);
+	arena_free(L->arena);
+	arena_free(L->chunk);
+	arena_free(L->kept_arena);
+	free(L->ep);
+	free(L->el);
+	free(L->kept);
+	free(L);
+}
+
+/* A copy of c's client items alone, in arena a. */
+static struct ndx_client *
+client_items(struct ndx_arena *a, const struct ndx_client *c)
+{
+	struct ndx_client *k = arena_alloc(a, sizeof(*k));
+
+	memset(k, 0, sizeof(*k));
+	k->xml_line = c->xml_line;
+	k->raw = c->raw;
+	for (int i = 0; i < NDX_NCLIENT; i++)
+		if (c->v[i] != NULL)
+			k->v[i] = arena_strdup(a, c->v[i]);
+	return k;
+}
+
+/* Part c of the group into the spool, with its form problems: 0, or -1
+ * with err set. */
+static int
+large_add(struct validate *v, struct ndx_client *c,
+    const struct epxml_problem *probs, size_t nprobs, struct ndx_error *err)
+{
+	struct large *L = v->large;
+	struct large_element *el;
+
+	if (!(c->part & NDX_PART_CONT) || L->nel == 0) {
+		if (L->nel == L->elcap) {
+			L->elcap = L->elcap ? L->elcap * 2 : 4;
+			L->el = xreallocarray(L->el, L->elcap, sizeof(*L->el));
+		}
+		el = &L->el[L->nel++];
+		memset(el, 0, sizeof(*el));
+		el->c = client_items(L->arena, c);
+		el->first = L->nep;
+		el->r121 = -1;
+	}
+	el = &L->el[L->nel - 1];
+	for (size_t k = 0; k < nprobs; k++)
+		add_form(v, L->nel - 1, el->nep, &probs[k]);
+	for (size_t i = 0; i < c->nep; i++) {
+		const struct ndx_episode *e = &c->ep[i];
+		const char *id = NDX_E(e, NDX_EPISODID);
+		struct large_episode *le, *prev = el->nep > 0 ?
+		    &L->ep[L->nep - 1] : NULL;
+		long line;
+
+		if (L->nep == L->epcap) {
+			L->epcap = L->epcap ? L->epcap * 2 : 1024;
+			L->ep = xreallocarray(L->ep, L->epcap, sizeof(*L->ep));
+			prev = el->nep > 0 ? &L->ep[L->nep - 1] : NULL;
+		}
+		le = &L->ep[L->nep];
+		memset(le, 0, sizeof(*le));
+		le->element = (uint32_t)(L->nel - 1);
+		le->hit = NO_HIT;
+		if (prev != NULL && same_value(prev->span.episodid, id))
+			le->span.episodid = prev->span.episodid;
+		else {
+			le->has_span = r125_span(e, &le->span);
+			le->span.episodid = id ? arena_strdup(L->arena, id) :
+			    NULL;
+		}
+		le->span.ref = L->nep;
+		lines_add(&le->lines, e);
+		lines_add(&el->lines, e);
+		if ((line = episode_line(e)) > 0 && (el->line == 0 ||
+		    line < el->line))
+			el->line = line;
+		if (spool_put(L->spool, e, err) != 0)
+			return -1;
+		L->nep++;
+		el->nep++;
+	}
+	return 0;
+}
+
+/* The group held so far into the spool, and the group large from now. */
+static int
+large_begin(struct validate *v, struct ndx_error *err)
+{
+	if (v->large == NULL && (v->large = large_new(err)) == NULL)
+		return -1;
+	v->in_large = 1;
+	/* The held elements' form problems are already the elements'. */
+	for (size_t a = 0; a < v->ngroup; a++)
+		if (large_add(v, v->group[a], NULL, 0, err) != 0)
+			return -1;
+	v->ngroup = 0;
+	arena_reset(v->group_arena);
+	while (v->nadopted > 0)
+		arena_free(v->adopted[--v->nadopted]);
+	return 0;
+}
+
+static uint64_t
+fnv64(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+
+	if (s == NULL)
+		return 1;
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+	return h | 2;	/* never 0, an empty slot, nor NULL's 1 */
+}
+
+/*
+ * Whether every EPISODID's episodes are one run, next to one another in
+ * one element: a set of the runs' EPISODIDs (by hash: two that collide
+ * only send the group the slower way).
+ */
+static int
+runs_apart(const struct large *L)
+{
+	size_t cap = 64, mask;
+	uint64_t *set;
+	int apart = 0;
+
+	while (cap < 2 * L->nep)
+		cap *= 2;
+	set = xcalloc(cap, sizeof(*set));
+	mask = cap - 1;
+	for (size_t i = 0; i < L->nep && !apart; i++) {
+		uint64_t h;
+		size_t k;
+
+		if (i > 0 && L->ep[i].element == L->ep[i - 1].element &&
+		    L->ep[i].span.episodid == L->ep[i - 1].span.episodid)
+			continue;
+		h = fnv64(L->ep[i].span.episodid);
+		for (k = h & mask; set[k] != 0 && set[k] != h; k = (k + 1) &
+		    mask)
+			continue;
+		if (set[k] == h)
+			apart = 1;
+		set[k] = h;
+	}
+	free(set);
+	return apart;
+}
+
+/* The whole group back from the spool, judged as any other. */
+static int
+large_whole(struct validate *v, struct ndx_error *err)
+{
+	struct large *L = v->large;
+
+	if (spool_rewind(L->spool, err) != 0)
+		return -1;
+	for (size_t a = 0; a < L->nel; a++) {
+		struct ndx_client *c = ndx_client_copy(v->group_arena,
+		    L->el[a].c);
+
+		for (size_t i = 0; i < L->el[a].nep; i++)
+			if (spool_get(L->spool, v->group_arena, c, err) != 0)
+				return -1;
+		if (v->ngroup == v->groupcap) {
+			v->groupcap = v->groupcap ? v->groupcap * 2 : 4;
+			v->group = xreallocarray(v->group, v->groupcap,
+			    sizeof(*v->group));
+		}
+		v->group[v->ngroup++] = c;
+	}
+	return process_group(v, err);
+}
+
+static void
+r125_hit(void *arg, const struct span *later, const struct span *hit)
+{
+	struct large *L = arg;
+
+	L->ep[later->ref].hit = (uint32_t)hit->ref;
+}
+
+/* R121 and R125, which need the whole group, on what was kept of it. */
+static void
+large_across(struct large *L)
+{
+	struct ndx_client **cl = xreallocarray(NULL, L->nel, sizeof(*cl));
+	struct lines *lines = xreallocarray(NULL, L->nel, sizeof(*lines));
+	struct span *sp = xreallocarray(NULL, L->nep ? L->nep : 1,
+	    sizeof(*sp));
+	size_t nsp = 0;
+
+	for (size_t a = 0; a < L->nel; a++) {
+		cl[a] = L->el[a].c;
+		lines[a] = L->el[a].lines;
+	}
+	L->nfound = L->nel > 1 ? r121_find(cl, lines, L->nel, L->found) : 0;
+	for (size_t k = 0; k < L->nfound; k++)
+		L->el[L->found[k].element].r121 = (int)k;
+	free(cl);
+	free(lines);
+	for (size_t i = 0; i < L->nep; i++)
+		if (L->ep[i].has_span)
+			sp[nsp++] = L->ep[i].span;
+	r125_sweep(sp, nsp, r125_hit, L);
+	free(sp);
+}
+
+/* A copy in the kept arena of s, the last copy reused (slot: which of
+ * the problem's strings). */
+static const char *
+kept_str(struct large *L, int slot, const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	if (s != L->last_from[slot]) {
+		L->last_from[slot] = s;
+		L->last_to[slot] = arena_strdup(L->kept_arena, s);
+	}
+	return L->last_to[slot];
+}
+
+/* The chunk's problems, kept for the group's end: what the report shows
+ * is copied, the records they point to are about to go. */
+static void
+keep_problems(struct validate *v)
+{
+	struct large *L = v->large;
+
+	if (L->who == NULL)
+		L->who = client_items(L->kept_arena, L->el[0].c);
+	for (size_t k = 0; k < v->problems.n; k++) {
+		const struct problem *p = &v->problems.p[k];
+		struct problem *q;
+
+		if (L->nkept == L->keptcap) {
+			L->keptcap = L->keptcap ? L->keptcap * 2 : 64;
+			L->kept = xreallocarray(L->kept, L->keptcap,
+			    sizeof(*L->kept));
+		}
+		q = &L->kept[L->nkept];
+		*q = *p;
+		q->seq = (uint32_t)L->nkept++;
+		q->c = L->who;
+		q->e = NULL;
+		q->iv = NULL;
+		q->episodid = kept_str(L, 0, p->episodid);
+		q->modid = p->modid ? arena_strdup(L->kept_arena, p->modid) :
+		    NULL;
+		q->value = p->value ? arena_strdup(L->kept_arena, p->value) :
+		    NULL;
+		q->msg = kept_str(L, 1, p->msg);
+		if (p->field < 0)
+			q->field_name = kept_str(L, 2, p->field_name);
+	}
+}
+
+/* The form problems of the reader's in element a, episodes [from, to) of
+ * it, and the element's own when first: taken from *next on (v->form is
+ * sorted by element, then episode). */
+static void
+chunk_form(struct validate *v, struct ndx_client *cc, size_t a, size_t from,
+    size_t to, size_t *next)
+{
+	size_t k = *next, n;
+	struct form_problem *f;
+
+	while (k < v->nform && (v->form[k].client < a ||
+	    (v->form[k].client == a && (v->form[k].p.episode < 0 ?
+	    from > 0 : (size_t)v->form[k].p.episode < from))))
+		k++;
+	for (n = 0; k + n < v->nform && v->form[k + n].client == a &&
+	    (v->form[k + n].p.episode < 0 ? from == 0 :
+	    (size_t)v->form[k + n].p.episode < to); n++)
+		;
+	f = xreallocarray(NULL, n ? n : 1, sizeof(*f));
+	for (size_t j = 0; j < n; j++) {
+		f[j] = v->form[k + j];
+		f[j].client = 0;
+		if (f[j].p.episode >= 0)
+			f[j].p.episode -= (long)from;
+	}
+	form_problems(v, &cc, f, n);
+	free(f);
+	*next = k + n;
+}
+
+/*
+ * Judges chunk cc of element a, its episodes from the from-th of the
+ * element's, as rules_group() would the whole group, then writes it: its
+ * rejected episodes to --rejects, the rest as a part of the element in
+ * -o.  0, or -1 with err set.
+ */
+static int
+judge_chunk(struct validate *v, size_t a, struct ndx_client *cc, size_t from,
+    size_t *form_next, struct ndx_error *err)
+{
+	struct large *L = v->large;
+	struct large_element *el = &L->el[a];
+	int first = from == 0, last = from + cc->nep == el->nep;
+
+	v->problems.n = 0;
+	v->ctx.arena = L->chunk;
+	if (first)
+		rules_client(&v->ctx, cc);
+	else
+		cc->mark = el->mark;
+	for (size_t i = 0; i < cc->nep; i++) {
+		rules_episode(&v->ctx, cc, &cc->ep[i]);
+		for (size_t j = 0; j < cc->ep[i].niv; j++)
+			rules_intervention(&v->ctx, cc, &cc->ep[i],
+			    &cc->ep[i].iv[j]);
+	}
+	chunk_form(v, cc, a, from, from + cc->nep, form_next);
+	if (first) {
+		if (el->r121 >= 0)
+			r121_report(&v->ctx, cc, &L->found[el->r121]);
+		if (L->nfound > 0)
+			cc->mark |= MARK_REJECTED;
+		el->mark = cc->mark;
+	}
+	rules_runs(&v->ctx, &cc, 1, 0);
+	for (size_t i = 0; i < cc->nep; i++) {
+		const struct large_episode *le = &L->ep[el->first + from + i];
+		char msg[300];
+
+		if (le->hit == NO_HIT)
+			continue;
+		r125_say(msg, sizeof(msg), le->span.start,
+		    &L->ep[le->hit].span, &L->ep[le->hit].lines);
+		problem_add(&v->ctx, cc, &cc->ep[i], NULL, NDX_TRIAGED, "R125",
+		    "%s", msg);
+	}
+	if (v->ctx.unknown_rule != NULL) {
+		ndx_error_set(err, NDX_EX_SOFTWARE, "", 0,
+		    "rule %s is not in rules.csv", v->ctx.unknown_rule);
+		return -1;
+	}
+	/* A client's problem is the element's, at its first line. */
+	for (size_t k = 0; k < v->problems.n; k++)
+		if (v->problems.p[k].e == NULL)
+			v->problems.p[k].line = el->line;
+	keep_problems(v);
+	L->episodes += v->ctx.episodes;
+	L->episodes_rejected += v->ctx.episodes_rejected;
+
+	for (size_t i = 0; i < cc->nep; i++)
+		if ((cc->ep[i].mark & MARK_REJECTED) &&
+		    write_rejects(v, cc, &cc->ep[i], err) != 0)
+			return -1;
+	keep_valid(v, cc);
+	if (cc->nep == 0 && !(el->opened && last))
+		return 0;
+	cc->part = (el->opened ? NDX_PART_CONT : 0) | (last ? 0 :
+	    NDX_PART_MORE);
+	el->opened = 1;
+	return write_client(v, cc, err);
+}
+
+static int
+form_order(const void *x, const void *y)
+{
+	const struct form_problem *a = x, *b = y;
+
+	if (a->client != b->client)
+		return a->client < b->client ? -1 : 1;
+	if (a->p.episode != b->p.episode)
+		return a->p.episode < b->p.episode ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* The large group's end: judged a chunk at a time, its problems then
+ * reported in order.  0, or -1 with err set. */
+static int
+judge_large(struct validate *v, struct ndx_error *err)
+{
+	struct large *L = v->large;
+	size_t form_next = 0;
+	int rc = 0;
+
+	v->in_large = 0;
+	if (runs_apart(L))
+		rc = large_whole(v, err);
+	else {
+		large_across(L);
+		if (v->nform > 1)
+			qsort(v->form, v->nform, sizeof(*v->form),
+			    form_order);
+		rc = spool_rewind(L->spool, err);
+		for (size_t a = 0; a < L->nel && rc == 0; a++) {
+			const struct large_element *el = &L->el[a];
+			size_t from = 0;
+
+			/* Every element is judged, one of no episodes too. */
+			do {
+				struct ndx_client *cc = ndx_client_copy(
+				    L->chunk, el->c);
+				size_t i = from;
+
+				while (i < el->nep && rc == 0 &&
+				    (i - from < EPXML_PART_EPISODES ||
+				    same_value(L->ep[el->first + i].span.episodid,
+				    L->ep[el->first + i - 1].span.episodid))) {
+					rc = spool_get(L->spool, L->chunk, cc,
+					    err);
+					i++;
+				}
+				if (rc == 0)
+					rc = judge_chunk(v, a, cc, from,
+					    &form_next, err);
+				arena_reset(L->chunk);
+				from = i;
+			} while (from < el->nep && rc == 0);
+		}
+		if (L->nkept > 1)
+			qsort(L->kept, L->nkept, sizeof(*L->kept),
+			    problem_order);
+		for (size_t k = 0; k < L->nkept && rc == 0; k++)
+			rc = count_and_report(v, &L->kept[k], err);
+		v->counts[EPISODES_READ] += L->episodes;
+		v->counts[EPISODES_REJECTED] += L->episodes_rejected;
+		v->counts[EPISODES_VALID] += L->episodes -
+		    L->episodes_rejected;
+		agencies_add(&v->agencies, NDX_C(L->el[0].c, NDX_AGNCY),
+		    L->episodes);
+	}
+	v->nform = 0;
+	L->nep = L->nel = L->nfound = L->nkept = 0;
+	L->episodes = L->episodes_rejected = 0;
+	L->who = NULL;
+	memset(L->last_from, 0, sizeof(L->last_from));
+	arena_reset(L->arena);
+	arena_reset(L->kept_arena);
+	if (rc == 0)
+		rc = spool_empty(L->spool, err);
+	return rc;
+}
+
+/* The current group ends: 0, or -1 with err set. */
+static int
+end_group(struct validate *v, struct ndx_error *err)
+{
+	if (v->in_large)
+		return judge_large(v, err);
+	return v->ngroup > 0 ? process_group(v, err) : 0;
+}
+
 /* ------------------------------------------------------------ the filter */
 
 struct validate *
@@ -616,12 +1175,27 @@ int
 validate_client(struct validate *v, struct ndx_client *c,
     const struct epxml_problem *probs, size_t nprobs, struct ndx_error *err)
 {
+	int rc = 0;
+
 	v->counts[ROWS_READ] += rows_of(c);
-	if (v->ngroup > 0 && !same_group(v->group[0], c) &&
-	    process_group(v, err) != 0)
-		return -1;
-	add_to_group(v, c, probs, nprobs);
-	return 0;
+	if (!(c->part & NDX_PART_CONT)) {
+		const struct ndx_client *first = v->in_large ?
+		    v->large->el[0].c : v->ngroup > 0 ? v->group[0] : NULL;
+
+		if (first != NULL && !same_group(first, c) &&
+		    end_group(v, err) != 0)
+			return -1;
+		if ((c->part & NDX_PART_MORE) && !v->in_large &&
+		    large_begin(v, err) != 0)
+			return -1;
+	}
+	if (!v->in_large) {
+		add_to_group(v, c, probs, nprobs);
+		return 0;
+	}
+	rc = large_add(v, c, probs, nprobs, err);
+	arena_reset(v->scratch);	/* the part is in the spool */
+	return rc;
 }
 
 int
@@ -629,7 +1203,7 @@ validate_end(struct validate *v, struct ndx_error *err)
 {
 	long total;
 
-	if (v->ngroup > 0 && process_group(v, err) != 0)
+	if (end_group(v, err) != 0)
 		return -1;
 	total = v->counts[ROWS_WRITTEN] + v->counts[ROWS_REJECTED] +
 	    v->counts[DUPLICATES];
@@ -657,6 +1231,7 @@ validate_free(struct validate *v)
 	if (v == NULL)
 		return;
 	discard_outputs(v);
+	large_free(v->large);
 	arena_free(v->group_arena);
 	arena_free(v->scratch);
 	while (v->nadopted > 0)
@@ -753,8 +1328,8 @@ validate_main(int argc, char **argv)
 
 	if ((ds = ndx_dataset_load(&err)) == NULL ||
 	    (v = validate_new(&o, ds, &err)) == NULL ||
-	    (reader = epxml_reader_open(o.input, ds, xsd ? EPXML_XSD : 0,
-	    &err)) == NULL ||
+	    (reader = epxml_reader_open(o.input, ds, (xsd ? EPXML_XSD : 0) |
+	    EPXML_PARTS, &err)) == NULL ||
 	    validate_begin(v, epxml_reader_header(reader), NULL, &err) != 0)
 		goto fail;
 	while ((rc = epxml_reader_next(reader, validate_arena(v), &c, &probs,

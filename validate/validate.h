@@ -27,6 +27,8 @@ struct problem {
 	int field;		/* enum ndx_item, or -1 */
 	const char *field_name;	/* when field < 0: an element name, or "" */
 	const struct ndx_rule *rule;
+	/* The record's EPISODID and MODID, for the report (NULL: none). */
+	const char *episodid, *modid;
 	const char *value;	/* as in the CSV layout; NULL = empty */
 	const char *msg;	/* in the group's arena: a client of a million
 				   rows may have a million problems */
@@ -87,6 +89,63 @@ void rules_intervention(struct rules_ctx *, struct ndx_client *,
 /* cross.c: rules R121-R126 and R202 across the rows of one group. */
 void rules_group(struct rules_ctx *, struct ndx_client *const *clients,
     size_t nclients);
+/*
+ * The group's rules but R121 (and R125 unless with_r125) over some of its
+ * elements, for a group judged in chunks, each holding every element of
+ * the EPISODIDs it has (validate.c): R122-R124, R126, R202, and the spread
+ * of rejection; ctx's episode counts are the chunk's.
+ */
+void rules_runs(struct rules_ctx *, struct ndx_client *const *clients,
+    size_t nclients, int with_r125);
+
+/* The first CSV lines of an element's rows, and how many rows have one. */
+#define LINES_SHOWN 4
+struct lines {
+	long line[LINES_SHOWN];
+	size_t n, total;
+};
+void lines_add(struct lines *, const struct ndx_episode *);
+/* "line 4", "lines 4, 9, 12", "lines 4, 9, 12, 15 and 3 more"; "" when
+ * the rows have no CSV line (a database source). */
+void say_lines(char *buf, size_t size, const struct lines *);
+
+/*
+ * R121 on the client items of a group's elements cl[0..n), lines[j] being
+ * element j's rows: for each identity item, the first element that
+ * disagrees with the first, and the problem's message.  A finding
+ * rejects the whole group.
+ */
+#define R121_ITEMS 4
+#define R121_DIFFERS 260
+struct r121_finding {
+	size_t element;
+	int item;
+	char differs[R121_DIFFERS];	/* "SEX differs: ..." */
+};
+size_t r121_find(struct ndx_client *const *cl, const struct lines *lines,
+    size_t n, struct r121_finding out[R121_ITEMS]);
+/* A finding as the problem of element c. */
+void r121_report(struct rules_ctx *, struct ndx_client *c,
+    const struct r121_finding *);
+
+/*
+ * R125's spans: an episode's [TRIAGED, DISD] (r125_span: 0 when it has
+ * none), and the sweep that finds each span overlapping one that starts
+ * earlier, found(arg, later, hit) once per later span; s is sorted in
+ * place.  ref is the caller's.
+ */
+struct span {
+	ndx_day start, end;
+	const char *episodid;
+	size_t ref;
+};
+int r125_span(const struct ndx_episode *, struct span *);
+void r125_sweep(struct span *s, size_t ns, void (*found)(void *,
+    const struct span *later, const struct span *hit), void *arg);
+/* R125's message for an episode starting on start, on the span it hits
+ * and that span's lines. */
+void r125_say(char *msg, size_t size, ndx_day start, const struct span *hit,
+    const struct lines *hit_lines);
 
 /* problem.c */
 struct problem *problem_add(struct rules_ctx *, struct ndx_client *,
@@ -119,6 +178,19 @@ long episode_line(const struct ndx_episode *);
  */
 const char *csv_value(const struct ndx_client *, const struct ndx_episode *,
     const struct ndx_intervention *, int item, char buf[11]);
+
+/* spool.c: a large group's episodes, in a temporary file (validate.c). */
+struct spool;
+struct spool *spool_open(struct ndx_error *);
+int spool_put(struct spool *, const struct ndx_episode *, struct ndx_error *);
+/* Ends the writing; the episodes come back from the first. */
+int spool_rewind(struct spool *, struct ndx_error *);
+/* The next episode, added to c (in arena). */
+int spool_get(struct spool *, struct ndx_arena *, struct ndx_client *c,
+    struct ndx_error *);
+/* Forgets every episode, for the next group. */
+int spool_empty(struct spool *, struct ndx_error *);
+void spool_close(struct spool *);
 
 /* report.c */
 struct report;

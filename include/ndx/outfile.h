@@ -53,4 +53,15 @@ int ndx_outfile_commit(struct ndx_outfile *, struct ndx_error *);
 /* Discards; NULL is a no-op. */
 void ndx_outfile_abort(struct ndx_outfile *);
 
+/*
+ * A temporary file for a program's own use (a sort's runs, a spool):
+ * read-write, mode 0600, in $TMPDIR (else /tmp), where the user put the
+ * space for it; unnamed (O_TMPFILE) where the file system allows, else
+ * created and unlinked at once, so that nothing is left behind by a run
+ * that is killed and no other process can open it by name.  what says
+ * what it is for, in the message.  The descriptor, or -1 with err set
+ * (73).
+ */
+int ndx_tmpfd(const char *what, struct ndx_error *err);
+
 #endif

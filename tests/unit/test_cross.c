@@ -1052,6 +1052,33 @@ test_cross_r125_three_open(void **state)
 	    NULL)->msg, "EP-1"));
 }
 
+/*
+ * The second look: EP-4 has no length and starts on the day EP-3, the
+ * furthest-reaching, starts, so EP-3 does not count; its hit is the first
+ * episode that started earlier and is open on that day: EP-2, as EP-1
+ * ended before it.  EP-5, of no length on a day nothing earlier covers,
+ * overlaps nothing.
+ */
+static void
+test_cross_r125_no_length(void **state)
+{
+	struct fixture *fx = *state;
+	struct ndx_client *c = client_new(fx);
+	const struct problems *ps;
+
+	episode1(fx, c, "EP-1", "2026-01-05", "2026-02-01");
+	episode1(fx, c, "EP-2", "2026-02-10", "2026-03-06");
+	episode1(fx, c, "EP-3", "2026-03-05", "2026-06-01");
+	episode1(fx, c, "EP-4", "2026-03-05", "2026-03-05");
+	episode1(fx, c, "EP-5", "2026-06-01", "2026-06-01");
+	ps = run(fx, FULL);
+	expect_count(ps, 2);
+	assert_non_null(strstr(find(ps, "R125", NDX_TRIAGED, c, &c->ep[2],
+	    NULL)->msg, "EP-2"));
+	assert_non_null(strstr(find(ps, "R125", NDX_TRIAGED, c, &c->ep[3],
+	    NULL)->msg, "episode EP-2 "));
+}
+
 /* Episodes in two client variants (a move) are one client's. */
 static void
 test_cross_r125_across_variants(void **state)
@@ -1446,6 +1473,7 @@ main(void)
 		T(test_cross_r125_same_start),
 		T(test_cross_r125_per_pair),
 		T(test_cross_r125_three_open),
+		T(test_cross_r125_no_length),
 		T(test_cross_r125_across_variants),
 		T(test_cross_r125_invalid_dates),
 		T(test_cross_reject_spreads_by_episodid),
