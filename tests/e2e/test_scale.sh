@@ -228,6 +228,39 @@ clients written; 0 episodes outside the period"
 	end
 done
 
+# A client written in parts whose rows then disagree on SEX: EP-99's row,
+# moved to the top of the file, says F, and comes after more than a part
+# of EP-1 .. EP-989 in (AGNCY, CLIENTID, EPISODID) order.  The element
+# gone out in part keeps its place before the F variant's, whose first
+# line is earlier; the file is whole, and the group is rejected (R121).
+begin "variants: ndx-extract writes a client in parts, then a variant"
+V=$T/variants
+mkdir -p "$V"
+awk -v ROWS=1500 -v EPISODES=1500 -f "$DATA/scale/one-client.awk" \
+    >"$V/all.csv"
+{
+	head -n 1 "$V/all.csv"
+	awk -F, -v OFS=, '$12 == "EP-99" { $6 = "F"; print }' "$V/all.csv"
+	awk -F, 'NR > 1 && $12 != "EP-99"' "$V/all.csv"
+} >"$V/in.csv"
+run ndx-extract --source "csv:$V/in.csv" --as-of 2026-11-01 \
+    --from 2010-01-01 --to 2026-10-31 -o "$V/episodes.xml"
+want_rc 0
+if xmllint --noout "$V/episodes.xml" 2>"$T/err"; then
+	awk '/<SEX>/ { printf "%s ", $0 }' "$V/episodes.xml" |
+	    tr -d ' ' >"$V/sexes"
+	want_file_is "$V/sexes" "<SEX>M</SEX><SEX>F</SEX>"
+else
+	bad "the episodes XML is not well-formed"
+	show "$T/err"
+fi
+run ndx-validate --area Cleveland --report "$V/report.csv" \
+    -o "$V/valid.xml" "$V/episodes.xml"
+want_rc 1
+want_fixed "$T/err" "episodes: 1500 read, 0 valid, 1500 rejected"
+want_fixed "$V/report.csv" ",SEX,R121,error,F,"
+end
+
 begin "persons: ndx-transform public-health --min-k 5 from a pipe"
 ran "$T/persons" min-k persons
 want_lines "$T/err" 1 stderr
