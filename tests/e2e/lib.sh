@@ -11,7 +11,8 @@
 # case failed.  One-line cases: t NAME RC PROG ARGS... (goldens of stdout
 # and stderr) and t_rules CSV RC "LINE:RULE:FIELD:SEVERITY ...".  Goldens
 # live in $GOLDEN (tests/e2e/golden; a script may point it elsewhere); a
-# missing one is written and announced ("NEW golden"), to be reviewed.
+# missing one fails the case, and UPDATE=1 writes it ("NEW golden"), to
+# be reviewed and committed.
 
 set -eu
 LC_ALL=C
