@@ -612,12 +612,15 @@ absent_columns(struct validate *v, uint64_t absent, struct ndx_error *err)
  */
 #define NO_HIT UINT32_MAX
 
+/* 48 bytes: a million episodes of one client are 48 MB of these. */
 struct large_episode {
-	struct span span;	/* span.episodid is its EPISODID */
+	const char *episodid;
+	ndx_day start, end;	/* R125's span, when has_span */
 	uint32_t element;
 	uint32_t hit;		/* R125: the episode it overlaps, or NO_HIT */
-	int has_span;		/* the first of its EPISODID, with dates */
-	struct lines lines;
+	uint32_t line[LINES_SHOWN];	/* its rows' first lines, */
+	uint32_t nlines;		/* of so many with a line */
+	unsigned char has_span;	/* the first of its EPISODID, with dates */
 };
 
 struct large_element {
@@ -640,6 +643,7 @@ struct large {
 	size_t nel, elcap;
 	struct r121_finding found[R121_ITEMS];
 	size_t nfound;
+	int wide;	/* a line past 32 bits: the group is judged whole */
 	/* The group's problems, kept with copies of what the report shows,
 	 * to be sorted and reported at its end. */
 	struct problem *kept;
@@ -695,6 +699,48 @@ client_items(struct ndx_arena *a, const struct ndx_client *c)
 	return k;
 }
 
+/* The first lines of e's rows, for R125's message. */
+static void
+keep_lines(struct large *L, struct large_episode *le,
+    const struct ndx_episode *e)
+{
+	struct lines l = { .n = 0 };
+
+	lines_add(&l, e);
+	for (size_t k = 0; k < l.n; k++) {
+		if (l.line[k] > (long)UINT32_MAX)
+			L->wide = 1;
+		le->line[k] = (uint32_t)l.line[k];
+	}
+	if (l.total > UINT32_MAX)
+		L->wide = 1;
+	le->nlines = (uint32_t)l.total;
+}
+
+static struct lines
+lines_of(const struct large_episode *le)
+{
+	struct lines l = { .n = 0 };
+
+	l.total = le->nlines;
+	l.n = l.total < LINES_SHOWN ? l.total : LINES_SHOWN;
+	for (size_t k = 0; k < l.n; k++)
+		l.line[k] = le->line[k];
+	return l;
+}
+
+static struct span
+span_of(const struct large *L, size_t i)
+{
+	struct span sp;
+
+	sp.start = L->ep[i].start;
+	sp.end = L->ep[i].end;
+	sp.episodid = L->ep[i].episodid;
+	sp.ref = i;
+	return sp;
+}
+
 /* Part c of the group into the spool, with its form problems: 0, or -1
  * with err set. */
 static int
@@ -734,15 +780,18 @@ large_add(struct validate *v, struct ndx_client *c,
 		memset(le, 0, sizeof(*le));
 		le->element = (uint32_t)(L->nel - 1);
 		le->hit = NO_HIT;
-		if (prev != NULL && same_value(prev->span.episodid, id))
-			le->span.episodid = prev->span.episodid;
+		if (prev != NULL && same_value(prev->episodid, id))
+			le->episodid = prev->episodid;
 		else {
-			le->has_span = r125_span(e, &le->span);
-			le->span.episodid = id ? arena_strdup(L->arena, id) :
-			    NULL;
+			struct span sp;
+
+			if ((le->has_span = (unsigned char)r125_span(e, &sp))) {
+				le->start = sp.start;
+				le->end = sp.end;
+			}
+			le->episodid = id ? arena_strdup(L->arena, id) : NULL;
 		}
-		le->span.ref = L->nep;
-		lines_add(&le->lines, e);
+		keep_lines(L, le, e);
 		lines_add(&el->lines, e);
 		if ((line = episode_line(e)) > 0 && (el->line == 0 ||
 		    line < el->line))
@@ -806,9 +855,9 @@ runs_apart(const struct large *L)
 		size_t k;
 
 		if (i > 0 && L->ep[i].element == L->ep[i - 1].element &&
-		    L->ep[i].span.episodid == L->ep[i - 1].span.episodid)
+		    L->ep[i].episodid == L->ep[i - 1].episodid)
 			continue;
-		h = fnv64(L->ep[i].span.episodid);
+		h = fnv64(L->ep[i].episodid);
 		for (k = h & mask; set[k] != 0 && set[k] != h; k = (k + 1) &
 		    mask)
 			continue;
@@ -874,7 +923,7 @@ large_across(struct large *L)
 	free(lines);
 	for (size_t i = 0; i < L->nep; i++)
 		if (L->ep[i].has_span)
-			sp[nsp++] = L->ep[i].span;
+			sp[nsp++] = span_of(L, i);
 	r125_sweep(sp, nsp, r125_hit, L);
 	free(sp);
 }
@@ -995,12 +1044,15 @@ judge_chunk(struct validate *v, size_t a, struct ndx_client *cc, size_t from,
 	rules_runs(&v->ctx, &cc, 1, 0);
 	for (size_t i = 0; i < cc->nep; i++) {
 		const struct large_episode *le = &L->ep[el->first + from + i];
+		struct span hit;
+		struct lines hit_lines;
 		char msg[300];
 
 		if (le->hit == NO_HIT)
 			continue;
-		r125_say(msg, sizeof(msg), le->span.start,
-		    &L->ep[le->hit].span, &L->ep[le->hit].lines);
+		hit = span_of(L, le->hit);
+		hit_lines = lines_of(&L->ep[le->hit]);
+		r125_say(msg, sizeof(msg), le->start, &hit, &hit_lines);
 		problem_add(&v->ctx, cc, &cc->ep[i], NULL, NDX_TRIAGED, "R125",
 		    "%s", msg);
 	}
@@ -1052,7 +1104,7 @@ judge_large(struct validate *v, struct ndx_error *err)
 	int rc = 0;
 
 	v->in_large = 0;
-	if (runs_apart(L))
+	if (L->wide || runs_apart(L))
 		rc = large_whole(v, err);
 	else {
 		large_across(L);
@@ -1072,8 +1124,8 @@ judge_large(struct validate *v, struct ndx_error *err)
 
 				while (i < el->nep && rc == 0 &&
 				    (i - from < EPXML_PART_EPISODES ||
-				    same_value(L->ep[el->first + i].span.episodid,
-				    L->ep[el->first + i - 1].span.episodid))) {
+				    same_value(L->ep[el->first + i].episodid,
+				    L->ep[el->first + i - 1].episodid))) {
 					rc = spool_get(L->spool, L->chunk, cc,
 					    err);
 					i++;
@@ -1099,6 +1151,7 @@ judge_large(struct validate *v, struct ndx_error *err)
 	}
 	v->nform = 0;
 	L->nep = L->nel = L->nfound = L->nkept = 0;
+	L->wide = 0;
 	L->episodes = L->episodes_rejected = 0;
 	L->who = NULL;
 	memset(L->last_from, 0, sizeof(L->last_from));
