@@ -5,7 +5,9 @@
  * --xsd, libxml2's validator too); the rules of
  * dataset.md §5 run over one client group at a time (every <client> with
  * the same AGNCY and CLIENTID, which ndx-extract writes adjacently), so
- * memory holds one client's rows and no more.  Valid episodes go to -o,
+ * memory holds one client's rows and no more, and of a client of more
+ * than 1,024 episodes a few dozen bytes an episode ("large groups",
+ * below).  Valid episodes go to -o,
  * every row of a rejected episode to --rejects, every problem to --report,
  * and a summary to standard error.  The row count is checked before exit:
  * rows read = rows written + rows rejected + duplicates removed.
