@@ -521,35 +521,6 @@ same_level(const struct extract_row *a, const struct extract_row *b,
 	return 1;
 }
 
-/*
- * A client of many episodes goes out a part at a time (lib/epxml.h), so
- * that one of a million episodes is not held: c is written as a part and
- * the next part begins in *spare, which becomes *a, with c's items alone.
- * The next part, or NULL with err set.
- */
-static struct ndx_client *
-next_part(struct epxml_writer *w, struct ndx_client *c, struct ndx_arena **a,
-    struct ndx_arena **spare, struct ndx_error *err)
-{
-	struct ndx_client *next;
-	struct ndx_arena *t;
-
-	c->part |= NDX_PART_MORE;
-	if (epxml_write_client(w, c, err) != 0)
-		return NULL;
-	next = arena_alloc(*spare, sizeof(*next));
-	memset(next, 0, sizeof(*next));
-	next->part = NDX_PART_CONT;
-	for (int i = 0; i < NDX_NCLIENT; i++)
-		if (c->v[i] != NULL)
-			next->v[i] = arena_strdup(*spare, c->v[i]);
-	arena_reset(*a);
-	t = *a;
-	*a = *spare;
-	*spare = t;
-	return next;
-}
-
 /* The sorted rows as <client> elements: 0, or -1 with err. */
 static int
 write_clients(struct combine *k, struct epxml_writer *w,
@@ -589,10 +560,15 @@ write_clients(struct combine *k, struct epxml_writer *w,
 			e = NULL;
 		}
 		if (e == NULL || !same_level(&row, &prev, NDX_LEVEL_EPISODE)) {
-			if (c->nep >= EPXML_PART_EPISODES &&
-			    (c = next_part(w, c, &a, &spare, err)) == NULL) {
-				rc = -1;
-				break;
+			/* A client of many episodes goes out a part at a
+			 * time (lib/epxml.h): one of a million is not held. */
+			if (c->nep >= EPXML_PART_EPISODES) {
+				c->part |= NDX_PART_MORE;
+				if (epxml_write_client(w, c, err) != 0) {
+					rc = -1;
+					break;
+				}
+				c = ndx_client_next_part(c, &a, &spare);
 			}
 			e = ndx_client_add_episode(a, c);
 			for (int i = 0; i < NDX_NITEMS; i++)

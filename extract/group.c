@@ -505,30 +505,18 @@ by_first_row(const void *pa, const void *pb)
 static int
 emit_part(struct group *g, struct ndx_error *err)
 {
-	struct ndx_client *c = g->cv[0].c, *next;
-	struct ndx_arena *t;
+	struct ndx_client *c = g->cv[0].c;
 
 	if (g->ncv != 1 || c->nep < EPXML_PART_EPISODES)
 		return 0;
 	c->part |= NDX_PART_MORE;
 	if (g->emit(g->arg, c, err) != 0)
 		return -1;
-	next = arena_alloc(g->spare, sizeof(*next));
-	memset(next, 0, sizeof(*next));
-	next->xml_line = c->xml_line;
-	next->raw = c->raw;
-	next->part = NDX_PART_CONT;
-	for (int i = 0; i < NDX_NCLIENT; i++)
-		if (c->v[i] != NULL)
-			next->v[i] = arena_strdup(g->spare, c->v[i]);
+	/* The group's key goes on too, into the arena that goes on. */
 	g->agncy = g->agncy ? arena_strdup(g->spare, g->agncy) : NULL;
 	g->clientid = g->clientid ? arena_strdup(g->spare, g->clientid) :
 	    NULL;
-	arena_reset(g->arena);
-	t = g->arena;
-	g->arena = g->spare;
-	g->spare = t;
-	g->cv[0].c = next;
+	g->cv[0].c = ndx_client_next_part(c, &g->arena, &g->spare);
 	g->parted = 1;
 	forget_recent(g);
 	return 0;

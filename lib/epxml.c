@@ -106,11 +106,10 @@ struct epxml_reader {
 	int parts;
 	unsigned long children, scan_children, cut_children;
 	int part_more;
-	/* The client items of a part returned, for the next part: the
-	 * caller's arena may be reset in between. */
-	long cont_line;
-	uint64_t cont_raw;
-	char *cont_v[NDX_NCLIENT];
+	/* The client items of a part returned, for the next part, in an
+	 * arena of the reader's: the caller's may be reset in between. */
+	struct ndx_arena *cont_arena;
+	struct ndx_client *cont;
 	unsigned flawed[NDX_NRECORDS];	/* open record has a problem */
 	struct epxml_problem *prob;
 	size_t nprob, probcap;
@@ -858,26 +857,6 @@ end_item(struct epxml_reader *r)
 }
 
 static void
-forget_client_items(struct epxml_reader *r)
-{
-	for (int i = 0; i < NDX_NCLIENT; i++) {
-		free(r->cont_v[i]);
-		r->cont_v[i] = NULL;
-	}
-}
-
-static void
-keep_client_items(struct epxml_reader *r)
-{
-	forget_client_items(r);
-	r->cont_line = r->client->xml_line;
-	r->cont_raw = r->client->raw;
-	for (int i = 0; i < NDX_NCLIENT; i++)
-		if (r->client->v[i] != NULL)
-			r->cont_v[i] = xstrdup(r->client->v[i]);
-}
-
-static void
 on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
     const xmlChar *uri)
 {
@@ -914,7 +893,10 @@ on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 			r->client->part |= NDX_PART_MORE;
 			r->part_more = 1;
 			r->cut_children = r->children;
-			keep_client_items(r);
+			if (r->cont_arena == NULL)
+				r->cont_arena = arena_new();
+			arena_reset(r->cont_arena);
+			r->cont = ndx_client_items(r->cont_arena, r->client);
 		}
 		r->rec = parent(r->rec);
 	}
@@ -1241,7 +1223,7 @@ epxml_reader_close(struct epxml_reader *r)
 		close(r->fd);
 	for (int k = 0; k < NDX_NRECORDS; k++)
 		free(r->pname[k]);
-	forget_client_items(r);
+	arena_free(r->cont_arena);
 	free(r->prob);
 	free(r->text);
 	free(r->name);
@@ -1253,15 +1235,9 @@ epxml_reader_close(struct epxml_reader *r)
 static struct ndx_client *
 continue_client(struct epxml_reader *r, struct ndx_arena *a)
 {
-	struct ndx_client *next = arena_alloc(a, sizeof(*next));
+	struct ndx_client *next = ndx_client_items(a, r->cont);
 
-	memset(next, 0, sizeof(*next));
-	next->xml_line = r->cont_line;
-	next->raw = r->cont_raw;
 	next->part = NDX_PART_CONT;
-	for (int i = 0; i < NDX_NCLIENT; i++)
-		if (r->cont_v[i] != NULL)
-			next->v[i] = arena_strdup(a, r->cont_v[i]);
 	return next;
 }
 

@@ -283,6 +283,33 @@ copy_value(struct ndx_arena *a, const char *v)
 }
 
 struct ndx_client *
+ndx_client_items(struct ndx_arena *a, const struct ndx_client *src)
+{
+	struct ndx_client *c = arena_alloc(a, sizeof(*c));
+
+	memset(c, 0, sizeof(*c));
+	c->xml_line = src->xml_line;
+	c->raw = src->raw;
+	for (int i = 0; i < NDX_NCLIENT; i++)
+		c->v[i] = copy_value(a, src->v[i]);
+	return c;
+}
+
+struct ndx_client *
+ndx_client_next_part(const struct ndx_client *c, struct ndx_arena **a,
+    struct ndx_arena **spare)
+{
+	struct ndx_client *next = ndx_client_items(*spare, c);
+	struct ndx_arena *t = *a;
+
+	next->part = NDX_PART_CONT;
+	arena_reset(t);
+	*a = *spare;
+	*spare = t;
+	return next;
+}
+
+struct ndx_client *
 ndx_client_copy(struct ndx_arena *a, const struct ndx_client *src)
 {
 	struct ndx_client *c = arena_alloc(a, sizeof(*c));

@@ -682,7 +682,8 @@ r125_sweep(struct span *s, size_t ns, void (*found)(void *,
 }
 
 void
-r125_say(char *msg, size_t size, ndx_day start, const struct span *hit,
+r125_report(struct rules_ctx *ctx, struct ndx_client *c,
+    struct ndx_episode *e, ndx_day start, const struct span *hit,
     const struct lines *hit_lines)
 {
 	char t1[11], t2[11], t3[11] = "", la[96];
@@ -692,10 +693,11 @@ r125_say(char *msg, size_t size, ndx_day start, const struct span *hit,
 	if (hit->end != INT32_MAX)
 		ndx_date_format_dmy(hit->end, t3);
 	say_lines(la, sizeof(la), hit_lines);
-	snprintf(msg, size, "this episode, TRIAGED %s, overlaps episode %s of "
-	    "the same client at this agency (%s%sTRIAGED %s, %s%s)", t1,
-	    hit->episodid ? hit->episodid : "(none)", la, la[0] ? ", " : "",
-	    t2, t3[0] ? "DISD " : "still open", t3);
+	problem_add(ctx, c, e, NULL, NDX_TRIAGED, "R125", "this episode, "
+	    "TRIAGED %s, overlaps episode %s of the same client at this agency "
+	    "(%s%sTRIAGED %s, %s%s)", t1, hit->episodid ? hit->episodid :
+	    "(none)", la, la[0] ? ", " : "", t2, t3[0] ? "DISD " : "still open",
+	    t3);
 }
 
 struct r125_group {
@@ -708,12 +710,10 @@ r125_found(void *arg, const struct span *later, const struct span *hit)
 {
 	struct r125_group *g = arg;
 	struct lines l = { .n = 0 };
-	char msg[300];
 
 	lines_add(&l, g->r[hit->ref].e);
-	r125_say(msg, sizeof(msg), later->start, hit, &l);
-	problem_add(g->ctx, g->r[later->ref].c, g->r[later->ref].e, NULL,
-	    NDX_TRIAGED, "R125", "%s", msg);
+	r125_report(g->ctx, g->r[later->ref].c, g->r[later->ref].e,
+	    later->start, hit, &l);
 }
 
 /* R125 over the group: one span per EPISODID, its first element's

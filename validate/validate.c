@@ -296,6 +296,67 @@ count_and_report(struct validate *v, const struct problem *p,
 	return 0;
 }
 
+/* The rules of each episode of c and of each of its rows. */
+static void
+record_rules(struct validate *v, struct ndx_client *c)
+{
+	for (size_t i = 0; i < c->nep; i++) {
+		rules_episode(&v->ctx, c, &c->ep[i]);
+		for (size_t j = 0; j < c->ep[i].niv; j++)
+			rules_intervention(&v->ctx, c, &c->ep[i],
+			    &c->ep[i].iv[j]);
+	}
+}
+
+/* After the rules: 0, or -1 (70) when the code named a rule rules.csv
+ * lacks, a bug (problem_add). */
+static int
+rules_known(const struct validate *v, struct ndx_error *err)
+{
+	if (v->ctx.unknown_rule == NULL)
+		return 0;
+	ndx_error_set(err, NDX_EX_SOFTWARE, "", 0, "rule %s is not in "
+	    "rules.csv", v->ctx.unknown_rule);
+	return -1;
+}
+
+/* A group's problems, sorted, into the counts and reports: 0, or -1 with
+ * err set. */
+static int
+report_group(struct validate *v, struct problem *p, size_t n,
+    struct ndx_error *err)
+{
+	if (n > 1)
+		qsort(p, n, sizeof(*p), problem_order);
+	for (size_t k = 0; k < n; k++)
+		if (count_and_report(v, &p[k], err) != 0)
+			return -1;
+	return 0;
+}
+
+/* A group's episodes (distinct EPISODIDs) into the summary's counts. */
+static void
+count_episodes(struct validate *v, const char *agncy, long episodes,
+    long rejected)
+{
+	v->counts[EPISODES_READ] += episodes;
+	agencies_add(&v->agencies, agncy, episodes);
+	v->counts[EPISODES_REJECTED] += rejected;
+	v->counts[EPISODES_VALID] += episodes - rejected;
+}
+
+/* Every row of c's rejected episodes to --rejects: 0, or -1 with err. */
+static int
+write_rejected(struct validate *v, const struct ndx_client *c,
+    struct ndx_error *err)
+{
+	for (size_t i = 0; i < c->nep; i++)
+		if ((c->ep[i].mark & MARK_REJECTED) &&
+		    write_rejects(v, c, &c->ep[i], err) != 0)
+			return -1;
+	return 0;
+}
+
 /* 0, or -1 with err set. */
 static int
 process_group(struct validate *v, struct ndx_error *err)
@@ -303,46 +364,20 @@ process_group(struct validate *v, struct ndx_error *err)
 	v->problems.n = 0;
 	v->ctx.arena = v->group_arena;
 	for (size_t a = 0; a < v->ngroup; a++) {
-		struct ndx_client *c = v->group[a];
-
-		rules_client(&v->ctx, c);
-		for (size_t i = 0; i < c->nep; i++) {
-			rules_episode(&v->ctx, c, &c->ep[i]);
-			for (size_t j = 0; j < c->ep[i].niv; j++)
-				rules_intervention(&v->ctx, c, &c->ep[i],
-				    &c->ep[i].iv[j]);
-		}
+		rules_client(&v->ctx, v->group[a]);
+		record_rules(v, v->group[a]);
 	}
 	form_problems(v, v->group, v->form, v->nform);
 	rules_group(&v->ctx, v->group, v->ngroup);
-	if (v->ctx.unknown_rule != NULL) {
-		/* rules.csv and the code disagree: a bug (problem_add). */
-		ndx_error_set(err, NDX_EX_SOFTWARE, "", 0,
-		    "rule %s is not in rules.csv", v->ctx.unknown_rule);
+	if (rules_known(v, err) != 0 ||
+	    report_group(v, v->problems.p, v->problems.n, err) != 0)
 		return -1;
-	}
-
-	if (v->problems.n > 1)
-		qsort(v->problems.p, v->problems.n, sizeof(*v->problems.p),
-		    problem_order);
-	for (size_t k = 0; k < v->problems.n; k++)
-		if (count_and_report(v, &v->problems.p[k], err) != 0)
+	count_episodes(v, NDX_C(v->group[0], NDX_AGNCY), v->ctx.episodes,
+	    v->ctx.episodes_rejected);
+	for (size_t a = 0; a < v->ngroup; a++)
+		if (write_rejected(v, v->group[a], err) != 0 ||
+		    write_valid(v, v->group[a], err) != 0)
 			return -1;
-	v->counts[EPISODES_READ] += v->ctx.episodes;
-	agencies_add(&v->agencies, NDX_C(v->group[0], NDX_AGNCY),
-	    v->ctx.episodes);
-	v->counts[EPISODES_REJECTED] += v->ctx.episodes_rejected;
-	v->counts[EPISODES_VALID] += v->ctx.episodes - v->ctx.episodes_rejected;
-	for (size_t a = 0; a < v->ngroup; a++) {
-		struct ndx_client *c = v->group[a];
-
-		for (size_t i = 0; i < c->nep; i++)
-			if ((c->ep[i].mark & MARK_REJECTED) &&
-			    write_rejects(v, c, &c->ep[i], err) != 0)
-				return -1;
-		if (write_valid(v, c, err) != 0)
-			return -1;
-	}
 	v->ngroup = 0;
 	v->nform = 0;
 	arena_reset(v->group_arena);
@@ -686,21 +721,6 @@ large_free(struct large *L)
 	free(L);
 }
 
-/* A copy of c's client items alone, in arena a. */
-static struct ndx_client *
-client_items(struct ndx_arena *a, const struct ndx_client *c)
-{
-	struct ndx_client *k = arena_alloc(a, sizeof(*k));
-
-	memset(k, 0, sizeof(*k));
-	k->xml_line = c->xml_line;
-	k->raw = c->raw;
-	for (int i = 0; i < NDX_NCLIENT; i++)
-		if (c->v[i] != NULL)
-			k->v[i] = arena_strdup(a, c->v[i]);
-	return k;
-}
-
 /* The first lines of e's rows, for R125's message. */
 static void
 keep_lines(struct large *L, struct large_episode *le,
@@ -759,7 +779,7 @@ large_add(struct validate *v, struct ndx_client *c,
 		}
 		el = &L->el[L->nel++];
 		memset(el, 0, sizeof(*el));
-		el->c = client_items(L->arena, c);
+		el->c = ndx_client_items(L->arena, c);
 		el->first = L->nep;
 		el->r121 = -1;
 	}
@@ -952,7 +972,7 @@ keep_problems(struct validate *v)
 	struct large *L = v->large;
 
 	if (L->who == NULL)
-		L->who = client_items(L->kept_arena, L->el[0].c);
+		L->who = ndx_client_items(L->kept_arena, L->el[0].c);
 	for (size_t k = 0; k < v->problems.n; k++) {
 		const struct problem *p = &v->problems.p[k];
 		struct problem *q;
@@ -1029,12 +1049,7 @@ judge_chunk(struct validate *v, size_t a, struct ndx_client *cc, size_t from,
 		rules_client(&v->ctx, cc);
 	else
 		cc->mark = el->mark;
-	for (size_t i = 0; i < cc->nep; i++) {
-		rules_episode(&v->ctx, cc, &cc->ep[i]);
-		for (size_t j = 0; j < cc->ep[i].niv; j++)
-			rules_intervention(&v->ctx, cc, &cc->ep[i],
-			    &cc->ep[i].iv[j]);
-	}
+	record_rules(v, cc);
 	chunk_form(v, cc, a, from, from + cc->nep, form_next);
 	if (first) {
 		if (el->r121 >= 0)
@@ -1048,21 +1063,16 @@ judge_chunk(struct validate *v, size_t a, struct ndx_client *cc, size_t from,
 		const struct large_episode *le = &L->ep[el->first + from + i];
 		struct span hit;
 		struct lines hit_lines;
-		char msg[300];
 
 		if (le->hit == NO_HIT)
 			continue;
 		hit = span_of(L, le->hit);
 		hit_lines = lines_of(&L->ep[le->hit]);
-		r125_say(msg, sizeof(msg), le->start, &hit, &hit_lines);
-		problem_add(&v->ctx, cc, &cc->ep[i], NULL, NDX_TRIAGED, "R125",
-		    "%s", msg);
+		r125_report(&v->ctx, cc, &cc->ep[i], le->start, &hit,
+		    &hit_lines);
 	}
-	if (v->ctx.unknown_rule != NULL) {
-		ndx_error_set(err, NDX_EX_SOFTWARE, "", 0,
-		    "rule %s is not in rules.csv", v->ctx.unknown_rule);
+	if (rules_known(v, err) != 0)
 		return -1;
-	}
 	/* A client's problem is the element's, at its first line. */
 	for (size_t k = 0; k < v->problems.n; k++)
 		if (v->problems.p[k].e == NULL)
@@ -1071,10 +1081,8 @@ judge_chunk(struct validate *v, size_t a, struct ndx_client *cc, size_t from,
 	L->episodes += v->ctx.episodes;
 	L->episodes_rejected += v->ctx.episodes_rejected;
 
-	for (size_t i = 0; i < cc->nep; i++)
-		if ((cc->ep[i].mark & MARK_REJECTED) &&
-		    write_rejects(v, cc, &cc->ep[i], err) != 0)
-			return -1;
+	if (write_rejected(v, cc, err) != 0)
+		return -1;
 	keep_valid(v, cc);
 	if (cc->nep == 0 && !(el->opened && last))
 		return 0;
@@ -1139,17 +1147,10 @@ judge_large(struct validate *v, struct ndx_error *err)
 				from = i;
 			} while (from < el->nep && rc == 0);
 		}
-		if (L->nkept > 1)
-			qsort(L->kept, L->nkept, sizeof(*L->kept),
-			    problem_order);
-		for (size_t k = 0; k < L->nkept && rc == 0; k++)
-			rc = count_and_report(v, &L->kept[k], err);
-		v->counts[EPISODES_READ] += L->episodes;
-		v->counts[EPISODES_REJECTED] += L->episodes_rejected;
-		v->counts[EPISODES_VALID] += L->episodes -
-		    L->episodes_rejected;
-		agencies_add(&v->agencies, NDX_C(L->el[0].c, NDX_AGNCY),
-		    L->episodes);
+		if (rc == 0)
+			rc = report_group(v, L->kept, L->nkept, err);
+		count_episodes(v, NDX_C(L->el[0].c, NDX_AGNCY), L->episodes,
+		    L->episodes_rejected);
 	}
 	v->nform = 0;
 	L->nep = L->nel = L->nfound = L->nkept = 0;

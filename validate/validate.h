@@ -142,9 +142,10 @@ struct span {
 int r125_span(const struct ndx_episode *, struct span *);
 void r125_sweep(struct span *s, size_t ns, void (*found)(void *,
     const struct span *later, const struct span *hit), void *arg);
-/* R125's message for an episode starting on start, on the span it hits
- * and that span's lines. */
-void r125_say(char *msg, size_t size, ndx_day start, const struct span *hit,
+/* R125's problem on episode e of c, starting on start, which overlaps
+ * span hit, whose rows have hit_lines. */
+void r125_report(struct rules_ctx *, struct ndx_client *c,
+    struct ndx_episode *e, ndx_day start, const struct span *hit,
     const struct lines *hit_lines);
 
 /* problem.c */

@@ -235,6 +235,19 @@ struct ndx_top *ndx_row_make_top(struct ndx_arena *, struct ndx_intervention *);
 void ndx_row_put(struct ndx_client *, struct ndx_episode *,
     struct ndx_intervention *, enum ndx_item, const char *value, int raw);
 
+/* A copy of a client's items alone (none of its episodes), into arena. */
+struct ndx_client *ndx_client_items(struct ndx_arena *,
+    const struct ndx_client *);
+
+/*
+ * For a writer of a client in parts, once part c (in *a) has gone out:
+ * the next part, c's items alone with NDX_PART_CONT, made in *spare;
+ * then *a is reset and the two arenas swap, so that *a holds the next
+ * part and no more.
+ */
+struct ndx_client *ndx_client_next_part(const struct ndx_client *c,
+    struct ndx_arena **a, struct ndx_arena **spare);
+
 /* A deep copy of a client, its episodes and interventions, into arena. */
 struct ndx_client *ndx_client_copy(struct ndx_arena *,
     const struct ndx_client *);

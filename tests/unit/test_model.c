@@ -365,6 +365,39 @@ test_model_intervention_is_empty(void **state)
 	assert_true(ndx_intervention_is_empty(&iv));
 }
 
+/*
+ * The next part of a client in parts: its items copied into the spare
+ * arena, none of its episodes, NDX_PART_CONT; the arena that held the
+ * part is reset and the two swap.
+ */
+static void
+test_model_next_part(void **state)
+{
+	struct ndx_arena *a = *state, *spare = arena_new();
+	struct ndx_arena *was_a = a, *was_spare = spare;
+	struct ndx_client *c = arena_alloc(a, sizeof(*c)), *next;
+
+	memset(c, 0, sizeof(*c));
+	c->xml_line = 3;
+	c->raw = 1u << (NDX_DOB - NDX_CLIENT_FIRST);
+	c->part = NDX_PART_MORE;
+	ndx_row_set(a, c, NULL, NULL, NDX_CLIENTID, "C1", 0);
+	ndx_row_set(a, c, NULL, NULL, NDX_DOB, "07/03/1980", 1);
+	ndx_client_add_episode(a, c);
+	next = ndx_client_next_part(c, &a, &spare);
+	assert_ptr_equal(a, was_spare);
+	assert_ptr_equal(spare, was_a);
+	assert_int_equal(next->part, NDX_PART_CONT);
+	assert_int_equal(next->nep, 0);
+	assert_int_equal(next->xml_line, 3);
+	assert_true(ndx_row_is_raw(next, NULL, NULL, NDX_DOB));
+	assert_string_equal(NDX_C(next, NDX_CLIENTID), "C1");
+	assert_string_equal(NDX_C(next, NDX_DOB), "07/03/1980");
+	assert_null(NDX_C(next, NDX_SEX));
+	*state = a;
+	arena_free(spare);
+}
+
 int
 main(void)
 {
@@ -380,6 +413,7 @@ main(void)
 		T(test_model_row_missing_levels),
 		T(test_model_growth_keeps_values),
 		T(test_model_intervention_is_empty),
+		T(test_model_next_part),
 #undef T
 	};
 
